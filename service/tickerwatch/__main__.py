@@ -1,0 +1,5 @@
+import sys
+
+from tickerwatch.cli import main
+
+sys.exit(main())

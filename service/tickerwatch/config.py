@@ -1,0 +1,334 @@
+"""Settings from YAML: validated, frozen, every problem reported as FILE:LINE: key.path: why."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from tickerwatch.errors import ConfigError
+from tickerwatch.model import Pair
+from tickerwatch.parse import BUILTIN, compile_pattern
+from tickerwatch.units import parse_duration, parse_size
+
+DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
+CONFIG_ENV: Final = "TICKERWATCH_CONFIG"
+
+Loc = tuple[str | int, ...]
+
+
+def _positive(seconds: float) -> float:
+    if seconds <= 0:
+        raise ValueError("must be longer than zero")
+    return seconds
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+PositiveDuration = Annotated[float, BeforeValidator(parse_duration), AfterValidator(_positive)]
+Size = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
+
+
+def _window(text: object) -> str:
+    seconds = parse_duration(text)
+    _positive(seconds)
+    return str(text).strip()
+
+
+Window = Annotated[str, BeforeValidator(_window)]
+
+
+def _listen(text: str) -> str:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ValueError(f"expected HOST:PORT such as 0.0.0.0:10049, got {text!r}")
+    if not host:
+        raise ValueError(f"the host is missing in {text!r} (use 0.0.0.0:{port} for every address)")
+    return text
+
+
+def _url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"expected an http:// or https:// URL, got {text!r}")
+    return text
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebConfig(_Model):
+    listen: Annotated[str, AfterValidator(_listen)] = "0.0.0.0:10049"
+    config_file: Path | None = None
+    enable_lifecycle: bool = False
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+class StorageConfig(_Model):
+    path: Path = Path("data/tickerwatch.db")
+    retention: PositiveDuration = parse_duration("400d")
+
+
+class Defaults(_Model):
+    interval: PositiveDuration = parse_duration("5m")
+    jitter: Duration = parse_duration("30s")
+    timeout: PositiveDuration = parse_duration("20s")
+    max_body: Size = parse_size("5MiB")
+    stale_after: PositiveDuration = parse_duration("2h")
+    drop_after: PositiveDuration = parse_duration("7d")
+    windows: tuple[Window, ...] = ("24h", "7d")
+
+
+class SourceConfig(_Model):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+    url: Annotated[str, AfterValidator(_url)]
+    format: Literal["timesca"] | None = None
+    pattern: str | None = None
+    pairs: tuple[Annotated[Pair, BeforeValidator(lambda v: Pair.parse(str(v)))], ...] = ()
+    interval: PositiveDuration | None = None
+    jitter: Duration | None = None
+    timeout: PositiveDuration | None = None
+    max_body: Size | None = None
+    stale_after: PositiveDuration | None = None
+    drop_after: PositiveDuration | None = None
+    windows: tuple[Window, ...] | None = None
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            compile_pattern(value)
+        return value
+
+    @model_validator(mode="after")
+    def _one_format(self) -> SourceConfig:
+        if self.format is not None and self.pattern is not None:
+            raise ValueError("give either format or pattern, not both")
+        return self
+
+
+class Settings(_Model):
+    web: WebConfig = WebConfig()
+    storage: StorageConfig = StorageConfig()
+    defaults: Defaults = Defaults()
+    sources: tuple[SourceConfig, ...]
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: tuple[SourceConfig, ...]) -> tuple[SourceConfig, ...]:
+        if not sources:
+            raise ValueError("at least one source is needed")
+        seen: set[str] = set()
+        for source in sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}; names must be unique")
+            seen.add(source.name)
+        return sources
+
+    def resolved_sources(self) -> tuple[Source, ...]:
+        return tuple(Source.resolve(s, self.defaults) for s in self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source with every default filled in and its entry pattern compiled."""
+
+    name: str
+    url: str
+    format: str
+    entry_pattern: re.Pattern[str]
+    pairs: tuple[Pair, ...]
+    interval: float
+    jitter: float
+    timeout: float
+    max_body: int
+    stale_after: float
+    drop_after: float
+    windows: tuple[str, ...]
+
+    @classmethod
+    def resolve(cls, cfg: SourceConfig, defaults: Defaults) -> Source:
+        def pick(value: Any, default: Any) -> Any:
+            return default if value is None else value
+
+        if cfg.pattern is not None:
+            fmt, pattern = "pattern", compile_pattern(cfg.pattern)
+        else:
+            fmt = cfg.format or "timesca"
+            pattern = BUILTIN[fmt]
+        return cls(
+            name=cfg.name,
+            url=cfg.url,
+            format=fmt,
+            entry_pattern=pattern,
+            pairs=cfg.pairs,
+            interval=pick(cfg.interval, defaults.interval),
+            jitter=pick(cfg.jitter, defaults.jitter),
+            timeout=pick(cfg.timeout, defaults.timeout),
+            max_body=pick(cfg.max_body, defaults.max_body),
+            stale_after=pick(cfg.stale_after, defaults.stale_after),
+            drop_after=pick(cfg.drop_after, defaults.drop_after),
+            windows=pick(cfg.windows, defaults.windows),
+        )
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings:
+    """Read and validate a config file; raises ConfigError listing every problem."""
+    env = dict(os.environ) if environ is None else environ
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}:1: (file): cannot read the config: {exc}"]) from exc
+    reader = _Reader(path, env)
+    data = reader.read(text)
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_by_line(reader.problems + reader.explain(exc))) from exc
+    if reader.problems:
+        raise ConfigError(_by_line(reader.problems))
+    return settings
+
+
+def _by_line(problems: list[str]) -> list[str]:
+    def line(problem: str) -> int:
+        number = problem.split(":", 2)[1] if problem.count(":") >= 2 else ""
+        return int(number) if number.isdigit() else 0
+
+    return sorted(dict.fromkeys(problems), key=line)
+
+
+_ENV_REF: Final = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Reader:
+    """Builds plain data from YAML nodes, remembering the line of every key path."""
+
+    def __init__(self, path: Path, environ: dict[str, str]) -> None:
+        self.path = path
+        self.environ = environ
+        self.lines: dict[Loc, int] = {}
+        self.problems: list[str] = []
+
+    def read(self, text: str) -> Any:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            return {} if node is None else self._build(loader, node, ())
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark else 1
+            raise ConfigError([f"{self.path}:{line}: (yaml): {exc.problem or exc}"]) from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError([f"{self.path}:1: (yaml): {exc}"]) from exc
+        finally:
+            loader.dispose()
+
+    def _build(self, loader: yaml.SafeLoader, node: yaml.Node, loc: Loc) -> Any:
+        self.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(loader.construct_object(key_node))
+                self.lines[(*loc, key)] = key_node.start_mark.line + 1
+                if key in out:
+                    self._problem((*loc, key), "the key is given twice")
+                out[key] = self._build(loader, value_node, (*loc, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(loader, item, (*loc, i)) for i, item in enumerate(node.value)]
+        value = loader.construct_object(node)
+        return self._substitute(value, loc) if isinstance(value, str) else value
+
+    def _substitute(self, text: str, loc: Loc) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) == "$$":
+                return "$"
+            name = match.group(1)
+            if name not in self.environ:
+                self._problem(loc, f"the environment variable {name} is not set")
+                return ""
+            return self.environ[name]
+
+        return _ENV_REF.sub(replace, text)
+
+    def _problem(self, loc: Loc, message: str) -> None:
+        self.problems.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {message}")
+
+    def _line(self, loc: Loc) -> int:
+        while loc and loc not in self.lines:
+            loc = loc[:-1]
+        return self.lines.get(loc, 1)
+
+    def explain(self, exc: ValidationError) -> list[str]:
+        out = []
+        for error in exc.errors():
+            loc = _model_loc(error["loc"])
+            out.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {_message(error)}")
+        return out
+
+
+def _model_loc(loc: tuple[Any, ...]) -> Loc:
+    """Drop the validator names pydantic adds for Annotated and union members."""
+    return tuple(p for p in loc if isinstance(p, int) or not _is_internal(p))
+
+
+def _is_internal(part: str) -> bool:
+    return (
+        part.startswith(("function-", "lax-", "strict-", "json-"))
+        or part
+        in {
+            "str",
+            "float",
+            "int",
+            "bool",
+            "none",
+            "tuple",
+            "list",
+            "is-instance[Pair]",
+        }
+        or "[" in part
+    )
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(top level)"
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "a required key is missing"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -1,0 +1,59 @@
+"""tickerwatch's own errors. Third-party exceptions are translated into these at one boundary."""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+FailureReason = Literal[
+    "timeout", "connect", "http_status", "too_large", "redirect", "decode", "no_ticker", "internal"
+]
+
+FAILURE_REASONS: Final[tuple[FailureReason, ...]] = (
+    "timeout",
+    "connect",
+    "http_status",
+    "too_large",
+    "redirect",
+    "decode",
+    "no_ticker",
+    "internal",
+)
+
+
+class TickerwatchError(Exception):
+    """Base class of every error tickerwatch raises on purpose."""
+
+
+class PollError(TickerwatchError):
+    """A poll failed for one reason from the closed set in FAILURE_REASONS."""
+
+    def __init__(self, reason: FailureReason, message: str) -> None:
+        super().__init__(message)
+        self.reason: FailureReason = reason
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.reason}: {self.message}"
+
+
+class FetchError(PollError):
+    """The page could not be fetched."""
+
+
+class ParseError(PollError):
+    """The page was fetched but holds no usable ticker."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("no_ticker", message)
+
+
+class ConfigError(TickerwatchError):
+    """The configuration is invalid; `problems` holds one `FILE:LINE: key.path: problem` each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class StoreError(TickerwatchError):
+    """The history database could not be opened or written."""

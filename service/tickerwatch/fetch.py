@@ -1,0 +1,253 @@
+"""Fetch a page politely and defensively. The only module that talks httpx.
+
+Every failure leaves as FetchError with one reason from the closed set; httpx and zlib
+exceptions are translated in `_translate` and `_Decoder`, nowhere else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import random
+import re
+import time
+import zlib
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Final
+
+import httpx
+
+from tickerwatch import __version__
+from tickerwatch.errors import FetchError
+from tickerwatch.model import Page
+
+USER_AGENT: Final = f"tickerwatch/{__version__} (currency ticker monitor)"
+MAX_REDIRECTS: Final = 5
+_META_CHARSET: Final = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    attempts: int = 3
+    backoff: float = 0.5
+    max_backoff: float = 30.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with full jitter: attempt 0 → up to 0.5 s, 1 → up to 1 s …"""
+        return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
+
+
+class _Retryable(Exception):
+    def __init__(self, error: FetchError, retry_after: float | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+def make_client() -> httpx.AsyncClient:
+    """The one client every poll shares (connection pool, redirects, identity)."""
+    return httpx.AsyncClient(
+        follow_redirects=True,
+        max_redirects=MAX_REDIRECTS,
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+    )
+
+
+class Fetcher:
+    def __init__(self, client: httpx.AsyncClient, retry: RetryPolicy | None = None) -> None:
+        self.client = client
+        self.retry = retry or RetryPolicy()
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        deadline: float,
+        max_body: int,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Page:
+        """GET `url` within `deadline` seconds overall, retries included."""
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        loop = asyncio.get_running_loop()
+        ends_at = loop.time() + deadline
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._with_retries(url, headers, max_body, deadline, ends_at)
+        except TimeoutError as exc:
+            raise FetchError("timeout", f"no complete answer within {deadline:g}s") from exc
+
+    async def _with_retries(
+        self, url: str, headers: dict[str, str], max_body: int, deadline: float, ends_at: float
+    ) -> Page:
+        loop = asyncio.get_running_loop()
+        for attempt in range(self.retry.attempts):
+            try:
+                return await self._attempt(url, headers, max_body, deadline)
+            except _Retryable as failure:
+                if attempt + 1 >= self.retry.attempts:
+                    raise failure.error from None
+                wait = failure.retry_after
+                if wait is None:
+                    wait = self.retry.delay(attempt)
+                if loop.time() + wait >= ends_at:
+                    raise FetchError(
+                        failure.error.reason,
+                        f"{failure.error.message}; retry in {wait:g}s would pass the deadline",
+                    ) from None
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _attempt(
+        self, url: str, headers: dict[str, str], max_body: int, deadline: float
+    ) -> Page:
+        timeout = httpx.Timeout(deadline, connect=min(deadline, 10.0))
+        try:
+            async with self.client.stream("GET", url, headers=headers, timeout=timeout) as resp:
+                return await _read_page(resp, max_body, headers.get("If-None-Match"))
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            translated = _translate(exc)
+            if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+                raise _Retryable(translated) from exc
+            raise translated from exc
+
+
+async def _read_page(resp: httpx.Response, max_body: int, etag: str | None) -> Page:
+    status = resp.status_code
+    if status == 304:
+        return Page(
+            str(resp.url),
+            status,
+            resp.headers.get("content-type", ""),
+            None,
+            etag=resp.headers.get("etag", etag),
+            last_modified=resp.headers.get("last-modified"),
+        )
+    if status == 429 or status >= 500:
+        raise _Retryable(
+            FetchError("http_status", f"HTTP {status}"),
+            _retry_after(resp.headers.get("retry-after")),
+        )
+    if not 200 <= status < 300:
+        raise FetchError("http_status", f"HTTP {status}")
+    body = await _read_body(resp, max_body)
+    return Page(
+        url=str(resp.url),
+        status=status,
+        content_type=resp.headers.get("content-type", ""),
+        body=_decode(body, resp.headers.get("content-type", "")),
+        etag=resp.headers.get("etag"),
+        last_modified=resp.headers.get("last-modified"),
+    )
+
+
+async def _read_body(resp: httpx.Response, max_body: int) -> bytes:
+    """The decoded body, refused as soon as it passes `max_body` decoded bytes."""
+    encoding = resp.headers.get("content-encoding", "identity").strip().lower()
+    length = resp.headers.get("content-length", "")
+    if encoding == "identity" and length.isdigit() and int(length) > max_body:
+        raise FetchError("too_large", f"Content-Length {length} exceeds max_body {max_body}")
+    decoder = _Decoder(encoding, max_body)
+    async for chunk in resp.aiter_raw():
+        decoder.feed(chunk)
+    return decoder.finish()
+
+
+class _Decoder:
+    """gzip/deflate/identity decoding that never produces more than `limit` bytes."""
+
+    def __init__(self, encoding: str, limit: int) -> None:
+        if encoding in {"gzip", "x-gzip"}:
+            self._z: zlib._Decompress | None = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        elif encoding == "deflate":
+            self._z = zlib.decompressobj(zlib.MAX_WBITS)
+        elif encoding in {"identity", ""}:
+            self._z = None
+        else:
+            raise FetchError("decode", f"unsupported Content-Encoding {encoding!r}")
+        self._limit = limit
+        self._parts: list[bytes] = []
+        self._size = 0
+
+    def feed(self, data: bytes) -> None:
+        if self._z is None:
+            self._keep(data)
+            return
+        try:
+            while data:
+                self._keep(self._z.decompress(data, self._limit - self._size + 1))
+                data = self._z.unconsumed_tail
+        except zlib.error as exc:
+            raise FetchError("decode", f"the compressed body is corrupt: {exc}") from exc
+
+    def _keep(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self._limit:
+            raise FetchError("too_large", f"the body exceeds max_body ({self._limit} bytes)")
+        self._parts.append(data)
+
+    def finish(self) -> bytes:
+        if self._z is not None:
+            try:
+                self._keep(self._z.flush())
+            except zlib.error as exc:
+                raise FetchError("decode", f"the compressed body is corrupt: {exc}") from exc
+        return b"".join(self._parts)
+
+
+def _decode(body: bytes, content_type: str) -> str:
+    charset = _charset(body, content_type)
+    try:
+        return body.decode(charset)
+    except UnicodeDecodeError as exc:
+        raise FetchError(
+            "decode", f"the body is not valid {charset} (byte {exc.start}: {exc.reason})"
+        ) from exc
+
+
+def _charset(body: bytes, content_type: str) -> str:
+    if body.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    match = re.search(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", content_type, re.I)
+    if match is None:
+        match_meta = _META_CHARSET.search(body[:4096])
+        name = match_meta.group(1).decode("ascii") if match_meta else "utf-8"
+    else:
+        name = match.group(1)
+    try:
+        return codecs.lookup(name).name
+    except LookupError as exc:
+        raise FetchError("decode", f"unknown charset {name!r}") from exc
+
+
+def _retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _translate(exc: httpx.HTTPError | httpx.InvalidURL) -> FetchError:
+    """The one place httpx's exceptions become tickerwatch's."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TooManyRedirects):
+        return FetchError("redirect", f"more than {MAX_REDIRECTS} redirects: {message}")
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError("timeout", f"{type(exc).__name__}: {message}")
+    if isinstance(exc, httpx.DecodingError):
+        return FetchError("decode", message)
+    if isinstance(exc, httpx.TransportError | httpx.InvalidURL):
+        return FetchError("connect", f"{type(exc).__name__}: {message}")
+    return FetchError("internal", f"{type(exc).__name__}: {message}")

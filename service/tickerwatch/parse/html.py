@@ -1,0 +1,43 @@
+"""HTML → the text a reader sees: blocks and list items on their own lines, cells apart."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from selectolax.lexbor import LexborHTMLParser
+
+_INVISIBLE: Final = ["script", "style", "noscript", "template", "svg", "head"]
+_BLOCKS: Final = (
+    "address,article,aside,blockquote,dd,details,dialog,div,dl,dt,fieldset,figcaption,figure,"
+    "footer,form,h1,h2,h3,h4,h5,h6,header,hr,li,main,nav,ol,p,pre,section,summary,table,tr,ul,"
+    "caption,thead,tbody,tfoot,marquee,option"
+)
+_CELLS: Final = "td,th"
+_SPACES: Final = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+_INVISIBLE_CHARS: Final = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+_BLANK_RUNS: Final = re.compile(r"[ \t]*\n[ \t\n]*\n")
+
+
+def html_to_text(html: str) -> str:
+    """Render `html` as plain text; entities are decoded and odd spaces become plain ones."""
+    tree = LexborHTMLParser(html)
+    root = tree.root
+    if root is None:
+        return ""
+    root.strip_tags(_INVISIBLE)
+    for node in root.css("br"):
+        node.insert_after("\n")
+    for node in root.css(_BLOCKS):
+        node.insert_before("\n")
+        node.insert_after("\n")
+    for node in root.css(_CELLS):
+        node.insert_after("\t")
+    return normalize_text(root.text())
+
+
+def normalize_text(text: str) -> str:
+    """Turn nbsp, thin and other odd spaces into plain spaces; fold runs of blank lines."""
+    text = _SPACES.sub(" ", text)
+    text = _INVISIBLE_CHARS.sub("", text)
+    return _BLANK_RUNS.sub("\n\n", text).strip()

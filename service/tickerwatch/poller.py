@@ -1,0 +1,148 @@
+"""One poll of one source: fetch → parse → de-duplicate → store → snapshot and metrics.
+
+A failed poll is counted, logged once as a structured event, and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from tickerwatch.dedup import deduplicate
+from tickerwatch.errors import PollError, StoreError
+from tickerwatch.fetch import Fetcher
+from tickerwatch.metrics import Metrics
+from tickerwatch.model import Deduplicated, Page
+from tickerwatch.parse import parse_text
+from tickerwatch.state import Rate, SourceState
+from tickerwatch.store import Store
+from tickerwatch.units import parse_duration
+
+log = structlog.get_logger("tickerwatch.poller")
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    result: str
+    dedup: Deduplicated
+
+
+class Poller:
+    def __init__(
+        self, fetcher: Fetcher, store: Store, metrics: Metrics, clock: Callable[[], float]
+    ) -> None:
+        self.fetcher = fetcher
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+
+    async def poll(self, state: SourceState) -> None:
+        """Poll once; never raises except on cancellation."""
+        name = state.source.name
+        started = time.perf_counter()
+        now = self.clock()
+        event: dict[str, Any] = {"source": name}
+        try:
+            outcome = await self._poll(state, now)
+        except PollError as exc:
+            self._failed(state, now, exc.reason, exc.message)
+            event.update(result="failed", reason=exc.reason, error=exc.message)
+        except StoreError as exc:
+            self._failed(state, now, "internal", str(exc))
+            event.update(result="failed", reason="internal", error=str(exc))
+        except Exception as exc:  # a bug must not stop the schedule
+            self._failed(state, now, "internal", f"{type(exc).__name__}: {exc}")
+            event.update(result="failed", reason="internal", error=repr(exc), exc_info=True)
+        else:
+            event.update(
+                result=outcome.result,
+                entries=outcome.dedup.entries,
+                pairs={str(q.pair): str(q.rate) for q in outcome.dedup.quotes},
+            )
+        finally:
+            duration = time.perf_counter() - started
+            state.polls += 1
+            state.last_poll_at = now
+            state.last_duration = duration
+            self.metrics.polls.labels(name).inc()
+            self.metrics.duration.labels(name).observe(duration)
+        event["duration"] = round(duration, 4)
+        if event["result"] == "failed":
+            log.warning("poll", **event)
+        else:
+            log.info("poll", **event)
+
+    async def _poll(self, state: SourceState, now: float) -> _Outcome:
+        source = state.source
+        have_data = state.last_result is not None
+        page = await self.fetcher.fetch(
+            source.url,
+            deadline=source.timeout,
+            max_body=source.max_body,
+            etag=state.etag if have_data else None,
+            last_modified=state.last_modified if have_data else None,
+        )
+        result, dedup = self._read(state, page)
+        windows = {w: parse_duration(w) for w in source.windows}
+        stats = await self.store.record(source.name, dedup.quotes, now, windows)
+        quotes = {q.pair: q for q in dedup.quotes}
+        state.rates = {s.pair: Rate.build(source.name, quotes[s.pair], s, now) for s in stats}
+        state.up = True
+        state.last_success_at = now
+        state.last_result = dedup
+        state.entries = dedup.entries
+        state.pairs = len(dedup.quotes)
+        state.etag, state.last_modified = page.etag, page.last_modified
+        if result == "ok":
+            self._report_conflicts(state, dedup)
+        return _Outcome(result, dedup)
+
+    def _read(self, state: SourceState, page: Page) -> tuple[str, Deduplicated]:
+        if page.body is None:
+            assert state.last_result is not None  # conditional headers only go with data
+            return "not_modified", state.last_result
+        digest = hashlib.blake2b(page.body.encode("utf-8", "surrogatepass"), digest_size=16)
+        if digest.digest() == state.body_digest and state.last_result is not None:
+            return "unchanged", state.last_result
+        ticker = parse_text(page.body, page.content_type, state.source.entry_pattern)
+        state.context_before, state.context_after = ticker.context()
+        state.body_digest = digest.digest()
+        return "ok", deduplicate(ticker.entries)
+
+    def _report_conflicts(self, state: SourceState, dedup: Deduplicated) -> None:
+        state.conflicts = dedup.conflicts
+        for conflict in dedup.conflicts:
+            self.metrics.count_conflict(state.source.name, conflict.pair)
+            log.warning(
+                "ticker_conflict",
+                source=state.source.name,
+                pair=str(conflict.pair),
+                values=list(conflict.values),
+                chosen=conflict.chosen,
+            )
+
+    def _failed(self, state: SourceState, now: float, reason: Any, message: str) -> None:
+        state.up = False
+        state.last_reason = reason
+        state.last_error = message
+        state.last_error_at = now
+        self.metrics.failures.labels(state.source.name, reason).inc()
+
+
+async def restore(state: SourceState, store: Store, now: float) -> None:
+    """Fill a source's snapshot from history so a restart keeps serving the last data."""
+    source = state.source
+    rows = await store.latest(source.name)
+    windows = {w: parse_duration(w) for w in source.windows}
+    rates = {}
+    for row in rows:
+        stats = await store.stats(source.name, row.pair, row.rate, now, windows)
+        rates[row.pair] = Rate.build(source.name, row.quote, stats, row.last_seen)
+    state.rates = rates
+    if rows:
+        state.last_success_at = max(row.last_seen for row in rows)

@@ -1,0 +1,22 @@
+"""The running service's shared parts, handed to the web layer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from tickerwatch.config import Settings
+from tickerwatch.metrics import Metrics
+from tickerwatch.state import SourceState
+from tickerwatch.store import Store
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    store: Store
+    metrics: Metrics
+    clock: Callable[[], float]
+    started_at: float
+    states: dict[str, SourceState] = field(default_factory=dict)
+    ready: bool = False

@@ -1,0 +1,102 @@
+"""What the service currently knows about each source: the snapshot that metrics, the API
+and the landing page read. Pure data, updated by the poller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+
+from tickerwatch.config import Source
+from tickerwatch.errors import FailureReason
+from tickerwatch.model import Conflict, Deduplicated, Pair, Quote
+from tickerwatch.store import SeriesStats
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A pair's current quote with what history says about it."""
+
+    source: str
+    quote: Quote
+    updated_at: float
+    changed_at: float
+    previous: Decimal | None
+    window_changes: dict[str, float]
+
+    @property
+    def pair(self) -> Pair:
+        return self.quote.pair
+
+    @classmethod
+    def build(cls, source: str, quote: Quote, stats: SeriesStats, now: float) -> Rate:
+        changes = {
+            label: float(quote.rate / then - 1)
+            for label, then in stats.window_rates.items()
+            if then is not None and then > 0
+        }
+        return cls(source, quote, now, stats.changed_at, stats.previous, changes)
+
+
+@dataclass(slots=True)
+class SourceState:
+    """Mutable per-source status; replaced values only, so readers see whole snapshots."""
+
+    source: Source
+    started_at: float
+    up: bool = False
+    polls: int = 0
+    last_poll_at: float | None = None
+    last_success_at: float | None = None
+    last_error: str | None = None
+    last_reason: FailureReason | None = None
+    last_error_at: float | None = None
+    last_duration: float | None = None
+    entries: int = 0
+    pairs: int = 0
+    context_before: str = ""
+    context_after: str = ""
+    conflicts: tuple[Conflict, ...] = ()
+    rates: dict[Pair, Rate] = field(default_factory=dict)
+    last_result: Deduplicated | None = None
+    body_digest: bytes | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+
+    def age(self, now: float) -> float | None:
+        return None if self.last_success_at is None else max(0.0, now - self.last_success_at)
+
+    def stale(self, now: float) -> bool:
+        """No good poll for stale_after (counted from start when there never was one)."""
+        since = self.last_success_at if self.last_success_at is not None else self.started_at
+        return now - since > self.source.stale_after
+
+    def live_rates(self, now: float) -> list[Rate]:
+        """Rates not yet past drop_after: older ones disappear rather than freeze."""
+        return [r for r in self.rates.values() if now - r.updated_at <= self.source.drop_after]
+
+    def missing_pairs(self) -> list[Pair]:
+        return [p for p in self.source.pairs if p not in self.rates]
+
+
+def inverse(rate: Decimal, decimals: int) -> tuple[Decimal, Decimal, Decimal]:
+    """1/rate with the significant digits the printed rate carries, and the range of
+    inverses consistent with it: 0.01144 (±0.000005) → 87.41 within 87.372–87.448.
+
+    When so few digits are printed that rounding would leave that range (UZS/USD 0.00008 →
+    1E+4), one more digit is shown (12000 within 11765–13333)."""
+    half_step = Decimal(1).scaleb(-decimals) / 2
+    with localcontext() as ctx:
+        ctx.prec = 28
+        exact = 1 / rate
+        low = 1 / (rate + half_step)
+        high = 1 / (rate - half_step) if rate > half_step else Decimal("Infinity")
+        ctx.rounding = ROUND_HALF_EVEN
+        digits = max(1, len(rate.as_tuple().digits))
+        rounded = exact
+        for precision in range(digits, 29):
+            ctx.prec = precision
+            rounded = +exact
+            if low <= rounded <= high:
+                break
+        ctx.prec = 5
+        return rounded, +low, +high

@@ -1,0 +1,256 @@
+"""SQLite history (WAL): a new row only when a pair's printed value changes.
+
+`HistoryDB` is synchronous and owned by one thread; `Store` runs it on a dedicated worker
+thread so the event loop never waits on the disk. sqlite3 errors become StoreError here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Final, TypeVar
+
+from tickerwatch.errors import StoreError
+from tickerwatch.model import Pair, Quote
+
+SCHEMA_VERSION: Final = 1
+_MIGRATIONS: Final[dict[int, str]] = {
+    1: """
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            base TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            rate TEXT NOT NULL,
+            change_pct TEXT NOT NULL,
+            decimals INTEGER NOT NULL,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL
+        );
+        CREATE INDEX history_series ON history (source, base, quote, first_seen);
+        CREATE INDEX history_last_seen ON history (last_seen);
+    """,
+}
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    source: str
+    pair: Pair
+    rate: Decimal
+    change_pct: Decimal
+    decimals: int
+    first_seen: float
+    last_seen: float
+
+    @property
+    def quote(self) -> Quote:
+        return Quote(self.pair, self.rate, self.change_pct, self.decimals, copies=0)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesStats:
+    """What history says about a pair's current value."""
+
+    pair: Pair
+    first_seen: float
+    changed_at: float
+    previous: Decimal | None
+    window_rates: dict[str, Decimal | None]
+
+
+class HistoryDB:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the history database {path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}; this tickerwatch knows "
+                f"up to {SCHEMA_VERSION}: upgrade tickerwatch"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._db:
+                self._db.executescript(
+                    f"BEGIN; {_MIGRATIONS[target]}; PRAGMA user_version = {target}; COMMIT;"
+                )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def record(
+        self, source: str, quotes: Iterable[Quote], now: float, windows: dict[str, float]
+    ) -> list[SeriesStats]:
+        """Store one good poll's quotes in one transaction; return each series' stats."""
+        with self._db:
+            for quote in quotes:
+                self._record_one(source, quote, now)
+        return [self._stats(source, q.pair, q.rate, now, windows) for q in quotes]
+
+    def _record_one(self, source: str, quote: Quote, now: float) -> None:
+        row = self._db.execute(
+            "SELECT id, rate, change_pct, decimals FROM history"
+            " WHERE source=? AND base=? AND quote=? ORDER BY first_seen DESC, id DESC LIMIT 1",
+            (source, quote.pair.base, quote.pair.quote),
+        ).fetchone()
+        printed = (str(quote.rate), str(quote.change_pct), quote.decimals)
+        if row is not None and tuple(row[1:]) == printed:
+            self._db.execute(
+                "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?", (now, row[0])
+            )
+            return
+        self._db.execute(
+            "INSERT INTO history (source, base, quote, rate, change_pct, decimals,"
+            " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (source, quote.pair.base, quote.pair.quote, *printed, now, now),
+        )
+
+    def stats(
+        self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
+    ) -> SeriesStats:
+        return self._stats(source, pair, rate, now, windows)
+
+    def _stats(
+        self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
+    ) -> SeriesStats:
+        key = (source, pair.base, pair.quote)
+        rows = self._db.execute(
+            "SELECT rate, first_seen FROM history WHERE source=? AND base=? AND quote=?"
+            " ORDER BY first_seen DESC, id DESC",
+            key,
+        )
+        changed_at = now
+        previous: Decimal | None = None
+        for printed, seen in rows:
+            if Decimal(printed) != rate:
+                previous = Decimal(printed)
+                break
+            changed_at = seen
+        rows.close()
+        oldest = self._db.execute(
+            "SELECT min(first_seen) FROM history WHERE source=? AND base=? AND quote=?", key
+        ).fetchone()[0]
+        window_rates = {
+            label: self._rate_at(key, now - seconds) for label, seconds in windows.items()
+        }
+        return SeriesStats(pair, oldest or changed_at, changed_at, previous, window_rates)
+
+    def _rate_at(self, key: tuple[str, str, str], when: float) -> Decimal | None:
+        row = self._db.execute(
+            "SELECT rate FROM history WHERE source=? AND base=? AND quote=? AND first_seen<=?"
+            " ORDER BY first_seen DESC, id DESC LIMIT 1",
+            (*key, when),
+        ).fetchone()
+        return None if row is None else Decimal(row[0])
+
+    def latest(self, source: str) -> list[HistoryRow]:
+        """The newest row of every pair of `source`: what it showed in its last good poll."""
+        rows = self._db.execute(
+            "SELECT source, base, quote, rate, change_pct, decimals, first_seen, last_seen"
+            " FROM history WHERE id IN (SELECT max(id) FROM history WHERE source=?"
+            " GROUP BY base, quote) ORDER BY id",
+            (source,),
+        )
+        return [_row(r) for r in rows]
+
+    def history(
+        self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
+    ) -> list[HistoryRow]:
+        sql = (
+            "SELECT source, base, quote, rate, change_pct, decimals, first_seen, last_seen"
+            " FROM history WHERE first_seen<=? AND last_seen>=?"
+        )
+        args: list[object] = [until, since]
+        if source is not None:
+            sql += " AND source=?"
+            args.append(source)
+        if pair is not None:
+            sql += " AND base=? AND quote=?"
+            args += [pair.base, pair.quote]
+        sql += " ORDER BY first_seen, id LIMIT ?"
+        args.append(limit)
+        return [_row(r) for r in self._db.execute(sql, args)]
+
+    def prune(self, before: float) -> int:
+        """Delete rows last seen before `before`; keeps each series' newest row."""
+        with self._db:
+            cursor = self._db.execute(
+                "DELETE FROM history WHERE last_seen<? AND id NOT IN"
+                " (SELECT max(id) FROM history GROUP BY source, base, quote)",
+                (before,),
+            )
+        return cursor.rowcount
+
+    def integrity(self) -> str:
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _row(r: tuple[str, str, str, str, str, int, float, float]) -> HistoryRow:
+    return HistoryRow(r[0], Pair(r[1], r[2]), Decimal(r[3]), Decimal(r[4]), r[5], r[6], r[7])
+
+
+class Store:
+    """The history database, used from the event loop; every call runs on one worker thread."""
+
+    def __init__(self, db: HistoryDB, executor: ThreadPoolExecutor) -> None:
+        self._db = db
+        self._executor = executor
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tickerwatch-store")
+        try:
+            db = await asyncio.get_running_loop().run_in_executor(executor, HistoryDB, path)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(db, executor)
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        except sqlite3.Error as exc:
+            raise StoreError(f"history database error: {exc}") from exc
+
+    async def record(
+        self, source: str, quotes: tuple[Quote, ...], now: float, windows: dict[str, float]
+    ) -> list[SeriesStats]:
+        return await self._run(lambda: self._db.record(source, quotes, now, windows))
+
+    async def stats(
+        self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
+    ) -> SeriesStats:
+        return await self._run(lambda: self._db.stats(source, pair, rate, now, windows))
+
+    async def latest(self, source: str) -> list[HistoryRow]:
+        return await self._run(lambda: self._db.latest(source))
+
+    async def history(
+        self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
+    ) -> list[HistoryRow]:
+        return await self._run(lambda: self._db.history(source, pair, since, until, limit))
+
+    async def prune(self, before: float) -> int:
+        return await self._run(lambda: self._db.prune(before))
+
+    async def close(self) -> None:
+        await self._run(self._db.close)
+        self._executor.shutdown(wait=True)

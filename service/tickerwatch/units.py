@@ -1,0 +1,63 @@
+"""Durations (30s, 5m, 2h, 7d, 1h30m) and sizes (5MiB) as people write them in config."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
+_DURATION_UNITS: Final = {
+    "ms": 0.001,
+    "s": 1,
+    "m": 60,
+    "h": 3600,
+    "d": 86400,
+    "w": 7 * 86400,
+    "y": 365 * 86400,
+}
+_SIZE: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?")
+_SIZE_UNITS: Final = {
+    None: 1,
+    "B": 1,
+    "KB": 10**3,
+    "MB": 10**6,
+    "GB": 10**9,
+    "KiB": 2**10,
+    "MiB": 2**20,
+    "GiB": 2**30,
+}
+
+
+def parse_duration(text: object) -> float:
+    """Seconds in a duration such as 30s, 5m, 2h, 7d or 1h30m; raises ValueError."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError(f"expected a duration such as 30s, 5m, 2h or 7d, got {text!r}")
+    cleaned = text.strip()
+    parts = list(_DURATION_PART.finditer(cleaned))
+    if not parts or "".join(p.group(0) for p in parts) != cleaned:
+        raise ValueError(f"expected a duration such as 30s, 5m, 2h or 7d, got {text!r}")
+    return sum(float(p.group(1)) * _DURATION_UNITS[p.group(2)] for p in parts)
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest exact spelling: 300 → 5m, 93600 → 1d2h, 0.5 → 500ms."""
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    out = []
+    rest = round(seconds)
+    for unit in ("d", "h", "m", "s"):
+        size = int(_DURATION_UNITS[unit])
+        count, rest = divmod(rest, size)
+        if count:
+            out.append(f"{count}{unit}")
+    return "".join(out) or "0s"
+
+
+def parse_size(text: object) -> int:
+    """Bytes in a size such as 5MiB, 512KiB or 1000000; raises ValueError."""
+    if isinstance(text, int) and not isinstance(text, bool) and text >= 0:
+        return text
+    match = _SIZE.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"expected a size such as 512KiB or 5MiB, got {text!r}")
+    return int(float(match.group(1)) * _SIZE_UNITS[match.group(2)])
