@@ -43,6 +43,6 @@ def _choose(copies: list[TickerEntry]) -> tuple[TickerEntry, Conflict | None]:
     return chosen, Conflict(chosen.pair, values, _printed(winner))
 
 
-def _printed(value: tuple[object, object, int]) -> str:
-    rate, change, _ = value
+def _printed(value: tuple[str, str]) -> str:
+    rate, change = value
     return f"{rate} {change}%"

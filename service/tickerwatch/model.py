@@ -43,9 +43,10 @@ class TickerEntry:
         return decimals_of(self.rate)
 
     @property
-    def value(self) -> tuple[Decimal, Decimal, int]:
-        """What two copies must share to agree (the sign of a -0 change included)."""
-        return (self.rate, self.change_pct, self.decimals)
+    def value(self) -> tuple[str, str]:
+        """What two copies must share to agree: the printed numbers. Decimal("-0") equals
+        Decimal("0"), so compare text to keep the sign of a -0 change."""
+        return (str(self.rate), str(self.change_pct))
 
     def printed(self) -> str:
         return f"{self.pair} = {self.rate} {self.change_pct}%"
@@ -101,7 +102,8 @@ class Ticker:
 
     def context(self, around: int = 160) -> tuple[str, str]:
         """The page text just before and just after the ticker block, to explain a match."""
-        return self.text[max(0, self.start - around) : self.start], self.text[self.end :][:around]
+        before = self.text[max(0, self.start - around) : self.start].rstrip()
+        return before, self.text[self.end : self.end + around].lstrip()
 
 
 @dataclass(frozen=True, slots=True)

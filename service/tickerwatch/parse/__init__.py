@@ -32,5 +32,9 @@ def page_text(body: str, content_type: str = "") -> str:
 
 
 def parse_text(body: str, content_type: str, entry_pattern: re.Pattern[str]) -> Ticker:
-    """Find the ticker of a page body; raises ParseError (no_ticker) when there is none."""
-    return find_ticker(page_text(body, content_type), entry_pattern)
+    """Find the ticker of a page body; raises ParseError (no_ticker) when there is none.
+
+    The built-in formats need two adjacent entries; a custom pattern is specific enough to
+    accept one."""
+    min_entries = 2 if entry_pattern in BUILTIN.values() else 1
+    return find_ticker(page_text(body, content_type), entry_pattern, min_entries)

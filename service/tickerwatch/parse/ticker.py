@@ -2,7 +2,8 @@
 
 A page's header ticker is a run of `PAIR = RATE CHANGE%` entries separated by nothing but
 white space and bullets. Article text may hold its own bullets and mention a pair in prose;
-those stand alone or in short runs, so only the longest run counts (ties: the first).
+those stand alone or in short runs, so only the longest run counts (ties: the first), and a
+run shorter than `min_entries` is no ticker at all.
 """
 
 from __future__ import annotations
@@ -17,12 +18,12 @@ from tickerwatch.model import Pair, Ticker, TickerEntry
 
 SIGNS: Final = "+\\-\u2212\u2012\u2013\u2014\ufe63\uff0d"
 _MINUS: Final = str.maketrans({c: "-" for c in "\u2212\u2012\u2013\u2014\ufe63\uff0d"})
-_SEPARATOR: Final = re.compile(r"[\s•·∙◦▪▫►▸|*,;/\-–—]*")
+_SEPARATOR: Final = re.compile(r"[\s•·∙◦▪▫►▸|*/\-–—]*")
 MAX_GAP: Final = 64
 MAX_ABS_RATE: Final = Decimal("1e12")
 
 
-def find_ticker(text: str, entry_pattern: re.Pattern[str]) -> Ticker:
+def find_ticker(text: str, entry_pattern: re.Pattern[str], min_entries: int = 2) -> Ticker:
     """Return the ticker block of `text`, or raise ParseError when there is none."""
     best: list[TickerEntry] = []
     run: list[TickerEntry] = []
@@ -34,6 +35,11 @@ def find_ticker(text: str, entry_pattern: re.Pattern[str]) -> Ticker:
     best = _longer(best, run)
     if not best:
         raise ParseError("no ticker entries (PAIR = RATE CHANGE%) found in the page text")
+    if len(best) < min_entries:
+        raise ParseError(
+            f"no ticker: the longest run of entries has {len(best)} (a ticker has at least"
+            f" {min_entries}); a lone pair mentioned in text is not a ticker"
+        )
     return Ticker(entries=tuple(best), text=text, start=best[0].start, end=best[-1].end)
 
 

@@ -1,0 +1,208 @@
+"""Every fetch failure reason, each against a real misbehaving server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+
+import httpx
+import pytest
+import respx
+
+from support.httpserver import PageServer, free_port, reset_mid_body, send, trickle
+from support.pages import DEC_08, plain_ticker
+from tickerwatch.errors import FetchError
+from tickerwatch.fetch import USER_AGENT, Fetcher, RetryPolicy, make_client
+from tickerwatch.model import Page
+
+TICKER = plain_ticker(DEC_08).encode()
+FAST_RETRY = RetryPolicy(attempts=3, backoff=0.05)
+
+
+@pytest.fixture
+def server() -> Iterator[PageServer]:
+    with PageServer() as srv:
+        yield srv
+
+
+def fetch(
+    url: str,
+    *,
+    deadline: float = 5.0,
+    max_body: int = 2**20,
+    retry: RetryPolicy = FAST_RETRY,
+    **kw: str,
+) -> Page:
+    async def go() -> Page:
+        async with make_client() as client:
+            return await Fetcher(client, retry).fetch(
+                url, deadline=deadline, max_body=max_body, **kw
+            )
+
+    return asyncio.run(go())
+
+
+def failure(url: str, **kw: object) -> FetchError:
+    with pytest.raises(FetchError) as caught:
+        fetch(url, **kw)  # type: ignore[arg-type]
+    return caught.value
+
+
+def test_a_good_page_with_identity_and_user_agent(server: PageServer) -> None:
+    url = server.page("/", TICKER, "text/plain; charset=utf-8")
+    page = fetch(url)
+    assert page.status == 200 and page.body == TICKER.decode()
+    assert server.requests[-1][1]["User-Agent"] == USER_AGENT
+
+
+def test_gzip_pages_are_decoded(server: PageServer) -> None:
+    url = server.route(
+        "/gz",
+        lambda r: send(
+            r,
+            200,
+            gzip.compress(TICKER),
+            {"Content-Encoding": "gzip", "Content-Type": "text/plain"},
+        ),
+    )
+    assert fetch(url).body == TICKER.decode()
+
+
+def test_conditional_get_304_reparses_nothing(server: PageServer) -> None:
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        if req.headers.get("If-None-Match") == '"v1"':
+            req.send_response(304)
+            req.send_header("ETag", '"v1"')
+            req.send_header("Content-Length", "0")
+            req.end_headers()
+        else:
+            send(
+                req, 200, TICKER, {"ETag": '"v1"', "Last-Modified": "Mon, 08 Dec 2025 10:00:00 GMT"}
+            )
+
+    url = server.route("/c", handler)
+    first = fetch(url)
+    assert first.etag == '"v1"' and first.last_modified
+    again = fetch(url, etag=first.etag or "", last_modified=first.last_modified or "")
+    assert again.not_modified and again.status == 304
+    assert server.requests[-1][1]["If-Modified-Since"] == "Mon, 08 Dec 2025 10:00:00 GMT"
+
+
+def test_slow_trickle_hits_the_overall_deadline(server: PageServer) -> None:
+    url = server.route("/slow", lambda r: trickle(r, TICKER, every=0.1))
+    started = time.monotonic()
+    error = failure(url, deadline=1.0)
+    assert error.reason == "timeout"
+    assert time.monotonic() - started < 3.0
+
+
+def test_500_is_retried_then_fails_with_http_status(server: PageServer) -> None:
+    url = server.route("/500", lambda r: send(r, 500, b"oops"))
+    assert failure(url).reason == "http_status"
+    assert server.hits("/500") == 3
+
+
+def test_404_is_not_retried(server: PageServer) -> None:
+    url = server.url("/missing")
+    assert failure(url).reason == "http_status"
+    assert server.hits("/missing") == 1
+
+
+def test_429_retry_after_is_honoured_then_the_page_arrives(server: PageServer) -> None:
+    calls: list[float] = []
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            send(req, 429, b"slow down", {"Retry-After": "1"})
+        else:
+            send(req, 200, TICKER)
+
+    url = server.route("/429", handler)
+    assert fetch(url, retry=RetryPolicy(attempts=3, backoff=0.01)).status == 200
+    assert calls[1] - calls[0] >= 0.95
+
+
+def test_retry_after_beyond_the_deadline_fails_at_once(server: PageServer) -> None:
+    url = server.route("/429", lambda r: send(r, 429, b"", {"Retry-After": "120"}))
+    started = time.monotonic()
+    error = failure(url, deadline=5.0)
+    assert error.reason == "http_status" and "pass the deadline" in error.message
+    assert time.monotonic() - started < 2.0
+    assert server.hits("/429") == 1
+
+
+def test_redirect_loop(server: PageServer) -> None:
+    url = server.route("/loop", lambda r: send(r, 302, b"", {"Location": "/loop"}))
+    assert failure(url).reason == "redirect"
+    assert server.hits("/loop") == 6
+
+
+def test_a_few_redirects_are_followed(server: PageServer) -> None:
+    server.route("/a", lambda r: send(r, 301, b"", {"Location": "/b"}))
+    server.route("/b", lambda r: send(r, 302, b"", {"Location": "/page"}))
+    server.page("/page", TICKER, "text/plain")
+    assert fetch(server.url("/a")).url.endswith("/page")
+
+
+def test_oversized_body(server: PageServer) -> None:
+    url = server.page("/big", b"x" * 300_000, "text/plain")
+    assert failure(url, max_body=100_000).reason == "too_large"
+
+
+def test_oversized_body_without_content_length_stops_at_the_cap(server: PageServer) -> None:
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        req.send_response(200)
+        req.send_header("Connection", "close")
+        req.end_headers()
+        for _ in range(1000):
+            req.wfile.write(b"y" * 65536)
+
+    url = server.route("/stream", handler)
+    assert failure(url, max_body=1_000_000).reason == "too_large"
+
+
+def test_gzip_bomb_stops_at_the_cap(server: PageServer) -> None:
+    bomb = gzip.compress(b"\0" * (200 * 2**20), compresslevel=9)  # 200 MiB in ~200 KiB
+    url = server.route("/bomb", lambda r: send(r, 200, bomb, {"Content-Encoding": "gzip"}))
+    assert failure(url, max_body=5 * 2**20).reason == "too_large"
+
+
+def test_reset_mid_body(server: PageServer) -> None:
+    url = server.route("/reset", lambda r: reset_mid_body(r, TICKER[:100]))
+    assert failure(url).reason == "connect"
+
+
+def test_undecodable_bytes(server: PageServer) -> None:
+    url = server.page("/bytes", b"\xff\xfe\xfa broken " + TICKER, "text/plain; charset=utf-8")
+    error = failure(url)
+    assert error.reason == "decode" and "utf-8" in error.message
+
+
+def test_corrupt_gzip_is_a_decode_error(server: PageServer) -> None:
+    url = server.route(
+        "/badgz", lambda r: send(r, 200, b"not gzip at all", {"Content-Encoding": "gzip"})
+    )
+    assert failure(url).reason == "decode"
+
+
+def test_declared_charset_is_used(server: PageServer) -> None:
+    body = "<meta charset=windows-1251><p>Курс</p>".encode("cp1251")
+    url = server.page("/1251", body, "text/html")
+    assert "Курс" in (fetch(url).body or "")
+
+
+def test_connection_refused_is_retried_and_is_a_connect_error() -> None:
+    started = time.monotonic()
+    assert failure(f"http://127.0.0.1:{free_port()}/").reason == "connect"
+    assert time.monotonic() - started < 3.0
+
+
+@respx.mock
+def test_a_connect_timeout_is_a_timeout() -> None:
+    # A real server cannot refuse to finish a TCP handshake on loopback: mock the transport.
+    respx.get("http://rates.example/").mock(side_effect=httpx.ConnectTimeout("handshake"))
+    assert failure("http://rates.example/").reason == "timeout"

@@ -1,0 +1,120 @@
+"""A real HTTP server on 127.0.0.1 whose routes a test scripts, misbehaviour included."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+Handler = Callable[[BaseHTTPRequestHandler], None]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients that hang up mid-answer are what these tests provoke
+
+
+class PageServer:
+    def __init__(self) -> None:
+        self.routes: dict[str, Handler] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        server = self
+
+        class _Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                server.requests.append((self.path, dict(self.headers.items())))
+                route = server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    send(self, 404, b"not found")
+                    return
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    route(self)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.httpd = _QuietServer(("127.0.0.1", 0), _Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def route(self, path: str, handler: Handler) -> str:
+        self.routes[path] = handler
+        return self.url(path)
+
+    def page(self, path: str, body: str | bytes, content_type: str = "text/html") -> str:
+        data = body.encode() if isinstance(body, str) else body
+        return self.route(path, lambda req: send(req, 200, data, {"Content-Type": content_type}))
+
+    def hits(self, path: str) -> int:
+        return sum(1 for p, _ in self.requests if p.split("?")[0] == path)
+
+    def __enter__(self) -> PageServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def send(
+    req: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str] | None = None
+) -> None:
+    req.send_response(status)
+    for name, value in (headers or {}).items():
+        req.send_header(name, value)
+    req.send_header("Content-Length", str(len(body)))
+    req.end_headers()
+    req.wfile.write(body)
+
+
+def trickle(req: BaseHTTPRequestHandler, body: bytes, every: float) -> None:
+    """Send the body one byte at a time: each read succeeds, the whole never arrives."""
+    req.send_response(200)
+    req.send_header("Content-Type", "text/plain")
+    req.send_header("Content-Length", str(len(body)))
+    req.end_headers()
+    for byte in body:
+        req.wfile.write(bytes([byte]))
+        req.wfile.flush()
+        time.sleep(every)
+
+
+def reset_mid_body(req: BaseHTTPRequestHandler, body: bytes) -> None:
+    """Promise the whole body, send part of it, then reset the connection (RST)."""
+    req.send_response(200)
+    req.send_header("Content-Type", "text/plain")
+    req.send_header("Content-Length", str(len(body) * 10))
+    req.end_headers()
+    req.wfile.write(body)
+    req.wfile.flush()
+    req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    req.connection.close()
+    req.close_connection = True
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def page_server() -> Iterator[PageServer]:
+    with PageServer() as server:
+        yield server

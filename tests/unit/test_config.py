@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tickerwatch.config import load_settings
+from tickerwatch.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
+DEMO_ENV = {"TICKERWATCH_DEMO_URL": "http://127.0.0.1:8000"}
+
+
+@pytest.mark.parametrize("path", sorted(CONFIG_DIR.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_config_file_loads(path: Path) -> None:
+    settings = load_settings(path, environ=DEMO_ENV)
+    assert settings.resolved_sources()
+
+
+def test_config_dir_holds_only_loaded_files_and_docs() -> None:
+    assert {p.suffix for p in CONFIG_DIR.iterdir()} <= {".yaml", ".md"}
+
+
+def test_production_config_polls_timesca_politely() -> None:
+    (source,) = load_settings(CONFIG_DIR / "tickerwatch.yaml", environ={}).resolved_sources()
+    assert source.url == "https://timesca.com/"
+    assert source.format == "timesca"
+    assert source.interval >= 300
+    assert [str(p) for p in source.pairs] == ["KGS/USD", "KZT/USD", "TJS/USD", "UZS/USD", "TMT/USD"]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "tw.yaml"
+    path.write_text(text)
+    return path
+
+
+def problems(path: Path, environ: dict[str, str] | None = None) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ=environ or {})
+    return caught.value.problems
+
+
+def test_every_problem_is_reported_with_file_line_and_key_path(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "web:\n"
+        "  listen: nohost\n"
+        "  colour: blue\n"
+        "defaults:\n"
+        "  interval: 5x\n"
+        "sources:\n"
+        "  - name: timesca\n"
+        "    url: ftp://example.com/\n"
+        "    pairs: [KGS/USD, nonsense]\n"
+        "  - name: other\n"
+        "    url: https://example.com/\n"
+        "    timeout: 20\n"
+        "    token: ${MISSING_TOKEN}\n",
+    )
+    assert problems(path) == [
+        f"{path}:2: web.listen: expected HOST:PORT such as 0.0.0.0:10049, got 'nohost'",
+        f"{path}:3: web.colour: unknown key",
+        f"{path}:5: defaults.interval: expected a duration such as 30s, 5m, 2h or 7d, got '5x'",
+        f"{path}:8: sources[0].url: expected an http:// or https:// URL, got 'ftp://example.com/'",
+        f"{path}:9: sources[0].pairs[1]: not a currency pair: 'nonsense' (expected e.g. KGS/USD)",
+        f"{path}:12: sources[1].timeout: expected a duration such as 30s, 5m, 2h or 7d, got 20",
+        f"{path}:13: sources[1].token: the environment variable MISSING_TOKEN is not set",
+        f"{path}:13: sources[1].token: unknown key",
+    ]
+
+
+def test_yaml_syntax_error_points_at_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  - name: a\n    url: [unclosed\n")
+    (problem,) = problems(path)
+    assert problem.startswith(f"{path}:4: (yaml): ")
+
+
+def test_duplicate_keys_and_source_names_are_errors(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources:\n"
+        "  - {name: a, url: 'https://a.example/'}\n"
+        "  - {name: a, url: 'https://b.example/'}\n"
+        "storage: {path: x.db}\n"
+        "storage: {path: y.db}\n",
+    )
+    assert problems(path) == [
+        f"{path}:1: sources: two sources are named 'a'; names must be unique",
+        f"{path}:5: storage: the key is given twice",
+    ]
+
+
+def test_missing_sources_and_empty_file(tmp_path: Path) -> None:
+    assert problems(write(tmp_path, "")) == [
+        f"{tmp_path / 'tw.yaml'}:1: sources: a required key is missing"
+    ]
+
+
+def test_format_and_pattern_exclude_each_other(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources:\n  - name: a\n    url: https://a.example/\n    format: timesca\n"
+        "    pattern: '(?P<base>A)(?P<quote>B)(?P<rate>1)(?P<change>2)'\n",
+    )
+    assert problems(path) == [f"{path}:2: sources[0]: give either format or pattern, not both"]
+
+
+def test_environment_variables_fill_secrets_and_double_dollar_escapes(tmp_path: Path) -> None:
+    path = write(tmp_path, "sources:\n  - name: a\n    url: 'https://${HOST}/p?x=$${literal}'\n")
+    settings = load_settings(path, environ={"HOST": "rates.example"})
+    assert settings.sources[0].url == "https://rates.example/p?x=${literal}"
+
+
+def test_defaults_fill_in_per_source_values(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "defaults: {interval: 10m, windows: [1h]}\n"
+        "sources:\n"
+        "  - {name: a, url: 'https://a.example/'}\n"
+        "  - {name: b, url: 'https://b.example/', interval: 30s, max_body: 1MiB}\n",
+    )
+    a, b = load_settings(path, environ={}).resolved_sources()
+    assert (a.interval, a.windows, a.max_body) == (600, ("1h",), 5 * 2**20)
+    assert (b.interval, b.windows, b.max_body) == (30, ("1h",), 2**20)
+
+
+def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
+    assert problems(tmp_path / "missing.yaml")[0].startswith(
+        f"{tmp_path / 'missing.yaml'}:1: (file): "
+    )

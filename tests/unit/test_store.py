@@ -1,0 +1,94 @@
+"""Run-length history in a real SQLite file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tickerwatch.errors import StoreError
+from tickerwatch.model import Pair, Quote
+from tickerwatch.store import HistoryDB
+
+KZT = Pair("KZT", "USD")
+DAY = 86400.0
+
+
+def quote(rate: str, change: str = "0") -> Quote:
+    return Quote(KZT, Decimal(rate), Decimal(change), 5, copies=8)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> HistoryDB:
+    return HistoryDB(tmp_path / "h.db")
+
+
+def test_a_new_row_only_when_the_printed_value_changes(db: HistoryDB) -> None:
+    for t, (rate, change) in enumerate(
+        [
+            ("0.00196", "0"),
+            ("0.00196", "0"),
+            ("0.00196", "-0"),
+            ("0.00197", "-0"),
+            ("0.00197", "-0"),
+        ]
+    ):
+        db.record("s", [quote(rate, change)], 1000.0 + t, {})
+    rows = db.history("s", KZT, 0, 2000, 100)
+    assert [(str(r.rate), str(r.change_pct), r.first_seen, r.last_seen) for r in rows] == [
+        ("0.00196", "0", 1000.0, 1001.0),
+        ("0.00196", "-0", 1002.0, 1002.0),
+        ("0.00197", "-0", 1003.0, 1004.0),
+    ]
+
+
+def test_stats_previous_value_changed_time_and_windows(db: HistoryDB) -> None:
+    db.record("s", [quote("0.00200")], 0.0, {})
+    db.record("s", [quote("0.00200")], DAY - 10, {})
+    db.record("s", [quote("0.00196", "-2")], DAY, {})
+    (stats,) = db.record("s", [quote("0.00196", "-2")], DAY + 60, {"24h": DAY, "7d": 7 * DAY})
+    assert stats.previous == Decimal("0.00200")
+    assert stats.changed_at == DAY
+    assert stats.window_rates == {"24h": Decimal("0.00200"), "7d": None}
+
+
+def test_a_changed_printed_change_alone_does_not_move_changed_at(db: HistoryDB) -> None:
+    db.record("s", [quote("0.00196", "0")], 10.0, {})
+    (stats,) = db.record("s", [quote("0.00196", "-0")], 20.0, {})
+    assert stats.changed_at == 10.0 and stats.previous is None
+
+
+def test_history_survives_closing_and_reopening(tmp_path: Path) -> None:
+    first = HistoryDB(tmp_path / "h.db")
+    first.record("s", [quote("0.00196")], 100.0, {})
+    first.close()
+    again = HistoryDB(tmp_path / "h.db")
+    (row,) = again.latest("s")
+    assert (row.pair, str(row.rate), row.last_seen) == (KZT, "0.00196", 100.0)
+    assert again.integrity() == "ok"
+
+
+def test_prune_drops_old_rows_but_keeps_each_series_newest(db: HistoryDB) -> None:
+    db.record("s", [quote("0.00190")], 0.0, {})
+    db.record("s", [quote("0.00191")], 10.0, {})
+    db.record("s", [quote("0.00192")], 20.0, {})
+    assert db.prune(before=15.0) == 2
+    assert db.prune(before=1e9) == 0
+    assert [str(r.rate) for r in db.history(None, None, 0, 1e9, 10)] == ["0.00192"]
+
+
+def test_a_database_from_a_newer_tickerwatch_is_refused(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "new.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(StoreError, match="schema version 99"):
+        HistoryDB(path)
+
+
+def test_an_unwritable_place_is_a_store_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreError, match="cannot open"):
+        HistoryDB(tmp_path / "file" / "h.db")
