@@ -17,18 +17,16 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pageserver import news_page  # noqa: E402
-
-from tickerwatch.config import Source  # noqa: E402
-from tickerwatch.dedup import deduplicate  # noqa: E402
-from tickerwatch.fetch import Fetcher, make_client  # noqa: E402
-from tickerwatch.metrics import Metrics  # noqa: E402
-from tickerwatch.model import Pair, Quote  # noqa: E402
-from tickerwatch.parse import BUILTIN, parse_text  # noqa: E402
-from tickerwatch.poller import Poller  # noqa: E402
-from tickerwatch.state import Rate, SourceState  # noqa: E402
-from tickerwatch.store import Store  # noqa: E402
+from pageserver import news_page
+from tickerwatch.config import Source
+from tickerwatch.dedup import deduplicate
+from tickerwatch.fetch import Fetcher, make_client
+from tickerwatch.metrics import Metrics
+from tickerwatch.model import Pair, Quote
+from tickerwatch.parse import BUILTIN, parse_text
+from tickerwatch.poller import Poller
+from tickerwatch.state import Rate, SourceState
+from tickerwatch.store import Store
 
 ROWS: list[tuple[str, str]] = []
 
@@ -48,7 +46,8 @@ def bench_parse(size: int, rounds: int) -> None:
     best = min(times)
     report(
         f"parse + dedup, {len(page) // 1000} KB page",
-        f"median {statistics.median(times) * 1000:.2f} ms, {len(page) / best / 1e6:.0f} MB/s (best)",
+        f"median {statistics.median(times) * 1000:.2f} ms,"
+        f" {len(page) / best / 1e6:.0f} MB/s (best)",
     )
 
 

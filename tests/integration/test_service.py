@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,31 +16,11 @@ import pytest
 from support import pages
 from support.httpserver import PageServer, send
 from support.pages import DEC_08, Line
-from support.service import Service, config_text, sample, wait_for
+from support.service import Service, sample, wait_for
 
 PROMTOOL = shutil.which("promtool") or "/usr/bin/promtool"
 MOVED = tuple(Line(x.pair, "0.00190", "-3.06") if x.pair == "KZT/USD" else x for x in DEC_08)
 KZT = {"source": "timesca", "base": "KZT", "quote": "USD"}
-
-
-@pytest.fixture
-def site() -> Iterator[PageServer]:
-    with PageServer() as server:
-        server.page("/", pages.list_items(DEC_08))
-        yield server
-
-
-@pytest.fixture
-def service(tmp_path: Path, site: PageServer) -> Iterator[Service]:
-    sources = (
-        f"  - name: timesca\n    url: {site.url('/')}\n"
-        "    pairs: [KGS/USD, KZT/USD, TJS/USD, UZS/USD, TMT/USD]\n"
-    )
-    svc = Service(tmp_path, config_text(sources))
-    try:
-        yield svc.start()
-    finally:
-        svc.close()
 
 
 def rate(svc: Service, labels: dict[str, str] = KZT) -> float | None:
