@@ -12,7 +12,14 @@ import httpx
 import pytest
 import respx
 
-from support.httpserver import PageServer, free_port, reset_mid_body, send, trickle
+from support.httpserver import (
+    PageServer,
+    free_port,
+    reset_mid_body,
+    send,
+    trickle,
+    with_etag,
+)
 from support.pages import DEC_08, plain_ticker
 from tickerwatch.errors import FetchError
 from tickerwatch.fetch import USER_AGENT, Fetcher, RetryPolicy, make_client
@@ -72,18 +79,8 @@ def test_gzip_pages_are_decoded(server: PageServer) -> None:
 
 
 def test_conditional_get_304_reparses_nothing(server: PageServer) -> None:
-    def handler(req: BaseHTTPRequestHandler) -> None:
-        if req.headers.get("If-None-Match") == '"v1"':
-            req.send_response(304)
-            req.send_header("ETag", '"v1"')
-            req.send_header("Content-Length", "0")
-            req.end_headers()
-        else:
-            send(
-                req, 200, TICKER, {"ETag": '"v1"', "Last-Modified": "Mon, 08 Dec 2025 10:00:00 GMT"}
-            )
-
-    url = server.route("/c", handler)
+    modified = {"Last-Modified": "Mon, 08 Dec 2025 10:00:00 GMT"}
+    url = server.route("/c", with_etag(TICKER, '"v1"', modified))
     first = fetch(url)
     assert first.etag == '"v1"' and first.last_modified
     again = fetch(url, etag=first.etag or "", last_modified=first.last_modified or "")

@@ -7,11 +7,10 @@ import signal
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from support import pages
-from support.httpserver import PageServer, send, trickle
+from support.httpserver import PageServer, trickle, with_etag
 from support.pages import DEC_08, Line
 from support.service import Service, config_text, sample, wait_for
 
@@ -59,17 +58,8 @@ def test_each_poll_is_one_structured_log_event(service: Service) -> None:
 def test_unchanged_and_not_modified_pages_are_not_reparsed(tmp_path: Path) -> None:
     body = pages.list_items(DEC_08).encode()
 
-    def with_etag(req: BaseHTTPRequestHandler) -> None:
-        if req.headers.get("If-None-Match") == '"a"':
-            req.send_response(304)
-            req.send_header("ETag", '"a"')
-            req.send_header("Content-Length", "0")
-            req.end_headers()
-        else:
-            send(req, 200, body, {"ETag": '"a"', "Content-Type": "text/html"})
-
     with PageServer() as site:
-        site.route("/etag", with_etag)
+        site.route("/etag", with_etag(body, '"a"'))
         site.page("/same", body)
         sources = (
             f"  - name: etag\n    url: {site.url('/etag')}\n"

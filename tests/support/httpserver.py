@@ -82,6 +82,21 @@ def send(
     req.wfile.write(body)
 
 
+def with_etag(body: bytes, etag: str, headers: dict[str, str] | None = None) -> Handler:
+    """A page with an ETag that answers a matching If-None-Match with 304."""
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        if req.headers.get("If-None-Match") == etag:
+            req.send_response(304)
+            req.send_header("ETag", etag)
+            req.send_header("Content-Length", "0")
+            req.end_headers()
+        else:
+            send(req, 200, body, {"ETag": etag, "Content-Type": "text/html", **(headers or {})})
+
+    return handler
+
+
 def trickle(req: BaseHTTPRequestHandler, body: bytes, every: float) -> None:
     """Send the body one byte at a time: each read succeeds, the whole never arrives."""
     req.send_response(200)
