@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
@@ -129,11 +130,175 @@ class SourceConfig(_Model):
         return self
 
 
+Band = tuple[Decimal, Decimal]
+
+
+def _exactly_one(model: BaseModel, names: tuple[str, ...]) -> None:
+    given = [n for n in names if getattr(model, n) is not None]
+    if len(given) != 1:
+        raise ValueError(f"give exactly one of {', '.join(names)}")
+
+
+def _band(band: Band | None) -> Band | None:
+    if band is not None and band[0] > band[1]:
+        raise ValueError("a band is [low, high] with low <= high")
+    return band
+
+
+class RateCondition(_Model):
+    above: Decimal | None = None
+    below: Decimal | None = None
+    outside: Annotated[Band | None, AfterValidator(_band)] = None
+    inside: Annotated[Band | None, AfterValidator(_band)] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> RateCondition:
+        _exactly_one(self, ("above", "below", "outside", "inside"))
+        return self
+
+
+class ChangeCondition(_Model):
+    window: Window
+    above: Decimal | None = None
+    below: Decimal | None = None
+    by: Annotated[Decimal | None, Field(gt=0)] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ChangeCondition:
+        _exactly_one(self, ("above", "below", "by"))
+        return self
+
+
+class SourceChangeCondition(_Model):
+    above: Decimal | None = None
+    below: Decimal | None = None
+    by: Annotated[Decimal | None, Field(gt=0)] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> SourceChangeCondition:
+        _exactly_one(self, ("above", "below", "by"))
+        return self
+
+
+class StaleCondition(_Model):
+    after: PositiveDuration
+
+
+class Flag(_Model):
+    """A rule kind without parameters: `source_down: {}`."""
+
+
+RULE_KINDS: Final = (
+    "rate",
+    "change",
+    "source_change",
+    "stale",
+    "source_down",
+    "conflict",
+    "missing",
+)
+TEMPLATE_FIELDS: Final = {
+    "alertname": "X", "source": "s", "pair": "A/B", "base": "A", "quote": "B", "value": "1",
+    "threshold": "1", "window": "1h", "severity": "warning", "for": "0s",
+}  # fmt: skip
+
+
+def _template(text: str | None) -> str | None:
+    if text is not None:
+        try:
+            text.format_map(TEMPLATE_FIELDS)
+        except (KeyError, ValueError, IndexError, AttributeError) as exc:
+            known = ", ".join("{" + k + "}" for k in TEMPLATE_FIELDS)
+            raise ValueError(f"bad template ({exc!r}); it may use {known}") from exc
+    return text
+
+
+class AlertRule(_Model):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+    sources: tuple[str, ...] = ()
+    pairs: tuple[Annotated[Pair, BeforeValidator(lambda v: Pair.parse(str(v)))], ...] = ()
+    rate: RateCondition | None = None
+    change: ChangeCondition | None = None
+    source_change: SourceChangeCondition | None = None
+    stale: StaleCondition | None = None
+    source_down: Flag | None = None
+    conflict: Flag | None = None
+    missing: Flag | None = None
+    for_: Annotated[Duration, Field(alias="for")] = 0.0
+    keep_firing_for: Duration = 0.0
+    severity: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] = "warning"
+    labels: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = {}
+    summary: Annotated[str | None, AfterValidator(_template)] = None
+    description: Annotated[str | None, AfterValidator(_template)] = None
+    rounding: Literal["strict", "ignore"] = "strict"
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> AlertRule:
+        given = [k for k in RULE_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one condition of {', '.join(RULE_KINDS)}")
+        reserved = {"alertname", "severity", "source", "base", "quote"} & set(self.labels)
+        if reserved:
+            raise ValueError(f"labels may not set {', '.join(sorted(reserved))}")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in RULE_KINDS if getattr(self, k) is not None)
+
+    @property
+    def pair_level(self) -> bool:
+        return self.kind != "source_down"
+
+
+class AlertmanagerConfig(_Model):
+    urls: Annotated[tuple[Annotated[str, AfterValidator(_url)], ...], Field(min_length=1)]
+    resend_interval: PositiveDuration = parse_duration("1m")
+    timeout: PositiveDuration = parse_duration("10s")
+
+
+class WebhookConfig(_Model):
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+    url: Annotated[str, AfterValidator(_url)]
+    send_resolved: bool = True
+    max_age: PositiveDuration = parse_duration("24h")
+    timeout: PositiveDuration = parse_duration("10s")
+
+
+class NotifyConfig(_Model):
+    alertmanager: AlertmanagerConfig | None = None
+    webhooks: tuple[WebhookConfig, ...] = ()
+
+    @field_validator("webhooks")
+    @classmethod
+    def _unique(cls, hooks: tuple[WebhookConfig, ...]) -> tuple[WebhookConfig, ...]:
+        names = [h.name for h in hooks]
+        if len(set(names)) != len(names):
+            raise ValueError("webhook names must be unique")
+        return hooks
+
+
 class Settings(_Model):
     web: WebConfig = WebConfig()
     storage: StorageConfig = StorageConfig()
     defaults: Defaults = Defaults()
     sources: tuple[SourceConfig, ...]
+    alerts: tuple[AlertRule, ...] = ()
+    notify: NotifyConfig = NotifyConfig()
+
+    @model_validator(mode="after")
+    def _rules_name_known_sources(self) -> Settings:
+        known = {s.name for s in self.sources}
+        for rule in self.alerts:
+            unknown = [s for s in rule.sources if s not in known]
+            if unknown:
+                raise ValueError(f"alert {rule.name}: unknown source {', '.join(unknown)}")
+        names = [r.name for r in self.alerts]
+        if len(set(names)) != len(names):
+            raise ValueError("alert names must be unique")
+        return self
 
     @field_validator("sources")
     @classmethod

@@ -146,7 +146,8 @@ def _rate_families(states: list[SourceState], now: float) -> Iterator[Metric]:
             if r.previous is not None:
                 previous.add_metric(labels, float(r.previous))
             for window, value in r.window_changes.items():
-                change.add_metric([*labels, window], value)
+                if window in state.source.windows:
+                    change.add_metric([*labels, window], value)
     yield from (rate, source_change, change, previous, resolution, updated, changed)
 
 

@@ -22,6 +22,7 @@ class Rate:
     changed_at: float
     previous: Decimal | None
     window_changes: dict[str, float]
+    window_rates: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def pair(self) -> Pair:
@@ -29,12 +30,9 @@ class Rate:
 
     @classmethod
     def build(cls, source: str, quote: Quote, stats: SeriesStats, now: float) -> Rate:
-        changes = {
-            label: float(quote.rate / then - 1)
-            for label, then in stats.window_rates.items()
-            if then is not None and then > 0
-        }
-        return cls(source, quote, now, stats.changed_at, stats.previous, changes)
+        bases = {w: then for w, then in stats.window_rates.items() if then is not None and then > 0}
+        changes = {w: float(quote.rate / then - 1) for w, then in bases.items()}
+        return cls(source, quote, now, stats.changed_at, stats.previous, changes, bases)
 
 
 @dataclass(slots=True)

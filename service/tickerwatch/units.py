@@ -41,7 +41,7 @@ def parse_duration(text: object) -> float:
 
 def format_duration(seconds: float) -> str:
     """The shortest exact spelling: 300 → 5m, 93600 → 1d2h, 0.5 → 500ms."""
-    if seconds < 1:
+    if 0 < seconds < 1:
         return f"{round(seconds * 1000)}ms"
     out = []
     rest = round(seconds)

@@ -1,0 +1,231 @@
+"""Every rule kind, rounding, and the alert state machine with an injected clock."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tickerwatch.alerts import AlertKey, AlertState, observe, step, windows_needed
+from tickerwatch.config import AlertRule, Source
+from tickerwatch.dedup import deduplicate
+from tickerwatch.model import Conflict, Pair, Quote, TickerEntry
+from tickerwatch.state import Rate, SourceState
+
+KZT, UZS, TMT = Pair("KZT", "USD"), Pair("UZS", "USD"), Pair("TMT", "USD")
+
+
+def rule(**kw: Any) -> AlertRule:
+    return AlertRule.model_validate({"name": "Test", **kw})
+
+
+def source_state(
+    *rates: tuple[Pair, str, str], then: dict[str, str] | None = None, now: float = 1000.0
+) -> SourceState:
+    src = Source(
+        "timesca",
+        "http://x/",
+        "timesca",
+        re.compile("x"),
+        (KZT, UZS, TMT),
+        60,
+        0,
+        10,
+        1,
+        7200,
+        86400,
+        ("24h",),
+    )
+    state = SourceState(src, started_at=0.0, up=True, polls=1)
+    entries = []
+    for pair, rate, change in rates:
+        quote = Quote(pair, Decimal(rate), Decimal(change), 5, 8)
+        bases = {w: Decimal(v) for w, v in (then or {}).items()}
+        state.rates[pair] = Rate("timesca", quote, now, now, None, {}, bases)
+        entries.append(TickerEntry(pair, quote.rate, quote.change_pct, 0, 0))
+    state.last_result = deduplicate(entries)
+    return state
+
+
+def active(r: AlertRule, state: SourceState, now: float = 1000.0) -> dict[str, bool]:
+    return {o.key.pair or o.key.source: o.active for o in observe([r], [state], now)}
+
+
+# ------------------------------------------------------------------ kinds
+
+
+@pytest.mark.parametrize(
+    ("cond", "rate", "fires"),
+    [
+        ({"above": "0.28500"}, "0.28510", True),
+        ({"above": "0.28500"}, "0.28500", False),
+        ({"below": "0.28400"}, "0.28390", True),
+        ({"outside": ["0.2840", "0.2870"]}, "0.28490", False),
+        ({"outside": ["0.2840", "0.2870"]}, "0.28710", True),
+        ({"inside": ["0.2840", "0.2870"]}, "0.28490", True),
+    ],
+)
+def test_rate_rules(cond: dict[str, Any], rate: str, fires: bool) -> None:
+    state = source_state((TMT, rate, "0"))
+    assert active(rule(pairs=["TMT/USD"], rate=cond), state) == {"TMT/USD": fires}
+
+
+def test_strict_rounding_needs_every_consistent_value_past_the_threshold() -> None:
+    # 0.28501 printed with 5 decimals may be 0.285005: not surely above 0.28501 - 0.000005.
+    state = source_state((TMT, "0.28501", "0"))
+    assert active(rule(rate={"above": "0.285006"}), state) == {"TMT/USD": False}
+    assert active(rule(rate={"above": "0.285006"}, rounding="ignore"), state) == {"TMT/USD": True}
+    assert active(rule(rate={"above": "0.285004"}), state) == {"TMT/USD": True}
+
+
+def test_one_printed_step_of_uzs_is_no_5_percent_move_under_strict_rounding() -> None:
+    state = source_state((UZS, "0.00009", "0"), then={"24h": "0.00008"})
+    up5 = {"window": "24h", "above": "0.05"}
+    assert active(rule(change=up5), state) == {"UZS/USD": False}
+    assert active(rule(change=up5, rounding="ignore"), state) == {"UZS/USD": True}  # +12.5%
+
+
+def test_change_rules_below_above_and_by() -> None:
+    state = source_state((KZT, "0.00190", "-3.06"), then={"24h": "0.00200"})  # -5%
+    assert active(rule(change={"window": "24h", "below": "-0.02"}), state) == {"KZT/USD": True}
+    assert active(rule(change={"window": "24h", "above": "0.02"}), state) == {"KZT/USD": False}
+    assert active(rule(change={"window": "24h", "by": "0.03"}), state) == {"KZT/USD": True}
+    assert active(rule(change={"window": "24h", "by": "0.1"}), state) == {"KZT/USD": False}
+
+
+def test_change_without_history_that_far_back_is_inactive() -> None:
+    state = source_state((KZT, "0.00190", "0"))
+    assert active(rule(change={"window": "7d", "below": "-0.02"}), state) == {"KZT/USD": False}
+
+
+def test_source_change_uses_the_printed_change_and_its_rounding() -> None:
+    state = source_state((KZT, "0.00190", "-0.22"))
+    assert active(rule(source_change={"below": "-0.002"}), state) == {"KZT/USD": True}
+    assert active(rule(source_change={"below": "-0.00219"}), state) == {"KZT/USD": False}
+    assert active(rule(source_change={"below": "-0.00219"}, rounding="ignore"), state) == {
+        "KZT/USD": True
+    }
+    minus_zero = source_state((KZT, "0.00190", "-0"))
+    assert active(rule(source_change={"below": "-0.001"}), minus_zero) == {"KZT/USD": False}
+
+
+def test_stale_pairs() -> None:
+    state = source_state((KZT, "0.00190", "0"), now=1000.0)
+    assert active(rule(stale={"after": "1h"}), state, now=1000.0 + 3599) == {"KZT/USD": False}
+    assert active(rule(stale={"after": "1h"}), state, now=1000.0 + 3601) == {"KZT/USD": True}
+
+
+def test_source_down_only_after_a_failed_poll() -> None:
+    state = source_state((KZT, "0.00190", "0"))
+    assert active(rule(source_down={}), state) == {"timesca": False}
+    state.up, state.last_reason = False, "timeout"
+    (obs,) = observe([rule(source_down={})], [state], 0)
+    assert obs.active and obs.value == "timeout" and obs.key == AlertKey("Test", "timesca")
+
+
+def test_conflict_and_missing() -> None:
+    state = source_state((KZT, "0.00190", "0"))
+    state.conflicts = (Conflict(KZT, ("a", "b"), "a"),)
+    assert active(rule(conflict={}), state) == {"KZT/USD": True}
+    assert active(rule(missing={}), state) == {"KZT/USD": False, "UZS/USD": True, "TMT/USD": True}
+    assert active(rule(missing={}, pairs=["UZS/USD"]), state) == {"UZS/USD": True}
+
+
+def test_source_selector() -> None:
+    state = source_state((KZT, "0.00190", "0"))
+    with pytest.raises(ValueError, match="exactly one condition"):
+        rule(pairs=["KZT/USD"])
+    assert observe([rule(sources=["other"], rate={"above": "0"})], [state], 0) == []
+
+
+def test_windows_needed_by_change_rules() -> None:
+    assert windows_needed([rule(change={"window": "3d", "by": "0.1"}), rule(missing={})]) == {
+        "3d": 259200.0
+    }
+
+
+# ------------------------------------------------------------------ state machine
+
+BELOW = {
+    "name": "KZTWeak",
+    "pairs": ["KZT/USD"],
+    "rate": {"below": "0.00195"},
+    "for": "10m",
+    "severity": "critical",
+}
+
+
+def run(
+    r: AlertRule, rate: str, now: float, prev: dict[AlertKey, AlertState]
+) -> tuple[dict[AlertKey, AlertState], list[str]]:
+    state = source_state((KZT, rate, "0"), now=now)
+    current, transitions = step([r], observe([r], [state], now), prev, now)
+    return current, [f"{t.status}@{t.alert.key.pair}" for t in transitions]
+
+
+def test_pending_then_firing_after_for_then_resolved() -> None:
+    r = rule(**{**BELOW, "name": "Test"})
+    s, out = run(r, "0.00190", 0, {})
+    (alert,) = s.values()
+    assert (alert.state, out) == ("pending", [])
+    s, out = run(r, "0.00190", 599, s)
+    assert (next(iter(s.values())).state, out) == ("pending", [])
+    s, out = run(r, "0.00190", 600, s)
+    alert = next(iter(s.values()))
+    assert (alert.state, alert.fired_at, out) == ("firing", 600, ["firing@KZT/USD"])
+    assert alert.labels == {
+        "alertname": "Test",
+        "severity": "critical",
+        "source": "timesca",
+        "base": "KZT",
+        "quote": "USD",
+        "pair": "KZT/USD",
+    }
+    assert alert.annotations["summary"] == "KZT/USD on timesca is 0.00190, < 0.00195"
+    s, out = run(r, "0.00190", 700, s)
+    assert out == [], "firing is announced once"
+    s, out = run(r, "0.00196", 800, s)
+    alert = next(iter(s.values()))
+    assert (alert.state, alert.resolved_at, out) == ("resolved", 800, ["resolved@KZT/USD"])
+    s, out = run(r, "0.00196", 800 + 15 * 60 + 1, s)
+    assert (s, out) == ({}, [])
+
+
+def test_pending_that_clears_is_dropped_silently() -> None:
+    r = rule(**{**BELOW, "name": "Test"})
+    s, _ = run(r, "0.00190", 0, {})
+    s, out = run(r, "0.00196", 60, s)
+    assert (s, out) == ({}, [])
+
+
+def test_keep_firing_for_holds_the_alert_after_the_condition_clears() -> None:
+    r = rule(**{**BELOW, "name": "Test", "for": "0s", "keep_firing_for": "5m"})
+    s, out = run(r, "0.00190", 0, {})
+    assert out == ["firing@KZT/USD"]
+    s, out = run(r, "0.00196", 299, s)
+    assert (next(iter(s.values())).state, out) == ("firing", [])
+    s, out = run(r, "0.00196", 301, s)
+    assert out == ["resolved@KZT/USD"]
+
+
+def test_a_removed_rule_resolves_its_firing_alerts() -> None:
+    r = rule(**{**BELOW, "name": "Test", "for": "0s"})
+    s, _ = run(r, "0.00190", 0, {})
+    current, transitions = step([], [], s, 10)
+    assert [t.status for t in transitions] == ["resolved"]
+    assert next(iter(current.values())).state == "resolved"
+
+
+def test_templates_show_value_threshold_and_window() -> None:
+    r = rule(
+        change={"window": "24h", "below": "-0.02"},
+        summary="{pair} {value} over {window} ({threshold})",
+        description="for {for}",
+    )
+    state = source_state((KZT, "0.00190", "0"), then={"24h": "0.00200"})
+    current, _ = step([r], observe([r], [state], 0), {}, 0)
+    alert = next(iter(current.values()))
+    assert alert.annotations["summary"] == "KZT/USD -5.0000% over 24h (< -0.02)"
+    assert alert.annotations["description"] == "for 0s"
