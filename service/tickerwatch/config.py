@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -77,6 +78,7 @@ class WebConfig(_Model):
     listen: Annotated[str, AfterValidator(_listen)] = "0.0.0.0:10049"
     config_file: Path | None = None
     enable_lifecycle: bool = False
+    external_url: Annotated[str | None, AfterValidator(lambda v: v and _url(v))] = None
 
     @property
     def host(self) -> str:
@@ -85,6 +87,15 @@ class WebConfig(_Model):
     @property
     def port(self) -> int:
         return int(self.listen.rpartition(":")[2])
+
+    def public_url(self) -> str:
+        """external_url, else this host's name and the listen port."""
+        if self.external_url:
+            return self.external_url.rstrip("/")
+        host = self.host
+        if host in {"0.0.0.0", "::", ""}:
+            host = socket.gethostname()
+        return f"http://{host}:{self.port}"
 
 
 class StorageConfig(_Model):

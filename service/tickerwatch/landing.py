@@ -5,6 +5,7 @@ from __future__ import annotations
 from html import escape
 
 from tickerwatch import __version__
+from tickerwatch.alerts import AlertState
 from tickerwatch.state import SourceState, inverse
 from tickerwatch.views import iso
 
@@ -17,19 +18,23 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 """
 
 
-def render(states: list[SourceState], now: float, health: str) -> str:
+def render(
+    states: list[SourceState], now: float, health: str, alerts: list[AlertState] | None = None
+) -> str:
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta http-equiv="refresh" content="15">'
         f"<title>tickerwatch</title><style>{_STYLE}</style></head><body>"
         f"<h1>tickerwatch</h1><p>Health: <b>{escape(health)}</b> · "
         f"version {escape(__version__)} · {escape(iso(now) or '')}</p>"
+        f"<h2>Alerts</h2>{_alerts(alerts or [])}"
         f"<h2>Rates</h2>{_rates(states, now)}"
         f"<h2>Sources</h2>{_sources(states, now)}"
         "<h2>Links</h2><ul>"
         '<li><a href="/metrics">/metrics</a></li><li><a href="/healthz">/healthz</a></li>'
         '<li><a href="/api/v1/rates">/api/v1/rates</a></li>'
         '<li><a href="/api/v1/sources">/api/v1/sources</a></li>'
+        '<li><a href="/api/v1/alerts">/api/v1/alerts</a></li>'
         '<li><a href="/livez">/livez</a> · <a href="/readyz">/readyz</a></li>'
         "</ul></body></html>"
     )
@@ -82,4 +87,20 @@ def _sources(states: list[SourceState], now: float) -> str:
     return (
         "<table><tr><th>Source</th><th>URL</th><th>Status</th><th>Last success</th>"
         "<th>Last error</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _alerts(alerts: list[AlertState]) -> str:
+    if not alerts:
+        return "<p class=muted>No pending or firing alerts.</p>"
+    rows = "".join(
+        f'<tr><td class="{"down" if a.state == "firing" else "muted"}">{escape(a.state)}</td>'
+        f"<td>{escape(a.key.alertname)}</td><td>{escape(a.severity)}</td>"
+        f"<td>{escape(a.annotations.get('summary', ''))}</td>"
+        f"<td>{escape(iso(a.fired_at or a.active_since) or '')}</td></tr>"
+        for a in sorted(alerts, key=lambda a: (a.state != "firing", a.key))
+    )
+    return (
+        "<table><tr><th>State</th><th>Alert</th><th>Severity</th><th>Summary</th>"
+        "<th>Since</th></tr>" + rows + "</table>"
     )

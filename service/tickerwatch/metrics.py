@@ -13,6 +13,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tickerwatch import __version__
+from tickerwatch.alerts import AlertState
 from tickerwatch.errors import FAILURE_REASONS
 from tickerwatch.model import Pair
 from tickerwatch.state import Rate, SourceState
@@ -27,7 +28,10 @@ class Metrics:
     """Every instrument of one service instance, on its own registry."""
 
     def __init__(
-        self, states: Callable[[], Iterable[SourceState]], clock: Callable[[], float]
+        self,
+        states: Callable[[], Iterable[SourceState]],
+        clock: Callable[[], float],
+        alerts: Callable[[], Iterable[AlertState]] = list,
     ) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         r = self.registry
@@ -63,6 +67,23 @@ class Metrics:
             "Time of the last successful configuration load.",
             registry=r,
         )
+        self.notifications = Counter(
+            f"{NS}_notifications",
+            "Notifications delivered, per receiver (webhook name or alertmanager:host:port).",
+            ["receiver"],
+            registry=r,
+        )
+        self.notification_failures = Counter(
+            f"{NS}_notification_failures",
+            "Failed notification attempts (each retry counts), per receiver.",
+            ["receiver"],
+            registry=r,
+        )
+        self.queue_length = Gauge(
+            f"{NS}_notification_queue_length",
+            "Webhook notifications queued and not yet delivered.",
+            registry=r,
+        )
         build = Gauge(
             f"{NS}_build_info",
             "tickerwatch's version and Python's, as labels; always 1.",
@@ -70,7 +91,7 @@ class Metrics:
             registry=r,
         )
         build.labels(__version__, platform.python_version()).set(1)
-        r.register(SnapshotCollector(states, clock))
+        r.register(SnapshotCollector(states, clock, alerts))
 
     def add_source(self, name: str) -> None:
         """Initialise a source's label sets to 0 so rate() and increase() see the first poll."""
@@ -85,6 +106,10 @@ class Metrics:
         for reason in FAILURE_REASONS:
             _forget(self.failures, (name, reason))
 
+    def add_receiver(self, name: str) -> None:
+        self.notifications.labels(name)
+        self.notification_failures.labels(name)
+
     def count_conflict(self, source: str, pair: Pair) -> None:
         self.conflicts.labels(source, pair.base, pair.quote).inc()
 
@@ -98,10 +123,14 @@ class SnapshotCollector(Collector):
     """Rates and source status, read from the current snapshot at scrape time."""
 
     def __init__(
-        self, states: Callable[[], Iterable[SourceState]], clock: Callable[[], float]
+        self,
+        states: Callable[[], Iterable[SourceState]],
+        clock: Callable[[], float],
+        alerts: Callable[[], Iterable[AlertState]],
     ) -> None:
         self._states = states
         self._clock = clock
+        self._alerts = alerts
 
     def describe(self) -> Iterable[Metric]:
         return []
@@ -111,6 +140,20 @@ class SnapshotCollector(Collector):
         states = list(self._states())
         yield from _rate_families(states, now)
         yield from _source_families(states)
+        yield _alert_family(self._alerts())
+
+
+def _alert_family(alerts: Iterable[AlertState]) -> Metric:
+    family = GaugeMetricFamily(
+        f"{NS}_alerts",
+        "1 for each pending or firing alert.",
+        labels=["alertname", "state", "severity", "source", "base", "quote"],
+    )
+    for a in alerts:
+        if a.state in ("pending", "firing"):
+            k = a.key
+            family.add_metric([k.alertname, a.state, a.severity, k.source, k.base, k.quote], 1.0)
+    return family
 
 
 def _rate_families(states: list[SourceState], now: float) -> Iterator[Metric]:

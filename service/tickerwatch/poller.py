@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
+from tickerwatch.config import Source
 from tickerwatch.dedup import deduplicate
 from tickerwatch.errors import PollError, StoreError
 from tickerwatch.fetch import Fetcher
@@ -34,12 +35,20 @@ class _Outcome:
 
 class Poller:
     def __init__(
-        self, fetcher: Fetcher, store: Store, metrics: Metrics, clock: Callable[[], float]
+        self,
+        fetcher: Fetcher,
+        store: Store,
+        metrics: Metrics,
+        clock: Callable[[], float],
+        extra_windows: dict[str, float] | None = None,
+        after_poll: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.store = store
         self.metrics = metrics
         self.clock = clock
+        self.extra_windows = extra_windows or {}
+        self.after_poll = after_poll
 
     async def poll(self, state: SourceState) -> None:
         """Poll once; never raises except on cancellation."""
@@ -76,6 +85,11 @@ class Poller:
             log.warning("poll", **event)
         else:
             log.info("poll", **event)
+        if self.after_poll is not None:
+            try:
+                await self.after_poll()
+            except Exception:  # alerting trouble must not stop polling
+                log.exception("after_poll_failed", source=name)
 
     async def _poll(self, state: SourceState, now: float) -> _Outcome:
         source = state.source
@@ -88,7 +102,7 @@ class Poller:
             last_modified=state.last_modified if have_data else None,
         )
         result, dedup = self._read(state, page)
-        windows = {w: parse_duration(w) for w in source.windows}
+        windows = all_windows(source, self.extra_windows)
         stats = await self.store.record(source.name, dedup.quotes, now, windows)
         quotes = {q.pair: q for q in dedup.quotes}
         state.rates = {s.pair: Rate.build(source.name, quotes[s.pair], s, now) for s in stats}
@@ -134,11 +148,18 @@ class Poller:
         self.metrics.failures.labels(state.source.name, reason).inc()
 
 
-async def restore(state: SourceState, store: Store, now: float) -> None:
+def all_windows(source: Source, extra: dict[str, float]) -> dict[str, float]:
+    """The source's metric windows and the windows alert rules compare against."""
+    return {**{w: parse_duration(w) for w in source.windows}, **extra}
+
+
+async def restore(
+    state: SourceState, store: Store, now: float, extra_windows: dict[str, float] | None = None
+) -> None:
     """Fill a source's snapshot from history so a restart keeps serving the last data."""
     source = state.source
     rows = await store.latest(source.name)
-    windows = {w: parse_duration(w) for w in source.windows}
+    windows = all_windows(source, extra_windows or {})
     rates = {}
     for row in rows:
         stats = await store.stats(source.name, row.pair, row.rate, now, windows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from tickerwatch.alerting import Alerting
 from tickerwatch.config import Settings
 from tickerwatch.metrics import Metrics
 from tickerwatch.state import SourceState
@@ -20,3 +21,4 @@ class Runtime:
     started_at: float
     states: dict[str, SourceState] = field(default_factory=dict)
     ready: bool = False
+    alerting: Alerting | None = None

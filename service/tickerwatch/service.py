@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Final
 
+import httpx
 import structlog
 import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,9 +19,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import disable_created_metrics
 
 from tickerwatch import __version__
+from tickerwatch.alerting import Alerting
+from tickerwatch.alerts import windows_needed
 from tickerwatch.config import Settings, Source
 from tickerwatch.fetch import Fetcher, make_client
 from tickerwatch.metrics import Metrics
+from tickerwatch.notify.alertmanager import AlertmanagerSender, receiver_name
+from tickerwatch.notify.webhook import WebhookDelivery
 from tickerwatch.poller import Poller, restore
 from tickerwatch.runtime import Runtime
 from tickerwatch.state import SourceState
@@ -31,6 +36,8 @@ log = structlog.get_logger("tickerwatch.service")
 
 SHUTDOWN_GRACE: Final = 3.0
 RETENTION_EVERY: Final = 6 * 3600.0
+EVALUATE_EVERY: Final = 10.0
+OUTBOX_KEEP: Final = 7 * 86400.0
 
 
 class _Server(uvicorn.Server):
@@ -47,6 +54,7 @@ class Service:
         self.clock = clock
         self._stop = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
+        self._workers: list[asyncio.Task[None]] = []
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.server: _Server | None = None
         self.runtime: Runtime | None = None
@@ -62,15 +70,27 @@ class Service:
         client = make_client()
         now = self.clock()
         states: dict[str, SourceState] = {}
-        metrics = Metrics(lambda: list(states.values()), self.clock)
-        rt = Runtime(settings, store, metrics, self.clock, now, states)
+        external = settings.web.public_url()
+        alerting = Alerting(settings.alerts, settings.notify.webhooks, store, self.clock, external)
+        metrics = Metrics(lambda: list(states.values()), self.clock, lambda: alerting.active())
+        rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
         self.runtime = rt
-        poller = Poller(Fetcher(client), store, metrics, self.clock)
+        extra = windows_needed(settings.alerts)
+        poller = Poller(
+            Fetcher(client),
+            store,
+            metrics,
+            self.clock,
+            extra,
+            after_poll=lambda: alerting.evaluate(states.values()),
+        )
         try:
             for source in settings.resolved_sources():
                 states[source.name] = SourceState(source, started_at=now)
                 metrics.add_source(source.name)
-                await restore(states[source.name], store, now)
+                await restore(states[source.name], store, now, extra)
+            await alerting.load()
+            self._start_notifiers(rt, client)
             metrics.reload_ok.set(1)
             metrics.reload_time.set(now)
             await self._serve(rt, poller)
@@ -78,6 +98,30 @@ class Service:
             await client.aclose()
             await store.close()
             log.info("stopped")
+
+    def _start_notifiers(self, rt: Runtime, client: httpx.AsyncClient) -> None:
+        assert rt.alerting is not None
+        notify = self.settings.notify
+        if notify.webhooks:
+            delivery = WebhookDelivery(notify.webhooks, rt.store, client, rt.metrics, self.clock)
+            for hook in notify.webhooks:
+                rt.metrics.add_receiver(hook.name)
+            rt.alerting.listeners.append(delivery.wake)
+            self._workers.append(asyncio.create_task(delivery.run(), name="webhooks"))
+        if notify.alertmanager is not None:
+            alerting = rt.alerting
+            sender = AlertmanagerSender(
+                notify.alertmanager,
+                client,
+                rt.metrics,
+                self.clock,
+                self.settings.web.public_url(),
+                lambda: list(alerting.states.values()),
+            )
+            for url in notify.alertmanager.urls:
+                rt.metrics.add_receiver(receiver_name(url))
+            alerting.listeners.append(sender.wake)
+            self._workers.append(asyncio.create_task(sender.run(), name="alertmanager"))
 
     async def _serve(self, rt: Runtime, poller: Poller) -> None:
         loop = asyncio.get_running_loop()
@@ -157,8 +201,17 @@ class Service:
         finally:
             self._inflight.discard(task)
 
+    async def _evaluate(self, rt: Runtime) -> None:
+        """Timer evaluation: stale and source_down alerts need no poll to change."""
+        assert rt.alerting is not None
+        try:
+            await rt.alerting.evaluate(rt.states.values())
+        except Exception:
+            log.exception("evaluate_failed")
+
     async def _prune(self, rt: Runtime) -> None:
         before = self.clock() - self.settings.storage.retention
+        await rt.store.prune_outbox(self.clock() - OUTBOX_KEEP)
         removed = await rt.store.prune(before)
         if removed:
             log.info("retention", removed=removed)
@@ -172,6 +225,9 @@ class Service:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        for worker in self._workers:
+            worker.cancel()
+        await asyncio.gather(*self._workers, return_exceptions=True)
         if self.server is not None:
             self.server.should_exit = True
         with contextlib.suppress(asyncio.CancelledError):

@@ -18,7 +18,7 @@ from typing import Final, TypeVar
 from tickerwatch.errors import StoreError
 from tickerwatch.model import Pair, Quote
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 _MIGRATIONS: Final[dict[int, str]] = {
     1: """
         CREATE TABLE history (
@@ -34,6 +34,28 @@ _MIGRATIONS: Final[dict[int, str]] = {
         );
         CREATE INDEX history_series ON history (source, base, quote, first_seen);
         CREATE INDEX history_last_seen ON history (last_seen);
+    """,
+    2: """
+        CREATE TABLE alerts (
+            id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            receiver TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created REAL NOT NULL,
+            next_attempt REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            delivered REAL,
+            dropped REAL,
+            last_error TEXT,
+            UNIQUE (receiver, idempotency_key)
+        );
+        CREATE INDEX outbox_pending ON outbox (receiver, id)
+            WHERE delivered IS NULL AND dropped IS NULL;
     """,
 }
 
@@ -53,6 +75,19 @@ class HistoryRow:
     @property
     def quote(self) -> Quote:
         return Quote(self.pair, self.rate, self.change_pct, self.decimals, copies=0)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One notification waiting for a receiver; `key` is its idempotency key."""
+
+    receiver: str
+    key: str
+    payload: str
+    created: float
+    id: int = 0
+    due: float = 0.0
+    attempts: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +234,61 @@ class HistoryDB:
             )
         return cursor.rowcount
 
+    def save_alerts(self, alerts: dict[str, tuple[str, str]], outbox: list[OutboxItem]) -> None:
+        """Replace the alert states and queue their notifications in one transaction."""
+        with self._db:
+            self._db.execute("DELETE FROM alerts")
+            self._db.executemany(
+                "INSERT INTO alerts (id, state, body) VALUES (?, ?, ?)",
+                [(key, state, body) for key, (state, body) in alerts.items()],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO outbox (receiver, idempotency_key, payload, created,"
+                " next_attempt) VALUES (?, ?, ?, ?, ?)",
+                [(o.receiver, o.key, o.payload, o.created, o.created) for o in outbox],
+            )
+
+    def load_alerts(self) -> list[tuple[str, str, str]]:
+        return list(self._db.execute("SELECT id, state, body FROM alerts ORDER BY id"))
+
+    def next_outbox(self, receiver: str) -> OutboxItem | None:
+        """The oldest undelivered notification of a receiver: delivery keeps order."""
+        row = self._db.execute(
+            "SELECT id, receiver, idempotency_key, payload, created, next_attempt, attempts"
+            " FROM outbox WHERE receiver=? AND delivered IS NULL AND dropped IS NULL"
+            " ORDER BY id LIMIT 1",
+            (receiver,),
+        ).fetchone()
+        if row is None:
+            return None
+        item_id, receiver, key, payload, created, due, attempts = row
+        return OutboxItem(receiver, key, payload, created, item_id, due, attempts)
+
+    def outbox_done(self, item_id: int, now: float, dropped: bool = False, error: str = "") -> None:
+        column = "dropped" if dropped else "delivered"
+        with self._db:
+            self._db.execute(
+                f"UPDATE outbox SET {column}=?, last_error=? WHERE id=?",
+                (now, error or None, item_id),
+            )
+
+    def outbox_retry(self, item_id: int, due: float, error: str) -> None:
+        with self._db:
+            self._db.execute(
+                "UPDATE outbox SET attempts=attempts+1, next_attempt=?, last_error=? WHERE id=?",
+                (due, error, item_id),
+            )
+
+    def outbox_length(self) -> int:
+        (count,) = self._db.execute(
+            "SELECT count(*) FROM outbox WHERE delivered IS NULL AND dropped IS NULL"
+        ).fetchone()
+        return int(count)
+
+    def prune_outbox(self, before: float) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM outbox WHERE coalesce(delivered, dropped) < ?", (before,))
+
     def integrity(self) -> str:
         return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
 
@@ -250,6 +340,31 @@ class Store:
 
     async def prune(self, before: float) -> int:
         return await self._run(lambda: self._db.prune(before))
+
+    async def save_alerts(
+        self, alerts: dict[str, tuple[str, str]], outbox: list[OutboxItem]
+    ) -> None:
+        await self._run(lambda: self._db.save_alerts(alerts, outbox))
+
+    async def load_alerts(self) -> list[tuple[str, str, str]]:
+        return await self._run(self._db.load_alerts)
+
+    async def next_outbox(self, receiver: str) -> OutboxItem | None:
+        return await self._run(lambda: self._db.next_outbox(receiver))
+
+    async def outbox_done(
+        self, item_id: int, now: float, dropped: bool = False, error: str = ""
+    ) -> None:
+        await self._run(lambda: self._db.outbox_done(item_id, now, dropped, error))
+
+    async def outbox_retry(self, item_id: int, due: float, error: str) -> None:
+        await self._run(lambda: self._db.outbox_retry(item_id, due, error))
+
+    async def outbox_length(self) -> int:
+        return await self._run(self._db.outbox_length)
+
+    async def prune_outbox(self, before: float) -> None:
+        await self._run(lambda: self._db.prune_outbox(before))
 
     async def close(self) -> None:
         await self._run(self._db.close)

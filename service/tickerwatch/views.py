@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from tickerwatch.alerts import AlertState
 from tickerwatch.state import Rate, SourceState, inverse
 from tickerwatch.store import HistoryRow
 
@@ -72,4 +73,20 @@ def history_view(row: HistoryRow) -> dict[str, Any]:
         "decimals": row.decimals,
         "first_seen": iso(row.first_seen),
         "last_seen": iso(row.last_seen),
+    }
+
+
+def alert_view(a: AlertState) -> dict[str, Any]:
+    return {
+        "alertname": a.key.alertname,
+        "state": a.state,
+        "severity": a.severity,
+        "source": a.key.source,
+        "pair": a.key.pair or None,
+        "value": a.value,
+        "threshold": a.threshold,
+        "labels": a.labels,
+        "annotations": a.annotations,
+        "active_since": iso(a.active_since),
+        "fired_at": iso(a.fired_at),
     }

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from tickerwatch import health, landing
 from tickerwatch.model import Pair
 from tickerwatch.runtime import Runtime
-from tickerwatch.views import history_view, rate_view, source_view
+from tickerwatch.views import alert_view, history_view, rate_view, source_view
 
 HISTORY_DEFAULT_SPAN: Final = 86400.0
 HISTORY_MAX_ROWS: Final = 10_000
@@ -30,7 +30,8 @@ def create_app(rt: Runtime) -> Starlette:
     async def index(request: Request) -> Response:
         now = rt.clock()
         states = list(rt.states.values())
-        return HTMLResponse(landing.render(states, now, health.overall(states, now)))
+        active = rt.alerting.active() if rt.alerting else []
+        return HTMLResponse(landing.render(states, now, health.overall(states, now), active))
 
     async def metrics(request: Request) -> Response:
         encoder, content_type = choose_encoder(request.headers.get("accept", ""))
@@ -68,6 +69,10 @@ def create_app(rt: Runtime) -> Starlette:
         now = rt.clock()
         return JSONResponse({"sources": [source_view(s, now) for s in rt.states.values()]})
 
+    async def alerts(request: Request) -> Response:
+        active = rt.alerting.active() if rt.alerting else []
+        return JSONResponse({"alerts": [alert_view(a) for a in active]})
+
     return Starlette(
         routes=[
             Route("/", index),
@@ -78,6 +83,7 @@ def create_app(rt: Runtime) -> Starlette:
             Route("/api/v1/rates", rates),
             Route("/api/v1/rates/history", history),
             Route("/api/v1/sources", sources),
+            Route("/api/v1/alerts", alerts),
         ]
     )
 

@@ -1,0 +1,85 @@
+"""What notifications carry. Pure: alert states and transitions in, JSON-ready dicts out."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from tickerwatch.alerts import AlertState, Transition
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def rfc3339(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def fingerprint(labels: dict[str, str]) -> str:
+    text = "\0".join(f"{k}\0{v}" for k, v in sorted(labels.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def idempotency_key(t: Transition) -> str:
+    """Unique per transition, equal on every resend of it: receivers can drop repeats."""
+    a = t.alert
+    started = a.fired_at if a.fired_at is not None else a.active_since
+    return f"{fingerprint(a.labels)}-{t.status}-{round(started * 1000)}"
+
+
+def webhook_payload(receiver: str, t: Transition, external_url: str) -> dict[str, Any]:
+    """The Alertmanager webhook payload (version 4) for one transition of one alert."""
+    alert = t.alert
+    group = {
+        "alertname": alert.labels.get("alertname", ""),
+        "source": alert.labels.get("source", ""),
+    }
+    return {
+        "version": "4",
+        "groupKey": f"{{}}:{{alertname={group['alertname']!r}, source={group['source']!r}}}",
+        "truncatedAlerts": 0,
+        "status": t.status,
+        "receiver": receiver,
+        "groupLabels": group,
+        "commonLabels": dict(alert.labels),
+        "commonAnnotations": dict(alert.annotations),
+        "externalURL": external_url,
+        "alerts": [_alert(alert, t.status, external_url)],
+    }
+
+
+def _alert(alert: AlertState, status: str, external_url: str) -> dict[str, Any]:
+    started = alert.fired_at if alert.fired_at is not None else alert.active_since
+    ends = ZERO_TIME if status == "firing" else rfc3339(alert.resolved_at or started)
+    return {
+        "status": status,
+        "labels": dict(alert.labels),
+        "annotations": dict(alert.annotations),
+        "startsAt": rfc3339(started),
+        "endsAt": ends,
+        "generatorURL": f"{external_url}/api/v1/alerts",
+        "fingerprint": fingerprint(alert.labels),
+    }
+
+
+def alertmanager_alerts(
+    alerts: list[AlertState], now: float, resend_interval: float, external_url: str
+) -> list[dict[str, Any]]:
+    """Alertmanager API v2 body: firing alerts with endsAt ahead, resolved ones with their
+    resolve time. Pending alerts are not sent."""
+    out = []
+    for a in alerts:
+        if a.state == "pending":
+            continue
+        started = a.fired_at if a.fired_at is not None else a.active_since
+        ends = now + 4 * resend_interval if a.state == "firing" else (a.resolved_at or now)
+        out.append(
+            {
+                "labels": dict(a.labels),
+                "annotations": dict(a.annotations),
+                "startsAt": rfc3339(started),
+                "endsAt": rfc3339(ends),
+                "generatorURL": f"{external_url}/api/v1/alerts",
+            }
+        )
+    return out
