@@ -275,6 +275,7 @@ class WebhookConfig(_Model):
     url: Annotated[str, AfterValidator(_url)]
     send_resolved: bool = True
     max_age: PositiveDuration = parse_duration("24h")
+    max_backoff: PositiveDuration = parse_duration("5m")
     timeout: PositiveDuration = parse_duration("10s")
 
 

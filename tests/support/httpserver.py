@@ -3,25 +3,41 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 Handler = Callable[[BaseHTTPRequestHandler], None]
 
 
 class _QuietServer(ThreadingHTTPServer):
+    allow_reuse_address = True
+
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # clients that hang up mid-answer are what these tests provoke
 
 
+@dataclass(frozen=True)
+class Post:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
 class PageServer:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.routes: dict[str, Handler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.posts: list[Post] = []
         server = self
 
         class _Handler(BaseHTTPRequestHandler):
@@ -36,10 +52,16 @@ class PageServer:
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     route(self)
 
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                server.posts.append(Post(self.path, dict(self.headers.items()), body))
+                send(self, 200, b"{}", {"Content-Type": "application/json"})
+
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.httpd = _QuietServer(("127.0.0.1", 0), _Handler)
+        self.httpd = _QuietServer(("127.0.0.1", port), _Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 

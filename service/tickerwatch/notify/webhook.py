@@ -18,7 +18,6 @@ from tickerwatch.store import OutboxItem, Store
 
 log = structlog.get_logger("tickerwatch.notify")
 
-MAX_BACKOFF = 300.0
 IDLE_WAKEUP = 5.0
 
 
@@ -76,7 +75,7 @@ class WebhookDelivery:
                 )
                 continue
             self.metrics.notification_failures.labels(hook.name).inc()
-            backoff = min(MAX_BACKOFF, 2.0**item.attempts) * random.uniform(0.5, 1.0)
+            backoff = min(hook.max_backoff, 2.0**item.attempts) * random.uniform(0.5, 1.0)
             await self.store.outbox_retry(item.id, now + backoff, error)
             log.warning(
                 "notification_failed",
