@@ -153,7 +153,8 @@ def _threshold(above: Decimal | None, below: Decimal | None, by: Decimal | None)
 
 
 def _ratio(value: Decimal) -> str:
-    return f"{float(value):+.4%}"
+    """A ratio as a signed percentage with 4 significant digits: +4.17%, -0.0123%."""
+    return f"{float(value) * 100:+.4g}%"
 
 
 # ---------------------------------------------------------------- observations

@@ -8,6 +8,7 @@ function of wall-clock time, so a restarted demo continues where it was.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import socket
@@ -29,7 +30,8 @@ from tickerwatch.service import Service, _Server
 
 DEMO_URL_ENV: Final = "TICKERWATCH_DEMO_URL"
 TICK_SECONDS: Final = 5
-PERIOD_SECONDS: Final = 180.0
+PERIOD_SECONDS: Final = 60.0
+CHANGE_TICKS: Final = 6  # the printed change compares with 30 s earlier
 STEP: Final = Decimal("0.00001")
 
 # (pair, rate printed by timesca.com on 2025-12-08, wave amplitude as a ratio)
@@ -60,7 +62,7 @@ def printed_change(now: Decimal, before: Decimal) -> str:
 
 
 def ticker_lines(tick: int) -> list[str]:
-    day_ago = rates_at(tick - 12)
+    day_ago = rates_at(tick - CHANGE_TICKS)
     return [
         f"{pair} = {rate} {printed_change(rate, old)}"
         for (pair, rate), (_, old) in zip(rates_at(tick), day_ago, strict=True)
@@ -107,7 +109,24 @@ def feed_app() -> Starlette:
     async def plain(request: Request) -> Response:
         return respond(request, plain_page(current_tick()), "text/plain")
 
-    return Starlette(routes=[Route("/", html), Route("/plain", plain)])
+    async def webhook(request: Request) -> Response:
+        """A stand-in for a team's webhook receiver: prints what it is sent."""
+        body = json.loads(await request.body())
+        for alert in body.get("alerts", []):
+            print(
+                f"  [webhook sink] {body.get('status', '?').upper():8} "
+                f"{alert['labels'].get('alertname')}: {alert['annotations'].get('summary')}",
+                flush=True,
+            )
+        return Response(status_code=200)
+
+    return Starlette(
+        routes=[
+            Route("/", html),
+            Route("/plain", plain),
+            Route("/webhook", webhook, methods=["POST"]),
+        ]
+    )
 
 
 def run_demo(config: Path, port: int) -> int:
@@ -144,6 +163,8 @@ def _announce(rt: Runtime, feed_url: str, port: int) -> None:
         f"    metrics       {base}/metrics\n"
         f"    health        {base}/healthz\n"
         f"    rates (JSON)  {base}/api/v1/rates\n"
-        f"    demo feed     {feed_url}/  and  {feed_url}/plain\n",
+        f"    alerts (JSON) {base}/api/v1/alerts\n"
+        f"    demo feed     {feed_url}/  and  {feed_url}/plain\n"
+        "  Alerts fire and resolve as the demo rates swing; notifications print below.\n",
         flush=True,
     )

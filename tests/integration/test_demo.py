@@ -55,6 +55,9 @@ def test_demo_serves_moving_rates_offline(tmp_path: Path) -> None:
         first = wait_for(kzt, what="a demo rate")
         wait_for(lambda: (kzt() or first) != first, timeout=30, what="the demo rate to move")
         assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
+        # A demo rule fires from the replayed data and its notification reaches the sink.
+        wait_for(lambda: "[webhook sink] FIRING" in log.read_text(), timeout=60, what="an alert")
+        assert "KZT/USD" in httpx.get(f"{base}/").text
         assert (tmp_path / "data" / "demo.db").exists()
     finally:
         proc.send_signal(signal.SIGINT)

@@ -227,5 +227,5 @@ def test_templates_show_value_threshold_and_window() -> None:
     state = source_state((KZT, "0.00190", "0"), then={"24h": "0.00200"})
     current, _ = step([r], observe([r], [state], 0), {}, 0)
     alert = next(iter(current.values()))
-    assert alert.annotations["summary"] == "KZT/USD -5.0000% over 24h (< -0.02)"
+    assert alert.annotations["summary"] == "KZT/USD -5% over 24h (< -0.02)"
     assert alert.annotations["description"] == "for 0s"
