@@ -168,18 +168,6 @@ class RateCondition(_Model):
         return self
 
 
-class ChangeCondition(_Model):
-    window: Window
-    above: Decimal | None = None
-    below: Decimal | None = None
-    by: Annotated[Decimal | None, Field(gt=0)] = None
-
-    @model_validator(mode="after")
-    def _one(self) -> ChangeCondition:
-        _exactly_one(self, ("above", "below", "by"))
-        return self
-
-
 class SourceChangeCondition(_Model):
     above: Decimal | None = None
     below: Decimal | None = None
@@ -189,6 +177,10 @@ class SourceChangeCondition(_Model):
     def _one(self) -> SourceChangeCondition:
         _exactly_one(self, ("above", "below", "by"))
         return self
+
+
+class ChangeCondition(SourceChangeCondition):
+    window: Window
 
 
 class StaleCondition(_Model):

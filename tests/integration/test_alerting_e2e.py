@@ -35,6 +35,15 @@ def sources(site: PageServer) -> str:
     return f"  - name: timesca\n    url: {site.url('/')}\n"
 
 
+def both_paths(receiver: PageServer, alertmanager: Alertmanager) -> str:
+    """Notify through Alertmanager (whose webhook posts to /am) and directly to /direct."""
+    return (
+        "notify:\n"
+        f"  alertmanager: {{urls: ['{alertmanager.url}'], resend_interval: 1s}}\n"
+        f"  webhooks: [{{name: ops, url: '{receiver.url('/direct')}'}}]\n"
+    )
+
+
 def direct(receiver: PageServer) -> list[Post]:
     return [p for p in receiver.posts if p.path == "/direct"]
 
@@ -72,11 +81,7 @@ def alertmanager(tmp_path: Path, receiver: PageServer) -> Iterator[Alertmanager]
 def test_crossing_fires_after_for_then_resolves_on_both_paths(
     tmp_path: Path, site: PageServer, receiver: PageServer, alertmanager: Alertmanager
 ) -> None:
-    notify = (
-        "notify:\n"
-        f"  alertmanager: {{urls: ['{alertmanager.url}'], resend_interval: 1s}}\n"
-        f"  webhooks: [{{name: ops, url: '{receiver.url('/direct')}'}}]\n"
-    )
+    notify = both_paths(receiver, alertmanager)
     svc = Service(tmp_path, config_text(sources(site), KZT_BELOW + notify)).start()
     try:
         wait_for(
@@ -127,11 +132,7 @@ def test_crossing_fires_after_for_then_resolves_on_both_paths(
 def test_sigkill_while_firing_neither_loses_nor_renotifies(
     tmp_path: Path, site: PageServer, receiver: PageServer, alertmanager: Alertmanager
 ) -> None:
-    notify = (
-        "notify:\n"
-        f"  alertmanager: {{urls: ['{alertmanager.url}'], resend_interval: 1s}}\n"
-        f"  webhooks: [{{name: ops, url: '{receiver.url('/direct')}'}}]\n"
-    )
+    notify = both_paths(receiver, alertmanager)
     site.page("/", kzt("0.00190"))
     svc = Service(tmp_path, config_text(sources(site), KZT_BELOW + notify)).start()
     try:
