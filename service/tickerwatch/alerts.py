@@ -124,10 +124,17 @@ def _change_active(rule: AlertRule, r: Rate) -> tuple[bool, str, str]:
     assert cond is not None
     then = r.window_rates.get(cond.window)
     threshold = _threshold(cond.above, cond.below, cond.by)
+    if cond.delta is not None:
+        threshold = f"moves by more than {cond.delta}"
     if then is None:
         return False, "", threshold
+    strict = rule.rounding == "strict"
+    if cond.delta is not None:
+        move = r.quote.rate - then
+        least = abs(move) - (r.quote.resolution if strict else 0)
+        return least > cond.delta, f"{move:+}", f"moves by more than {cond.delta}"
     ratio = r.quote.rate / then - 1
-    bounds = _ratio_range(r.quote.rate, then, r.quote.resolution, rule.rounding == "strict")
+    bounds = _ratio_range(r.quote.rate, then, r.quote.resolution, strict)
     if bounds is None:
         return False, _ratio(ratio), threshold
     return _compare(*bounds, cond.above, cond.below, cond.by), _ratio(ratio), threshold

@@ -179,8 +179,20 @@ class SourceChangeCondition(_Model):
         return self
 
 
-class ChangeCondition(SourceChangeCondition):
+class ChangeCondition(_Model):
+    """A move over `window`: a ratio `above`/`below`, a ratio `by` either way, or an
+    absolute `delta` in rate units either way."""
+
     window: Window
+    above: Decimal | None = None
+    below: Decimal | None = None
+    by: Annotated[Decimal | None, Field(gt=0)] = None
+    delta: Annotated[Decimal | None, Field(gt=0)] = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ChangeCondition:
+        _exactly_one(self, ("above", "below", "by", "delta"))
+        return self
 
 
 class StaleCondition(_Model):

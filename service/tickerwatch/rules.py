@@ -64,7 +64,12 @@ def _threshold(rule: AlertRule) -> str:
     cond: Any = rule.rate or rule.change or rule.source_change
     if cond is None:
         return rule.kind
-    for name, sign in (("above", "> "), ("below", "< "), ("by", "moves by ")):
+    for name, sign in (
+        ("above", "> "),
+        ("below", "< "),
+        ("by", "moves by "),
+        ("delta", "moves by "),
+    ):
         if getattr(cond, name, None) is not None:
             return f"{sign}{getattr(cond, name)}"
     if getattr(cond, "outside", None) is not None:
@@ -151,9 +156,12 @@ def _change_expr(rule: AlertRule, pair: Pair | None, strict: bool) -> str:
     m = _matchers(rule, pair)
     window = 'window="' + c.window + '"'
     ratio = f"tickerwatch_exchange_rate_change_ratio{_matchers(rule, pair, window)}"
+    then = f"({RATE}{m} / ignoring(window) (1 + {ratio}))"
+    if c.delta is not None:
+        slack = f" - {RES}{m}" if strict else ""
+        return f"abs({RATE}{m} - {then}){slack} > {c.delta}"
     if not strict:  # drop the window label, as the strict form does
         return _cmp(f"max without(window) ({ratio})", c.above, c.below, c.by)
-    then = f"({RATE}{m} / ignoring(window) (1 + {ratio}))"
     least = f"(({RATE}{m} - {RES}{m} / 2) / ({then} + {RES}{m} / 2) - 1)"
     most = f"(({RATE}{m} + {RES}{m} / 2) / ({then} - {RES}{m} / 2) - 1)"
     if c.above is not None:

@@ -95,6 +95,15 @@ def test_change_rules_below_above_and_by() -> None:
     assert active(rule(change={"window": "24h", "by": "0.1"}), state) == {"KZT/USD": False}
 
 
+def test_change_by_an_absolute_delta_allows_for_rounding() -> None:
+    state = source_state((KZT, "0.00190", "0"), then={"24h": "0.00200"})  # moved 0.00010
+    assert active(rule(change={"window": "24h", "delta": "0.00008"}), state) == {"KZT/USD": True}
+    # 0.00010 printed may be as little as 0.00009 in truth
+    assert active(rule(change={"window": "24h", "delta": "0.000095"}), state) == {"KZT/USD": False}
+    ignore = rule(change={"window": "24h", "delta": "0.000095"}, rounding="ignore")
+    assert active(ignore, state) == {"KZT/USD": True}
+
+
 def test_change_without_history_that_far_back_is_inactive() -> None:
     state = source_state((KZT, "0.00190", "0"))
     assert active(rule(change={"window": "7d", "below": "-0.02"}), state) == {"KZT/USD": False}
