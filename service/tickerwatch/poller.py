@@ -113,6 +113,8 @@ class Poller:
         state.pairs = len(dedup.quotes)
         state.etag, state.last_modified = page.etag, page.last_modified
         if result == "ok":
+            for quote in dedup.quotes:  # label sets at 0, so increase() sees the first one
+                self.metrics.conflicts.labels(source.name, quote.pair.base, quote.pair.quote)
             self._report_conflicts(state, dedup)
         return _Outcome(result, dedup)
 

@@ -1,0 +1,72 @@
+"""The real Prometheus, configured from deploy/prometheus/prometheus.yml, scrapes a running
+tickerwatch; every PromQL expression of the Grafana dashboard returns data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from support import pages
+from support.httpserver import PageServer
+from support.pages import DEC_08
+from support.prometheus import Prometheus
+from support.service import Service, config_text, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+VARIABLES = {"$source": ".*", "$pair": ".*", "$__rate_interval": "1m", "$__range": "1m"}
+
+
+def dashboard_exprs() -> list[str]:
+    dash = json.loads((DEPLOY / "grafana" / "dashboards" / "tickerwatch.json").read_text())
+    exprs = [t["expr"] for p in dash["panels"] for t in p.get("targets", [])]
+    assert len(exprs) >= 15
+    return exprs
+
+
+def substitute(expr: str) -> str:
+    for name, value in sorted(VARIABLES.items(), key=lambda kv: -len(kv[0])):
+        expr = expr.replace(name, value)
+    assert "$" not in expr, expr
+    return expr
+
+
+def prometheus_config(target: str) -> dict[str, Any]:
+    """deploy/prometheus/prometheus.yml, pointed at the test's tickerwatch, scraping fast."""
+    config: dict[str, Any] = yaml.safe_load((DEPLOY / "prometheus" / "prometheus.yml").read_text())
+    config["global"].update(scrape_interval="1s", evaluation_interval="1s")
+    config["rule_files"] = [str(DEPLOY / "prometheus" / f) for f in config["rule_files"]]
+    config.pop("alerting")
+    (job,) = config["scrape_configs"]
+    job["static_configs"] = [{"targets": [target]}]
+    return config
+
+
+def test_every_dashboard_expression_returns_data(tmp_path: Path) -> None:
+    with PageServer() as site, PageServer() as receiver:
+        site.page("/", pages.list_items(DEC_08))
+        extra = (
+            "alerts:\n"
+            "  - {name: AlwaysOnForTheDashboard, pairs: [TMT/USD], rate: {above: 0.1}}\n"
+            f"notify:\n  webhooks: [{{name: ops, url: '{receiver.url('/hook')}'}}]\n"
+        )
+        # change_ratio appears once history reaches back a whole window: use a short one.
+        source = f"  - name: timesca\n    url: {site.url('/')}\n    windows: [2s]\n"
+        svc = Service(tmp_path, config_text(source, extra))
+        svc.start()
+        prom = Prometheus(tmp_path, prometheus_config(f"127.0.0.1:{svc.port}")).start()
+        try:
+            wait_for(lambda: prom.query("tickerwatch_alerts"), timeout=30, what="scraped data")
+            wait_for(
+                lambda: prom.query("count_over_time(tickerwatch_source_up[1m]) >= 5"),
+                timeout=30,
+                what="five scrapes",
+            )
+            empty = [e for e in dashboard_exprs() if not prom.query(substitute(e))]
+            assert empty == [], f"dashboard expressions without data: {empty}"
+        finally:
+            prom.stop()
+            svc.close()
