@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import httpx
 
+from support.daemon import Daemon
 from support.httpserver import free_port
-from support.service import wait_for
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager") or "alertmanager"
 
 
-class Alertmanager:
+class Alertmanager(Daemon):
     def __init__(self, workdir: Path, webhook_url: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -32,31 +31,20 @@ class Alertmanager:
             f"      - url: {webhook_url}\n"
             "        send_resolved: true\n"
         )
-        self.log = workdir / "alertmanager.log"
+        super().__init__(workdir / "alertmanager.log")
         self.storage = workdir / "am-data"
-        self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Alertmanager:
-        with self.log.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [
-                    BINARY,
-                    f"--config.file={self.config}",
-                    f"--storage.path={self.storage}",
-                    f"--web.listen-address=127.0.0.1:{self.port}",
-                    "--cluster.listen-address=",
-                ],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        wait_for(lambda: httpx.get(f"{self.url}/-/ready").status_code == 200, what="alertmanager")
+        args = [
+            BINARY,
+            f"--config.file={self.config}",
+            f"--storage.path={self.storage}",
+            f"--web.listen-address=127.0.0.1:{self.port}",
+            "--cluster.listen-address=",
+        ]
+        self.launch(args, f"{self.url}/-/ready", "alertmanager")
         return self
 
     def alerts(self) -> list[dict[str, object]]:
         data: list[dict[str, object]] = httpx.get(f"{self.url}/api/v2/alerts").json()
         return data
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
