@@ -82,9 +82,10 @@ def _run(args: argparse.Namespace) -> int:
     from tickerwatch import logs
     from tickerwatch.service import Service
 
-    settings = load_settings(args.config or default_config_path())
+    path = args.config or default_config_path()
+    settings = load_settings(path)
     logs.configure(json=None if args.log_format is None else args.log_format == "json")
-    asyncio.run(Service(settings).run())
+    asyncio.run(Service(settings, config_path=path).run())
     return 0
 
 

@@ -11,27 +11,24 @@ from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     field_validator,
     model_validator,
 )
 
-from tickerwatch.errors import ConfigError
+from tickerwatch.configfile import load_yaml_model
 from tickerwatch.model import Pair
 from tickerwatch.parse import BUILTIN, compile_pattern
 from tickerwatch.units import parse_duration, parse_size
+from tickerwatch.webconfig import load_web_file
 
 DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
 CONFIG_ENV: Final = "TICKERWATCH_CONFIG"
-
-Loc = tuple[str | int, ...]
 
 
 def _positive(seconds: float) -> float:
@@ -126,6 +123,7 @@ class SourceConfig(_Model):
     stale_after: PositiveDuration | None = None
     drop_after: PositiveDuration | None = None
     windows: tuple[Window, ...] | None = None
+    redirect_hosts: tuple[Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9.-]+)$")], ...] = ()
 
     @field_validator("pattern")
     @classmethod
@@ -348,6 +346,7 @@ class Source:
     stale_after: float
     drop_after: float
     windows: tuple[str, ...]
+    redirect_hosts: frozenset[str] = frozenset()
 
     @classmethod
     def resolve(cls, cfg: SourceConfig, defaults: Defaults) -> Source:
@@ -372,6 +371,7 @@ class Source:
             stale_after=pick(cfg.stale_after, defaults.stale_after),
             drop_after=pick(cfg.drop_after, defaults.drop_after),
             windows=pick(cfg.windows, defaults.windows),
+            redirect_hosts=frozenset(h.lower() for h in cfg.redirect_hosts),
         )
 
 
@@ -380,136 +380,13 @@ def default_config_path() -> Path:
 
 
 def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings:
-    """Read and validate a config file; raises ConfigError listing every problem."""
-    env = dict(os.environ) if environ is None else environ
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}:1: (file): cannot read the config: {exc}"]) from exc
-    reader = _Reader(path, env)
-    data = reader.read(text)
-    try:
-        settings = Settings.model_validate(data)
-    except ValidationError as exc:
-        raise ConfigError(_by_line(reader.problems + reader.explain(exc))) from exc
-    if reader.problems:
-        raise ConfigError(_by_line(reader.problems))
+    """Read and validate a config file (and its web config file, if it names one)."""
+    settings = load_yaml_model(path, Settings, environ)
+    web_file = settings.web.config_file
+    if web_file is not None:
+        if not web_file.is_absolute():
+            web_file = path.parent / web_file
+        load_web_file(web_file)
+        web = settings.web.model_copy(update={"config_file": web_file})
+        settings = settings.model_copy(update={"web": web})
     return settings
-
-
-def _by_line(problems: list[str]) -> list[str]:
-    def line(problem: str) -> int:
-        number = problem.split(":", 2)[1] if problem.count(":") >= 2 else ""
-        return int(number) if number.isdigit() else 0
-
-    return sorted(dict.fromkeys(problems), key=line)
-
-
-_ENV_REF: Final = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-class _Reader:
-    """Builds plain data from YAML nodes, remembering the line of every key path."""
-
-    def __init__(self, path: Path, environ: dict[str, str]) -> None:
-        self.path = path
-        self.environ = environ
-        self.lines: dict[Loc, int] = {}
-        self.problems: list[str] = []
-
-    def read(self, text: str) -> Any:
-        loader = yaml.SafeLoader(text)
-        try:
-            node = loader.get_single_node()
-            return {} if node is None else self._build(loader, node, ())
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            raise ConfigError([f"{self.path}:{line}: (yaml): {exc.problem or exc}"]) from exc
-        except yaml.YAMLError as exc:
-            raise ConfigError([f"{self.path}:1: (yaml): {exc}"]) from exc
-        finally:
-            loader.dispose()
-
-    def _build(self, loader: yaml.SafeLoader, node: yaml.Node, loc: Loc) -> Any:
-        self.lines.setdefault(loc, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
-                key = str(loader.construct_object(key_node))
-                self.lines[(*loc, key)] = key_node.start_mark.line + 1
-                if key in out:
-                    self._problem((*loc, key), "the key is given twice")
-                out[key] = self._build(loader, value_node, (*loc, key))
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self._build(loader, item, (*loc, i)) for i, item in enumerate(node.value)]
-        value = loader.construct_object(node)
-        return self._substitute(value, loc) if isinstance(value, str) else value
-
-    def _substitute(self, text: str, loc: Loc) -> str:
-        def replace(match: re.Match[str]) -> str:
-            if match.group(0) == "$$":
-                return "$"
-            name = match.group(1)
-            if name not in self.environ:
-                self._problem(loc, f"the environment variable {name} is not set")
-                return ""
-            return self.environ[name]
-
-        return _ENV_REF.sub(replace, text)
-
-    def _problem(self, loc: Loc, message: str) -> None:
-        self.problems.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {message}")
-
-    def _line(self, loc: Loc) -> int:
-        while loc and loc not in self.lines:
-            loc = loc[:-1]
-        return self.lines.get(loc, 1)
-
-    def explain(self, exc: ValidationError) -> list[str]:
-        out = []
-        for error in exc.errors():
-            loc = _model_loc(error["loc"])
-            out.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {_message(error)}")
-        return out
-
-
-def _model_loc(loc: tuple[Any, ...]) -> Loc:
-    """Drop the validator names pydantic adds for Annotated and union members."""
-    return tuple(p for p in loc if isinstance(p, int) or not _is_internal(p))
-
-
-def _is_internal(part: str) -> bool:
-    return (
-        part.startswith(("function-", "lax-", "strict-", "json-"))
-        or part
-        in {
-            "str",
-            "float",
-            "int",
-            "bool",
-            "none",
-            "tuple",
-            "list",
-            "is-instance[Pair]",
-        }
-        or "[" in part
-    )
-
-
-def _dotted(loc: Loc) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out or "(top level)"
-
-
-def _message(error: Any) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "a required key is missing"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Final
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -68,8 +69,10 @@ class Fetcher:
         max_body: int,
         etag: str | None = None,
         last_modified: str | None = None,
+        redirect_hosts: frozenset[str] = frozenset(),
     ) -> Page:
-        """GET `url` within `deadline` seconds overall, retries included."""
+        """GET `url` within `deadline` seconds overall, retries included. Redirects may go
+        to the URL's own host, to `redirect_hosts`, or anywhere when that holds "*"."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -77,19 +80,26 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         loop = asyncio.get_running_loop()
         ends_at = loop.time() + deadline
+        hosts = redirect_hosts | {urlsplit(url).hostname or ""}
         try:
             async with asyncio.timeout(deadline):
-                return await self._with_retries(url, headers, max_body, deadline, ends_at)
+                return await self._with_retries(url, headers, max_body, deadline, ends_at, hosts)
         except TimeoutError as exc:
             raise FetchError("timeout", f"no complete answer within {deadline:g}s") from exc
 
     async def _with_retries(
-        self, url: str, headers: dict[str, str], max_body: int, deadline: float, ends_at: float
+        self,
+        url: str,
+        headers: dict[str, str],
+        max_body: int,
+        deadline: float,
+        ends_at: float,
+        hosts: frozenset[str],
     ) -> Page:
         loop = asyncio.get_running_loop()
         for attempt in range(self.retry.attempts):
             try:
-                return await self._attempt(url, headers, max_body, deadline)
+                return await self._attempt(url, headers, max_body, deadline, hosts)
             except _Retryable as failure:
                 if attempt + 1 >= self.retry.attempts:
                     raise failure.error from None
@@ -105,17 +115,42 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _attempt(
-        self, url: str, headers: dict[str, str], max_body: int, deadline: float
+        self,
+        url: str,
+        headers: dict[str, str],
+        max_body: int,
+        deadline: float,
+        hosts: frozenset[str],
     ) -> Page:
         timeout = httpx.Timeout(deadline, connect=min(deadline, 10.0))
         try:
-            async with self.client.stream("GET", url, headers=headers, timeout=timeout) as resp:
-                return await _read_page(resp, max_body, headers.get("If-None-Match"))
+            for _ in range(MAX_REDIRECTS + 1):
+                request = self.client.build_request("GET", url, headers=headers, timeout=timeout)
+                resp = await self.client.send(request, stream=True, follow_redirects=False)
+                try:
+                    if not resp.has_redirect_location:
+                        return await _read_page(resp, max_body, headers.get("If-None-Match"))
+                    url = _redirect_target(url, resp.headers["location"], hosts)
+                finally:
+                    await resp.aclose()
+            raise FetchError("redirect", f"more than {MAX_REDIRECTS} redirects")
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             translated = _translate(exc)
             if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
                 raise _Retryable(translated) from exc
             raise translated from exc
+
+
+def _redirect_target(current: str, location: str, hosts: frozenset[str]) -> str:
+    target = urljoin(current, location)
+    parts = urlsplit(target)
+    if parts.scheme not in {"http", "https"}:
+        raise FetchError("redirect", f"redirect to a {parts.scheme or 'relative'}: URL refused")
+    if "*" not in hosts and parts.hostname not in hosts:
+        raise FetchError(
+            "redirect", f"redirect to another host ({parts.hostname}) refused: see redirect_hosts"
+        )
+    return target
 
 
 async def _read_page(resp: httpx.Response, max_body: int, etag: str | None) -> Page:

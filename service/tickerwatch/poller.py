@@ -100,6 +100,7 @@ class Poller:
             max_body=source.max_body,
             etag=state.etag if have_data else None,
             last_modified=state.last_modified if have_data else None,
+            redirect_hosts=source.redirect_hosts,
         )
         result, dedup = self._read(state, page)
         windows = all_windows(source, self.extra_windows)

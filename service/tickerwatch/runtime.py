@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from tickerwatch.alerting import Alerting
@@ -22,3 +22,5 @@ class Runtime:
     states: dict[str, SourceState] = field(default_factory=dict)
     ready: bool = False
     alerting: Alerting | None = None
+    reload: Callable[[], Awaitable[bool]] | None = None
+    last_reload_error: list[str] = field(default_factory=list)

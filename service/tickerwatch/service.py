@@ -1,4 +1,5 @@
-"""The service: scheduler, polls and web server in one event loop, with clean shutdown."""
+"""The service: scheduler, polls, alerting, notifiers and the web server in one event loop,
+with reload (SIGHUP, POST /-/reload) and a clean shutdown (SIGTERM, SIGINT)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import asyncio
 import contextlib
 import functools
 import signal
+import ssl
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
 import httpx
 import structlog
@@ -21,7 +24,9 @@ from prometheus_client import disable_created_metrics
 from tickerwatch import __version__
 from tickerwatch.alerting import Alerting
 from tickerwatch.alerts import windows_needed
-from tickerwatch.config import Settings, Source
+from tickerwatch.auth import BasicAuth
+from tickerwatch.config import Settings, Source, load_settings
+from tickerwatch.errors import ConfigError
 from tickerwatch.fetch import Fetcher, make_client
 from tickerwatch.metrics import Metrics
 from tickerwatch.notify.alertmanager import AlertmanagerSender, receiver_name
@@ -31,6 +36,7 @@ from tickerwatch.runtime import Runtime
 from tickerwatch.state import SourceState
 from tickerwatch.store import Store
 from tickerwatch.web import create_app
+from tickerwatch.webconfig import load_web_file
 
 log = structlog.get_logger("tickerwatch.service")
 
@@ -49,95 +55,73 @@ class _Server(uvicorn.Server):
 
 
 class Service:
-    def __init__(self, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+        config_path: Path | None = None,
+    ) -> None:
         self.settings = settings
         self.clock = clock
+        self.config_path = config_path
         self._stop = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
         self._workers: list[asyncio.Task[None]] = []
+        self._reload_lock = asyncio.Lock()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.server: _Server | None = None
         self.runtime: Runtime | None = None
+        self.poller: Poller | None = None
+        self.client: httpx.AsyncClient | None = None
         self.on_ready: Callable[[Runtime], None] | None = None
 
     def stop(self) -> None:
         self._stop.set()
 
+    # ------------------------------------------------------------------ start and stop
+
     async def run(self) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         settings = self.settings
         store = await Store.open(settings.storage.path)
-        client = make_client()
+        self.client = client = make_client()
         now = self.clock()
         states: dict[str, SourceState] = {}
-        external = settings.web.public_url()
-        alerting = Alerting(settings.alerts, settings.notify.webhooks, store, self.clock, external)
-        metrics = Metrics(lambda: list(states.values()), self.clock, lambda: alerting.active())
+        alerting = Alerting(
+            settings.alerts, settings.notify.webhooks, store, self.clock, settings.web.public_url()
+        )
+        metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
+        rt.reload = self.reload if self.config_path is not None else None
         self.runtime = rt
-        extra = windows_needed(settings.alerts)
-        poller = Poller(
+        self.poller = Poller(
             Fetcher(client),
             store,
             metrics,
             self.clock,
-            extra,
+            windows_needed(settings.alerts),
             after_poll=lambda: alerting.evaluate(states.values()),
         )
         try:
             for source in settings.resolved_sources():
-                states[source.name] = SourceState(source, started_at=now)
-                metrics.add_source(source.name)
-                await restore(states[source.name], store, now, extra)
+                await self._add_source(rt, source, schedule=False)
             await alerting.load()
-            self._start_notifiers(rt, client)
+            self._start_notifiers(rt)
             metrics.reload_ok.set(1)
             metrics.reload_time.set(now)
-            await self._serve(rt, poller)
+            await self._serve(rt)
         finally:
             await client.aclose()
             await store.close()
             log.info("stopped")
 
-    def _start_notifiers(self, rt: Runtime, client: httpx.AsyncClient) -> None:
-        assert rt.alerting is not None
-        notify = self.settings.notify
-        if notify.webhooks:
-            delivery = WebhookDelivery(notify.webhooks, rt.store, client, rt.metrics, self.clock)
-            for hook in notify.webhooks:
-                rt.metrics.add_receiver(hook.name)
-            rt.alerting.listeners.append(delivery.wake)
-            self._workers.append(asyncio.create_task(delivery.run(), name="webhooks"))
-        if notify.alertmanager is not None:
-            alerting = rt.alerting
-            sender = AlertmanagerSender(
-                notify.alertmanager,
-                client,
-                rt.metrics,
-                self.clock,
-                self.settings.web.public_url(),
-                lambda: list(alerting.states.values()),
-            )
-            for url in notify.alertmanager.urls:
-                rt.metrics.add_receiver(receiver_name(url))
-            alerting.listeners.append(sender.wake)
-            self._workers.append(asyncio.create_task(sender.run(), name="alertmanager"))
-
-    async def _serve(self, rt: Runtime, poller: Poller) -> None:
+    async def _serve(self, rt: Runtime) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
-        web = self.settings.web
-        config = uvicorn.Config(
-            create_app(rt),
-            host=web.host,
-            port=web.port,
-            log_config=None,
-            lifespan="off",
-            access_log=False,
-            server_header=False,
-        )
-        self.server = _Server(config)
+        if rt.reload is not None:
+            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
+        self.server = _Server(_server_config(self.settings, rt))
         server_task = asyncio.create_task(self.server.serve(), name="web")
         try:
             while not self.server.started:
@@ -145,15 +129,12 @@ class Service:
                     server_task.result()
                     raise RuntimeError("the web server stopped while starting")
                 await asyncio.sleep(0.01)
-            self._schedule(rt, poller)
+            self._schedule(rt)
             rt.ready = True
             log.info(
-                "started",
-                version=__version__,
-                listen=web.listen,
-                sources=list(rt.states),
-                storage=str(self.settings.storage.path),
-            )
+                "started", version=__version__, listen=self.settings.web.listen,
+                sources=list(rt.states), storage=str(self.settings.storage.path),
+            )  # fmt: skip
             if self.on_ready is not None:
                 self.on_ready(rt)
             stop_task = asyncio.create_task(self._stop.wait())
@@ -162,26 +143,44 @@ class Service:
         finally:
             rt.ready = False
             await self._shutdown(server_task)
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
 
-    def _schedule(self, rt: Runtime, poller: Poller) -> None:
+    async def _shutdown(self, server_task: asyncio.Task[None]) -> None:
+        log.info("stopping", inflight=len(self._inflight))
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._inflight:
+            _, pending = await asyncio.wait(set(self._inflight), timeout=SHUTDOWN_GRACE)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._stop_notifiers()
+        if self.server is not None:
+            self.server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(server_task, timeout=SHUTDOWN_GRACE)
+
+    # ------------------------------------------------------------------ schedule
+
+    def _schedule(self, rt: Runtime) -> None:
         for state in rt.states.values():
-            self._add_job(state.source, functools.partial(self._poll, poller, state))
+            self._add_job(state)
         self.scheduler.add_job(
-            self._prune,
-            IntervalTrigger(seconds=RETENTION_EVERY),
-            args=[rt],
-            id="retention",
-            next_run_time=datetime.now(UTC),
-            max_instances=1,
-            coalesce=True,
-        )
+            self._evaluate, IntervalTrigger(seconds=EVALUATE_EVERY), args=[rt],
+            id="evaluate", max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            self._prune, IntervalTrigger(seconds=RETENTION_EVERY), args=[rt], id="retention",
+            next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
+        )  # fmt: skip
         self.scheduler.start()
 
-    def _add_job(self, source: Source, job: Callable[[], object]) -> None:
+    def _add_job(self, state: SourceState) -> None:
+        source = state.source
+        assert self.poller is not None
         self.scheduler.add_job(
-            job,
+            functools.partial(self._poll, self.poller, state),
             IntervalTrigger(seconds=source.interval, jitter=source.jitter or None),
             id=f"poll:{source.name}",
             name=f"poll {source.name}",
@@ -189,6 +188,7 @@ class Service:
             coalesce=True,
             misfire_grace_time=max(1, int(source.interval)),
             next_run_time=datetime.now(UTC),
+            replace_existing=True,
         )
 
     async def _poll(self, poller: Poller, state: SourceState) -> None:
@@ -216,19 +216,122 @@ class Service:
         if removed:
             log.info("retention", removed=removed)
 
-    async def _shutdown(self, server_task: asyncio.Task[None]) -> None:
-        log.info("stopping", inflight=len(self._inflight))
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        if self._inflight:
-            _, pending = await asyncio.wait(set(self._inflight), timeout=SHUTDOWN_GRACE)
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+    # ------------------------------------------------------------------ sources and notifiers
+
+    async def _add_source(self, rt: Runtime, source: Source, schedule: bool = True) -> None:
+        state = SourceState(source, started_at=self.clock())
+        rt.states[source.name] = state
+        rt.metrics.add_source(source.name)
+        assert self.poller is not None
+        await restore(state, rt.store, self.clock(), self.poller.extra_windows)
+        if schedule:
+            self._add_job(state)
+
+    def _remove_source(self, rt: Runtime, name: str) -> None:
+        with contextlib.suppress(Exception):
+            self.scheduler.remove_job(f"poll:{name}")
+        del rt.states[name]
+        rt.metrics.remove_source(name)
+
+    def _start_notifiers(self, rt: Runtime) -> None:
+        assert rt.alerting is not None and self.client is not None
+        alerting, notify = rt.alerting, self.settings.notify
+        alerting.listeners = []
+        if notify.webhooks:
+            delivery = WebhookDelivery(
+                notify.webhooks, rt.store, self.client, rt.metrics, self.clock
+            )
+            for hook in notify.webhooks:
+                rt.metrics.add_receiver(hook.name)
+            alerting.listeners.append(delivery.wake)
+            self._workers.append(asyncio.create_task(delivery.run(), name="webhooks"))
+        if notify.alertmanager is not None:
+            sender = AlertmanagerSender(
+                notify.alertmanager, self.client, rt.metrics, self.clock,
+                self.settings.web.public_url(), lambda: list(alerting.states.values()),
+            )  # fmt: skip
+            for url in notify.alertmanager.urls:
+                rt.metrics.add_receiver(receiver_name(url))
+            alerting.listeners.append(sender.wake)
+            self._workers.append(asyncio.create_task(sender.run(), name="alertmanager"))
+
+    async def _stop_notifiers(self) -> None:
         for worker in self._workers:
             worker.cancel()
         await asyncio.gather(*self._workers, return_exceptions=True)
-        if self.server is not None:
-            self.server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(server_task, timeout=SHUTDOWN_GRACE)
+        self._workers = []
+
+    # ------------------------------------------------------------------ reload
+
+    async def reload(self) -> bool:
+        """Load the config file again. A broken one changes nothing and says why; a good
+        one applies without a restart and without losing history or alert state."""
+        rt = self.runtime
+        assert rt is not None and self.config_path is not None
+        async with self._reload_lock:
+            try:
+                new = load_settings(self.config_path)
+            except ConfigError as exc:
+                rt.metrics.reload_ok.set(0)
+                rt.last_reload_error = exc.problems
+                log.error("reload_failed", problems=exc.problems)
+                return False
+            await self._apply(rt, new)
+            rt.metrics.reload_ok.set(1)
+            rt.metrics.reload_time.set(self.clock())
+            rt.last_reload_error = []
+            log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
+        assert rt.alerting is not None
+        await rt.alerting.evaluate(rt.states.values())
+        return True
+
+    async def _apply(self, rt: Runtime, new: Settings) -> None:
+        old = self.settings
+        for what, before, after in (
+            ("web.listen", old.web.listen, new.web.listen),
+            ("web.config_file", old.web.config_file, new.web.config_file),
+            ("storage.path", old.storage.path, new.storage.path),
+        ):
+            if before != after:
+                log.warning(
+                    "reload_needs_restart", key=what, running=str(before), configured=str(after)
+                )
+        new = new.model_copy(update={"web": old.web, "storage": old.storage})
+        assert self.poller is not None and rt.alerting is not None
+        self.poller.extra_windows = windows_needed(new.alerts)
+        wanted = {s.name: s for s in new.resolved_sources()}
+        for name in [n for n in rt.states if n not in wanted]:
+            self._remove_source(rt, name)
+        for name, source in wanted.items():
+            state = rt.states.get(name)
+            if state is None:
+                await self._add_source(rt, source)
+            elif state.source != source:
+                state.source = source
+                self._add_job(state)
+        rt.alerting.rules = new.alerts
+        rt.alerting.webhooks = new.notify.webhooks
+        self.settings = rt.settings = new
+        if new.notify != old.notify:
+            await self._stop_notifiers()
+            self._start_notifiers(rt)
+
+
+def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:
+    app: Any = create_app(rt)
+    extra: dict[str, Any] = {}
+    if settings.web.config_file is not None:
+        web_file = load_web_file(settings.web.config_file)
+        if web_file.basic_auth_users:
+            app = BasicAuth(app, web_file.basic_auth_users)
+        tls = web_file.tls_server_config
+        if tls is not None:
+            extra = {"ssl_certfile": str(tls.cert_file), "ssl_keyfile": str(tls.key_file)}
+            if tls.client_ca_file is not None:
+                extra["ssl_ca_certs"] = str(tls.client_ca_file)
+            if tls.client_auth_type == "RequireAndVerifyClientCert":
+                extra["ssl_cert_reqs"] = ssl.CERT_REQUIRED
+    return uvicorn.Config(
+        app, host=settings.web.host, port=settings.web.port, log_config=None, lifespan="off",
+        access_log=False, server_header=False, **extra,
+    )  # fmt: skip

@@ -11,6 +11,7 @@ from tickerwatch.model import Page
 
 DEFAULT_TIMEOUT = 20.0
 DEFAULT_MAX_BODY = 5 * 2**20
+ANY_HOST = frozenset({"*"})
 
 
 def read_source(src: str) -> tuple[str, str]:
@@ -29,4 +30,6 @@ def read_source(src: str) -> tuple[str, str]:
 
 async def _fetch(url: str) -> Page:
     async with make_client() as client:
-        return await Fetcher(client).fetch(url, deadline=DEFAULT_TIMEOUT, max_body=DEFAULT_MAX_BODY)
+        return await Fetcher(client).fetch(
+            url, deadline=DEFAULT_TIMEOUT, max_body=DEFAULT_MAX_BODY, redirect_hosts=ANY_HOST
+        )

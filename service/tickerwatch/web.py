@@ -73,6 +73,18 @@ def create_app(rt: Runtime) -> Starlette:
         active = rt.alerting.active() if rt.alerting else []
         return JSONResponse({"alerts": [alert_view(a) for a in active]})
 
+    async def reload(request: Request) -> Response:
+        if not rt.settings.web.enable_lifecycle or rt.reload is None:
+            return PlainTextResponse(
+                "lifecycle APIs are not enabled (web.enable_lifecycle: true)\n", status_code=403
+            )
+        if await rt.reload():
+            return PlainTextResponse("reloaded\n")
+        problems = "\n".join(rt.last_reload_error)
+        return PlainTextResponse(
+            f"reload failed; the old config stays:\n{problems}\n", status_code=500
+        )
+
     return Starlette(
         routes=[
             Route("/", index),
@@ -84,6 +96,7 @@ def create_app(rt: Runtime) -> Starlette:
             Route("/api/v1/rates/history", history),
             Route("/api/v1/sources", sources),
             Route("/api/v1/alerts", alerts),
+            Route("/-/reload", reload, methods=["POST", "PUT"]),
         ]
     )
 

@@ -7,6 +7,8 @@ import gzip
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,7 +17,9 @@ import respx
 from support.httpserver import (
     PageServer,
     free_port,
+    headers_then_silence,
     reset_mid_body,
+    self_signed_cert,
     send,
     trickle,
     with_etag,
@@ -41,7 +45,7 @@ def fetch(
     deadline: float = 5.0,
     max_body: int = 2**20,
     retry: RetryPolicy = FAST_RETRY,
-    **kw: str,
+    **kw: Any,
 ) -> Page:
     async def go() -> Page:
         async with make_client() as client:
@@ -143,6 +147,45 @@ def test_a_few_redirects_are_followed(server: PageServer) -> None:
     server.route("/b", lambda r: send(r, 302, b"", {"Location": "/page"}))
     server.page("/page", TICKER, "text/plain")
     assert fetch(server.url("/a")).url.endswith("/page")
+
+
+def test_a_redirect_to_another_host_needs_permission(server: PageServer) -> None:
+    with PageServer() as other:
+        other.page("/page", TICKER, "text/plain")
+        elsewhere = other.url("/page").replace("127.0.0.1", "localhost")
+        url = server.route("/away", lambda r: send(r, 302, b"", {"Location": elsewhere}))
+        error = failure(url)
+        assert error.reason == "redirect" and "localhost" in error.message
+        assert other.hits("/page") == 0
+        page = fetch(url, redirect_hosts=frozenset({"localhost"}))
+        assert page.body == TICKER.decode()
+
+
+def test_a_redirect_to_another_scheme_is_refused(server: PageServer) -> None:
+    url = server.route("/ftp", lambda r: send(r, 301, b"", {"Location": "ftp://127.0.0.1/x"}))
+    assert failure(url).reason == "redirect"
+
+
+def test_self_signed_tls_is_a_connect_error(tmp_path: Path) -> None:
+    with PageServer(tls=self_signed_cert(tmp_path)) as tls_server:
+        url = tls_server.page("/", TICKER, "text/plain")
+        assert url.startswith("https://")
+        error = failure(url)
+        assert error.reason == "connect" and "SSL" in error.message.upper()
+
+
+def test_an_unresolvable_host_is_a_connect_error() -> None:
+    assert failure("http://tickerwatch-test.invalid/").reason == "connect"
+
+
+def test_headers_then_silence_hits_the_deadline(server: PageServer) -> None:
+    url = server.route("/stall", lambda r: headers_then_silence(r, 5))
+    assert failure(url, deadline=1.0).reason == "timeout"
+
+
+def test_a_40_mb_body_stops_at_the_cap(server: PageServer) -> None:
+    url = server.page("/40mb", b"z" * (40 * 2**20), "text/plain")
+    assert failure(url, max_body=5 * 2**20).reason == "too_large"
 
 
 def test_oversized_body(server: PageServer) -> None:
