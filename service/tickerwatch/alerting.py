@@ -77,6 +77,7 @@ class Alerting:
                 value=a.value,
                 threshold=a.threshold,
                 severity=a.severity,
+                key=idempotency_key(t),
             )
         if transitions:
             for wake in self.listeners:

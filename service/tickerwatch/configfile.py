@@ -15,10 +15,10 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from tickerwatch.errors import ConfigError
+from tickerwatch.redact import REDACTED
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
-REDACTED: Final = "<redacted>"
 
 
 def load_yaml_model(path: Path, model: type[M], environ: dict[str, str] | None = None) -> M:

@@ -6,6 +6,7 @@ from html import escape
 
 from tickerwatch import __version__
 from tickerwatch.alerts import AlertState
+from tickerwatch.redact import redact_url
 from tickerwatch.state import SourceState, inverse
 from tickerwatch.views import iso
 
@@ -80,7 +81,7 @@ def _sources(states: list[SourceState], now: float) -> str:
         stale = " (stale)" if s.stale(now) else ""
         error = escape(f"{s.last_reason}: {s.last_error}") if s.last_error else ""
         rows.append(
-            f"<tr><td>{escape(s.source.name)}</td><td>{escape(s.source.url)}</td>"
+            f"<tr><td>{escape(s.source.name)}</td><td>{escape(redact_url(s.source.url))}</td>"
             f'<td class="{status}">{status}{stale}</td>'
             f"<td>{escape(iso(s.last_success_at) or 'never')}</td><td>{error}</td></tr>"
         )

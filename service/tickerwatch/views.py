@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tickerwatch.alerts import AlertState
+from tickerwatch.redact import redact_url
 from tickerwatch.state import Rate, SourceState, inverse
 from tickerwatch.store import HistoryRow
 
@@ -40,7 +41,7 @@ def source_view(state: SourceState, now: float) -> dict[str, Any]:
     src = state.source
     return {
         "name": src.name,
-        "url": src.url,
+        "url": redact_url(src.url),
         "format": src.format,
         "interval_seconds": src.interval,
         "up": state.up,

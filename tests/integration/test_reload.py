@@ -1,0 +1,109 @@
+"""Reload by SIGHUP and POST /-/reload: a broken config keeps the old one running; a good
+one adds and removes sources and rules without a restart, keeping history and alerts."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from support import pages
+from support.httpserver import PageServer
+from support.pages import DEC_08, OLD_4
+from support.service import Service, config_text, sample, wait_for
+
+RULE = "alerts:\n  - {name: KZTLow, pairs: [KZT/USD], rate: {below: 0.002}}\n"
+LIFECYCLE = 'web: {listen: "127.0.0.1:{port}", enable_lifecycle: true}'
+
+
+@pytest.fixture
+def site() -> Iterator[PageServer]:
+    with PageServer() as server:
+        server.page("/a", pages.list_items(DEC_08))
+        server.page("/b", pages.list_items(OLD_4))
+        yield server
+
+
+def source(name: str, site: PageServer, path: str) -> str:
+    return f"  - name: {name}\n    url: {site.url(path)}\n"
+
+
+def write(svc: Service, text: str) -> None:
+    svc.config.write_text(
+        text.replace('web: {listen: "127.0.0.1:{port}"}', LIFECYCLE)
+        .replace("{port}", str(svc.port))
+        .replace("{db}", str(svc.db))
+    )
+
+
+def reload_ok(svc: Service) -> float | None:
+    return sample(svc.metrics(), "tickerwatch_config_last_reload_successful")
+
+
+def test_a_broken_config_keeps_the_old_one_running(tmp_path: Path, site: PageServer) -> None:
+    svc = Service(tmp_path, config_text(source("a", site, "/a"), RULE)).start()
+    try:
+        wait_for(lambda: svc.get("/api/v1/alerts").json()["alerts"], what="the alert")
+        svc.config.write_text("sources: [{name: a, url: nowhere}]\n")
+        assert svc.proc is not None
+        svc.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: reload_ok(svc) == 0, what="the failed reload")
+        polls = sample(svc.metrics(), "tickerwatch_source_polls_total", source="a") or 0
+        wait_for(
+            lambda: (
+                (sample(svc.metrics(), "tickerwatch_source_polls_total", source="a") or 0)
+                > polls + 1
+            ),
+            what="polling goes on",
+        )
+        assert [a["alertname"] for a in svc.get("/api/v1/alerts").json()["alerts"]] == ["KZTLow"]
+        assert '"event": "reload_failed"' in svc.log.read_text()
+        assert "sources[0].url" in svc.log.read_text()
+    finally:
+        svc.close()
+
+
+def test_a_good_config_adds_and_removes_sources_and_rules(tmp_path: Path, site: PageServer) -> None:
+    svc = Service(tmp_path, config_text(source("a", site, "/a"), RULE))
+    write(svc, config_text(source("a", site, "/a"), RULE))
+    svc.start()
+    try:
+        (alert,) = wait_for(lambda: svc.get("/api/v1/alerts").json()["alerts"], what="the alert")
+        history = {"source": "a", "since": "0"}
+        before = [
+            (r["first_seen"], r["rate"])
+            for r in svc.get("/api/v1/rates/history", params=history).json()["history"]
+        ]
+        faster_a = source("a", site, "/a").replace("/a\n", "/a\n    interval: 2s\n")
+        write(svc, config_text(source("b", site, "/b") + faster_a, RULE))
+        assert svc.client.post("/-/reload").text == "reloaded\n"
+        assert reload_ok(svc) == 1
+        wait_for(
+            lambda: sample(svc.metrics(), "tickerwatch_exchange_rate", source="b", base="TJS"),
+            what="the new source",
+        )
+        (kept,) = svc.get("/api/v1/alerts").json()["alerts"]
+        assert (kept["state"], kept["active_since"]) == (alert["state"], alert["active_since"])
+        after = [
+            (r["first_seen"], r["rate"])
+            for r in svc.get("/api/v1/rates/history", params=history).json()["history"]
+        ]
+        assert after[: len(before)] == before
+        write(svc, config_text(source("b", site, "/b")))
+        assert svc.client.post("/-/reload").status_code == 200
+        assert svc.get("/api/v1/alerts").json()["alerts"] == []  # the rule is gone: resolved
+        wait_for(
+            lambda: sample(svc.metrics(), "tickerwatch_source_up", source="a") is None,
+            what="a removed",
+        )
+        assert sample(svc.metrics(), "tickerwatch_source_polls_total", source="a") is None
+        assert [s["name"] for s in svc.get("/api/v1/sources").json()["sources"]] == ["b"]
+        write(svc, "sources: [{name: b, url: nowhere}]\n")
+        failed = svc.client.post("/-/reload")
+        assert failed.status_code == 500 and "sources[0].url" in failed.text
+        assert reload_ok(svc) == 0
+        assert [s["name"] for s in svc.get("/api/v1/sources").json()["sources"]] == ["b"]
+    finally:
+        svc.close()
