@@ -37,5 +37,16 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
+# Long versions of the reliability tests: 50 SIGKILLs, 60 s of load, the fault matrix.
+soak: $(STAMP)
+	TICKERWATCH_SOAK_KILLS=50 TICKERWATCH_LOAD_SECONDS=60 $(PY) -m pytest -q -s \
+		tests/integration/test_durability.py tests/integration/test_load.py \
+		tests/integration/test_faults.py
+
+# 10,000 hypothesis examples per surface: parser, config loader, API parameters.
+fuzz: $(STAMP)
+	TICKERWATCH_FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/unit/test_parse_properties.py \
+		tests/unit/test_fuzz_config.py tests/unit/test_fuzz_api.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -348,6 +348,11 @@ class Source:
     windows: tuple[str, ...]
     redirect_hosts: frozenset[str] = frozenset()
 
+    @property
+    def quote_codes(self) -> frozenset[str]:
+        """Quote currencies of the expected pairs: where the locator looks for the ticker."""
+        return frozenset(p.quote for p in self.pairs) if self.format != "pattern" else frozenset()
+
     @classmethod
     def resolve(cls, cfg: SourceConfig, defaults: Defaults) -> Source:
         def pick(value: Any, default: Any) -> Any:

@@ -61,16 +61,19 @@ class _Reader:
         self.secrets: set[str] = set()
 
     def read(self, text: str) -> Any:
-        loader = yaml.SafeLoader(text)
+        try:
+            loader = yaml.SafeLoader(text)  # the reader checks characters here already
+        except yaml.YAMLError as exc:
+            raise ConfigError(
+                [f"{self.path}:{_line_of(exc)}: (yaml): {_yaml_problem(exc)}"]
+            ) from exc
         try:
             node = loader.get_single_node()
             return {} if node is None else self._build(loader, node, ())
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line = mark.line + 1 if mark else 1
-            raise ConfigError([f"{self.path}:{line}: (yaml): {exc.problem or exc}"]) from exc
         except yaml.YAMLError as exc:
-            raise ConfigError([f"{self.path}:1: (yaml): {exc}"]) from exc
+            raise ConfigError(
+                [f"{self.path}:{_line_of(exc)}: (yaml): {_yaml_problem(exc)}"]
+            ) from exc
         finally:
             loader.dispose()
 
@@ -121,6 +124,23 @@ class _Reader:
                 message = message.replace(secret, REDACTED)
             out.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {message}")
         return out
+
+
+def _line_of(exc: yaml.YAMLError) -> int:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        return mark.line + 1 if mark else 1
+    if isinstance(exc, yaml.reader.ReaderError):
+        return 1
+    return 1
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+        return exc.problem
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"character {exc.character!r} at position {exc.position} is not allowed in YAML"
+    return str(exc).splitlines()[0]
 
 
 def _model_loc(loc: tuple[Any, ...]) -> Loc:

@@ -126,7 +126,8 @@ class Poller:
         digest = hashlib.blake2b(page.body.encode("utf-8", "surrogatepass"), digest_size=16)
         if digest.digest() == state.body_digest and state.last_result is not None:
             return "unchanged", state.last_result
-        ticker = parse_text(page.body, page.content_type, state.source.entry_pattern)
+        source = state.source
+        ticker = parse_text(page.body, page.content_type, source.entry_pattern, source.quote_codes)
         state.context_before, state.context_after = ticker.context()
         state.body_digest = digest.digest()
         return "ok", deduplicate(ticker.entries)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
+from support.fuzz import fuzz
 from support.pages import DEC_08, list_items, plain_ticker
 from tickerwatch.errors import ParseError
 from tickerwatch.parse import BUILTIN, parse_text
@@ -41,25 +42,25 @@ def parse_or_no_ticker(body: str, content_type: str) -> None:
     assert all(e.rate > 0 and e.rate.is_finite() for e in ticker.entries)
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz
 @given(st.text(), st.sampled_from(["text/html", "text/plain", ""]))
 def test_arbitrary_text(body: str, content_type: str) -> None:
     parse_or_no_ticker(body, content_type)
 
 
-@settings(max_examples=300, deadline=None)
+@fuzz
 @given(st.lists(TICKERISH, max_size=60).map("".join), st.sampled_from(["text/html", "text/plain"]))
 def test_ticker_shaped_fragments(body: str, content_type: str) -> None:
     parse_or_no_ticker(body, content_type)
 
 
-@settings(max_examples=200, deadline=None)
+@fuzz
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes(data: bytes) -> None:
     parse_or_no_ticker(data.decode("utf-8", "surrogateescape"), "text/html")
 
 
-@settings(max_examples=100, deadline=None)
+@fuzz
 @given(st.text(max_size=200), st.text(max_size=200))
 def test_a_real_ticker_survives_any_surrounding_text(before: str, after: str) -> None:
     body = f"{before}\n{plain_ticker(DEC_08)}\n{after}"

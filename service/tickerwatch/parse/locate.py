@@ -1,0 +1,67 @@
+"""Where in raw HTML a ticker can be, found without parsing the page.
+
+Every entry names its pair (`KGS/USD`) and, soon after, a percent sign. When the quote
+currencies are known (the source's expected pairs), a fixed-string search for each code
+finds every place a pair can be; a hit counts when it is shaped like a pair and a `%` (or
+its entity) follows within WINDOW characters. Hits close together form regions, which are
+cut at tag boundaries, moved out of script/style/comment bodies, and rendered to text on
+their own. The caller falls back to rendering the whole page when no region holds a ticker.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_PERCENT: Final = re.compile(r"%|&#0*37;|&#[xX]0*25;|&percnt;")
+_PAIR: Final = re.compile(r"[A-Z]{3}\s*/\s*[A-Z]{3}")
+_INVISIBLE: Final = ("script", "style", "noscript", "template", "svg", "head", "title")
+WINDOW: Final = 300
+GAP: Final = 3000
+MARGIN: Final = 300
+
+
+def ticker_regions(html: str, quotes: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) slices of `html` that hold every possible entry quoted in `quotes`."""
+    hits = sorted(hit for quote in quotes for hit in _pair_hits(html, quote))
+    regions: list[tuple[int, int]] = []
+    for start, end in hits:
+        if regions and start - regions[-1][1] <= GAP:
+            regions[-1] = (regions[-1][0], max(end, regions[-1][1]))
+        else:
+            regions.append((start, end))
+    return [_widen(html, start, end) for start, end in regions]
+
+
+def _pair_hits(html: str, quote: str) -> list[tuple[int, int]]:
+    hits = []
+    pos = html.find(quote)
+    while pos != -1:
+        lo = max(0, pos - 12)
+        if _PAIR.search(html, lo, pos + len(quote)):
+            percent = _PERCENT.search(html, pos, pos + WINDOW)
+            if percent is not None:
+                hits.append((lo, percent.end()))
+        pos = html.find(quote, pos + len(quote))
+    return hits
+
+
+def _widen(html: str, start: int, end: int) -> tuple[int, int]:
+    """Grow a region by MARGIN to whole tags, and out of any invisible element it starts in."""
+    start = max(0, start - MARGIN)
+    end = min(len(html), end + MARGIN)
+    tag_start = html.rfind("<", 0, start + 1)
+    start = tag_start if tag_start != -1 else 0
+    tag_end = html.find(">", end)
+    end = len(html) if tag_end == -1 else tag_end + 1
+    lowered = html[max(0, start - 20000) : start].lower()
+    for name in _INVISIBLE:
+        opened = lowered.rfind(f"<{name}")
+        if opened != -1 and opened > lowered.rfind(f"</{name}"):
+            close = html.lower().find(f"</{name}", start)
+            start = len(html) if close == -1 else close
+    comment = lowered.rfind("<!--")
+    if comment != -1 and comment > lowered.rfind("-->"):
+        close = html.find("-->", start)
+        start = len(html) if close == -1 else close + 3
+    return start, max(start, end)

@@ -1,0 +1,125 @@
+"""SIGKILL at random moments during polls and notification delivery.
+
+Every poll serves a new KZT/USD rate (so every good poll writes a history row) and flips
+TMT/USD across an alert threshold (so every poll makes an alert transition and a webhook
+notification). After the kills: the file is intact, every poll that was logged as stored
+is in history exactly once and in order, and every transition that was logged reaches the
+idempotent receiver exactly once (by Idempotency-Key), in order.
+
+TICKERWATCH_SOAK_KILLS sets the number of kills: 5 in `make test`, 50 in `make soak`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import random
+import signal
+import sqlite3
+import threading
+import time
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+from support import pages
+from support.httpserver import PageServer, send
+from support.pages import DEC_08, Line
+from support.service import Service, config_text, sample, wait_for
+
+KILLS = int(os.environ.get("TICKERWATCH_SOAK_KILLS", "5"))
+
+
+class MovingTicker:
+    """A new KZT rate on every request; TMT alternates across 0.2855."""
+
+    def __init__(self) -> None:
+        self.counter = itertools.count()
+        self.lock = threading.Lock()
+
+    def __call__(self, req: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            n = next(self.counter)
+        kzt = Decimal("0.00100") + Decimal("0.00001") * n
+        tmt = "0.28600" if n % 2 else "0.28490"
+        lines = []
+        for x in DEC_08:
+            if x.pair == "KZT/USD":
+                x = Line(x.pair, str(kzt), "0")
+            elif x.pair == "TMT/USD":
+                x = Line(x.pair, tmt, "0")
+            lines.append(x)
+        send(req, 200, pages.list_items(tuple(lines)).encode(), {"Content-Type": "text/html"})
+
+
+def logged(svc: Service, event: str) -> list[dict[str, object]]:
+    out = []
+    for line in svc.log.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a line cut by SIGKILL
+            if item.get("event") == event:
+                out.append(item)
+    return out
+
+
+def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> None:
+    rng = random.Random(20261121)
+    with PageServer() as site, PageServer() as receiver:
+        site.route("/", MovingTicker())
+        extra = (
+            "alerts:\n  - {name: TMTHigh, pairs: [TMT/USD], rate: {above: 0.2855}}\n"
+            "notify:\n"
+            f"  webhooks: [{{name: ops, url: '{receiver.url('/hook')}', max_backoff: 1s}}]\n"
+        )
+        config = config_text(f"  - name: s\n    url: {site.url('/')}\n", extra).replace(
+            "interval: 1s", "interval: 200ms"
+        )
+        svc = Service(tmp_path, config)
+        try:
+            for _ in range(KILLS):
+                svc.start()
+                time.sleep(rng.uniform(0.2, 1.5))  # a random moment: that is the point here
+                assert svc.stop(signal.SIGKILL) == -signal.SIGKILL
+                with sqlite3.connect(svc.db) as db:
+                    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            svc.start()
+            wait_for(
+                lambda: sample(svc.metrics(), "tickerwatch_notification_queue_length") == 0,
+                timeout=30,
+                what="drained outbox",
+            )
+            svc.stop(signal.SIGTERM)
+        finally:
+            svc.close()
+
+        with sqlite3.connect(svc.db) as db:
+            assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            stored = [
+                Decimal(r)
+                for (r,) in db.execute("SELECT rate FROM history WHERE base='KZT' ORDER BY id")
+            ]
+        assert stored == sorted(set(stored)), "history rows are unique and in order"
+        polled = [
+            Decimal(str(e["pairs"]["KZT/USD"])) for e in logged(svc, "poll") if e["result"] == "ok"
+        ]  # type: ignore[index]
+        assert len(polled) >= KILLS
+        assert set(polled) <= set(stored), "every poll logged as done is in history"
+
+        transitions = [str(e["key"]) for e in logged(svc, "alert")]
+        received = [p.headers["Idempotency-Key"] for p in receiver.posts]
+        assert transitions and set(transitions) <= set(received), (
+            "every logged transition delivered"
+        )
+        firsts = list(dict.fromkeys(received))
+        assert [k for k in firsts if k in transitions] == transitions, "delivered in order"
+        print(
+            f"durability: {KILLS} kills, {len(polled)} polls logged, {len(stored)} history rows,"
+            f" {len(transitions)} transitions logged, {len(firsts)} delivered,"
+            f" {len(received) - len(firsts)} repeats dropped by Idempotency-Key"
+        )
+        statuses = [k.split("-")[1] for k in firsts]
+        assert all(a != b for a, b in itertools.pairwise(statuses)), "firing and resolved alternate"

@@ -1,0 +1,92 @@
+"""/metrics and /healthz under 50 concurrent connections (wrk, two processes of 25) on
+loopback while polls keep their rhythm: scrapes never block polls. Bounded in time.
+
+TICKERWATCH_LOAD_SECONDS sets the duration: 5 in `make test`, 60 in `make soak`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+import subprocess
+import time
+from datetime import datetime
+from pathlib import Path
+
+from support import pages
+from support.httpserver import PageServer
+from support.pages import DEC_08
+from support.service import Service, config_text, wait_for
+
+SECONDS = float(os.environ.get("TICKERWATCH_LOAD_SECONDS", "5"))
+CLIENTS = 50
+INTERVAL = 0.5
+
+
+def wrk(url: str, connections: int) -> subprocess.Popen[str]:
+    """wrk from Debian, in its own process: the load must not share the test's CPU time."""
+    binary = shutil.which("wrk")
+    assert binary, "wrk is not installed (.ci/run installs it)"
+    return subprocess.Popen(
+        [binary, "-t1", f"-c{connections}", f"-d{SECONDS:g}s", "--latency", "--timeout", "5s", url],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+
+
+def parse_wrk(output: str) -> dict[str, float]:
+    """Requests, errors and latency percentiles (ms) from wrk's --latency report."""
+    out: dict[str, float] = {"errors": 0.0}
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    for line in output.splitlines():
+        words = line.split()
+        if len(words) == 2 and words[0] in {"50%", "99%"}:
+            value = re.fullmatch(r"([\d.]+)(us|ms|s)", words[1])
+            assert value, line
+            out[f"p{words[0][:-1]}_ms"] = float(value[1]) * units[value[2]]
+        elif "requests in" in line:
+            out["requests"] = float(words[0])
+        elif line.strip().startswith(("Non-2xx", "Socket errors")):
+            out["errors"] += sum(int(n) for n in re.findall(r"\d+", line))
+    return out
+
+
+def poll_times(svc: Service) -> list[float]:
+    times = []
+    for line in svc.log.read_text().splitlines():
+        if '"event": "poll"' in line:
+            times.append(datetime.fromisoformat(json.loads(line)["timestamp"]).timestamp())
+    return times
+
+
+def test_scrapes_under_load_do_not_delay_polls(tmp_path: Path) -> None:
+    with PageServer() as site:
+        site.page("/", pages.list_items(DEC_08))
+        config = config_text(f"  - name: s\n    url: {site.url('/')}\n").replace(
+            "interval: 1s", f"interval: {int(INTERVAL * 1000)}ms"
+        )
+        svc = Service(tmp_path, config).start()
+        try:
+            wait_for(lambda: len(poll_times(svc)) >= 2, what="polling")
+            started = time.time()
+            base = f"http://127.0.0.1:{svc.port}"
+            runs = {path: wrk(base + path, CLIENTS // 2) for path in ("/metrics", "/healthz")}
+            reports = {
+                p: parse_wrk(r.communicate(timeout=SECONDS + 60)[0]) for p, r in runs.items()
+            }
+            ended = time.time()
+        finally:
+            svc.close()
+    polls = [t for t in poll_times(svc) if started <= t <= ended]
+    gaps = [b - a for a, b in itertools.pairwise(polls)]
+    result = {
+        "seconds": SECONDS, "clients": CLIENTS, "reports": reports, "polls": len(polls),
+        "max_poll_gap_s": round(max(gaps), 3) if gaps else None,
+    }  # fmt: skip
+    print("load:", json.dumps(result))
+    for report in reports.values():
+        assert report["errors"] == 0 and report["requests"] > 0, result
+    assert len(polls) >= 0.8 * SECONDS / INTERVAL, result
+    assert max(gaps) < INTERVAL + 0.5, result

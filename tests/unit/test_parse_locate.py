@@ -1,0 +1,95 @@
+"""The region-first fast path must read exactly what rendering the whole page reads."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from support import pages
+from support.fuzz import fuzz
+from support.pages import DEC_08, OLD_4, TAG_157, Line
+from tickerwatch.errors import ParseError
+from tickerwatch.parse import BUILTIN, parse_text
+from tickerwatch.parse.locate import ticker_regions
+
+TIMESCA = BUILTIN["timesca"]
+USD = frozenset({"USD"})
+
+
+def read(body: str, quotes: frozenset[str]) -> tuple[tuple[str, str, str], ...] | str:
+    try:
+        ticker = parse_text(body, "text/html", TIMESCA, quotes)
+    except ParseError as exc:
+        return exc.reason
+    return tuple((str(e.pair), str(e.rate), str(e.change_pct)) for e in ticker.entries)
+
+
+def same(body: str) -> tuple[tuple[str, str, str], ...] | str:
+    fast, slow = read(body, USD), read(body, frozenset())
+    assert fast == slow
+    return fast
+
+
+@pytest.mark.parametrize("markup", sorted(pages.MARKUPS))
+@pytest.mark.parametrize("lines", [DEC_08, TAG_157, OLD_4], ids=["dec08", "tag157", "old4"])
+def test_fast_path_reads_every_markup_like_the_full_render(
+    markup: str, lines: tuple[Line, ...]
+) -> None:
+    assert len(same(pages.MARKUPS[markup](lines))) >= 8
+
+
+def test_the_locator_finds_a_small_region_of_a_big_page() -> None:
+    body = pages.list_items(DEC_08) + "<p>filler text, nothing to see. 12.5% up.</p>" * 4000
+    (region,) = ticker_regions(body, USD)
+    assert region[1] - region[0] < 8000 < len(body)
+
+
+@pytest.mark.parametrize(
+    "decoy",
+    [
+        '<script>var t = "KGS/USD = 9.99999 9% KZT/USD = 9.99999 9% TJS/USD = 9.9 9%";</script>',
+        "<!-- KGS/USD = 9.99999 9% KZT/USD = 9.99999 9% TJS/USD = 9.9 9% -->",
+        '<a title="KGS/USD = 9.99999 9% KZT/USD = 9.99999 9%">link</a>',
+        "<style>/* KGS/USD = 9.99999 9% KZT/USD = 9.99999 9% */</style>",
+    ],
+)
+def test_invisible_tickers_are_ignored_by_both_paths(decoy: str) -> None:
+    body = pages.page(decoy + "<ul>" + "".join(f"<li>{x.text}</li>" for x in DEC_08) + "</ul>")
+    assert same(body)[0] == ("KGS/USD", "0.01144", "0")
+
+
+def test_a_page_without_ticker_is_no_ticker_on_both_paths() -> None:
+    assert same(pages.page("<p>KZT/USD fell 2% today.</p>")) == "no_ticker"
+
+
+PIECES = st.sampled_from(
+    [
+        "<p>Prose with 12.5% growth and KZT/USD mentioned.</p>",
+        "<p>KGS/USD = 0.01100 -1.5% was quoted.</p>",
+        '<script>var x = "KGS/USD = 9.99999 9% KZT/USD = 9.9 9%";</script>',
+        "<!-- TJS/USD = 0.1 1% UZS/USD = 0.1 1% -->",
+        '<a href="/q?x=%20%2F" title="USD/EUR 5%">x</a>',
+        "<div>" + "x" * 2500 + "</div>",
+        "<ul>" + "".join(f"<li>&#8226; {x.text}</li>" for x in OLD_4) + "</ul>",
+        "<table>"
+        + "".join(
+            f"<tr><td>{x.pair}</td><td>{x.rate}</td><td>{x.change}%</td></tr>" for x in TAG_157
+        )
+        + "</table>",
+        "<style>.a{width:50%}</style>",
+        "<p>USD USD/ /USD 3 % KZT/USD</p>",
+    ]
+)
+
+
+@fuzz
+@given(st.lists(PIECES, max_size=8), st.sampled_from(sorted(pages.MARKUPS)), st.integers(0, 8))
+def test_fast_path_equals_full_render_on_mixed_pages(
+    pieces: list[str], markup: str, at: int
+) -> None:
+    ticker = pages.MARKUPS[markup](DEC_08)
+    header = ticker.split("<header>", 1)[1].split("</header>", 1)[0]
+    parts = list(pieces)
+    parts.insert(min(at, len(parts)), header)
+    same(pages.page("".join(parts)))
