@@ -60,7 +60,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             body, extra = news_page(self.size, 0), {"ETag": '"fixed"'}
-        else:
+        else:  # /page and /page?i=N: the rest of the page changes on every request
             body, extra = news_page(self.size, next(COUNTER)), {}
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -1,137 +1,258 @@
-"""tickerwatch benchmarks (`make bench`): parse throughput, CPU per poll, /metrics render.
+"""tickerwatch benchmarks (`make bench`). Ratios are measured side by side in one run.
 
-CPU figures are process CPU time (time.process_time) of this process only; the page
-server runs in a separate process on 127.0.0.1. Results print as a Markdown table.
+CPU is process CPU time: this process for in-process measurements, /proc/PID/stat for
+other processes. Page servers run in their own processes on 127.0.0.1.
+Writes benchmarks/out/results.json and prints a Markdown table.
 """
 
 from __future__ import annotations
 
-import asyncio
+import argparse
+import json
+import os
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from datetime import datetime
 from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
-from prometheus_client import generate_latest
+import httpx
 
-from pageserver import news_page
+from compare import PAIRS, compare
+from pageserver import TICKER, news_page
+from procstat import rss_mb
+from scale import scale
+from tickerwatch import logs
 from tickerwatch.config import Source
 from tickerwatch.dedup import deduplicate
-from tickerwatch.fetch import Fetcher, make_client
 from tickerwatch.metrics import Metrics
-from tickerwatch.model import Pair, Quote
+from tickerwatch.model import Quote
 from tickerwatch.parse import BUILTIN, parse_text
-from tickerwatch.poller import Poller
 from tickerwatch.state import Rate, SourceState
-from tickerwatch.store import Store
 
-ROWS: list[tuple[str, str]] = []
+OUT = Path(__file__).parent / "out"
+RESULTS: dict[str, object] = {}
 
 
-def report(name: str, value: str) -> None:
-    ROWS.append((name, value))
+def report(name: str, value: object) -> None:
+    RESULTS[name] = value
     print(f"{name}: {value}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def bench_parse(size: int, rounds: int) -> None:
     page = news_page(size, 1).decode()
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        deduplicate(parse_text(page, "text/html", BUILTIN["timesca"]).entries)
-        times.append(time.perf_counter() - started)
-    best = min(times)
-    report(
-        f"parse + dedup, {len(page) // 1000} KB page",
-        f"median {statistics.median(times) * 1000:.2f} ms,"
-        f" {len(page) / best / 1e6:.0f} MB/s (best)",
-    )
-
-
-def source(url: str) -> Source:
-    return Source(
-        "bench",
-        url,
-        "timesca",
-        BUILTIN["timesca"],
-        (),
-        60,
-        0,
-        20,
-        5 * 2**20,
-        7200,
-        7 * 86400,
-        ("24h", "7d"),
-    )
-
-
-async def bench_poll(port: int, path: str, label: str, rounds: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        store = await Store.open(Path(tmp) / "b.db")
-        state = SourceState(source(f"http://127.0.0.1:{port}{path}"), started_at=time.time())
-        metrics = Metrics(lambda: [state], time.time)
-        metrics.add_source("bench")
-        async with make_client() as client:
-            poller = Poller(Fetcher(client), store, metrics, time.time)
-            await poller.poll(state)  # warm up: connection, first row
-            assert state.up, state.last_error
-            cpu = time.process_time()
-            wall = time.perf_counter()
-            for _ in range(rounds):
-                await poller.poll(state)
-            cpu = (time.process_time() - cpu) / rounds
-            wall = (time.perf_counter() - wall) / rounds
-        await store.close()
-    report(f"CPU per poll, {label}", f"{cpu * 1000:.2f} ms CPU ({wall * 1000:.2f} ms wall)")
+    for label, quotes in (("located", frozenset({"USD"})), ("full render", frozenset())):
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            deduplicate(parse_text(page, "text/html", BUILTIN["timesca"], quotes).entries)
+            times.append(time.perf_counter() - started)
+        median = statistics.median(times)
+        report(f"parse_{size // 1000}kb_{label.replace(' ', '_')}_ms", round(median * 1000, 3))
+        report(
+            f"parse_{size // 1000}kb_{label.replace(' ', '_')}_mb_s",
+            round(len(page) / median / 1e6),
+        )
 
 
 def bench_metrics(series: int) -> None:
-    pairs_per_source = 5
-    states = []
     now = time.time()
-    for s in range(max(1, series // (pairs_per_source * 8))):  # 8 series per pair
-        state = SourceState(source(f"http://x/{s}"), started_at=now)
-        object.__setattr__(
-            state,
-            "source",
-            Source(
-                f"src{s}",
-                "http://x/",
-                "timesca",
-                BUILTIN["timesca"],
-                (),
-                60,
-                0,
-                20,
-                1,
-                7200,
-                7 * 86400,
-                ("24h",),
-            ),
+    states = []
+    for s in range(max(1, series // 62)):  # 5 pairs × 8 rate series + 22 source series
+        src = Source(
+            f"src{s}",
+            "http://x/",
+            "timesca",
+            BUILTIN["timesca"],
+            PAIRS,
+            60,
+            0,
+            20,
+            1,
+            7200,
+            7 * 86400,
+            ("24h",),
         )
-        for p in range(pairs_per_source):
-            q = Quote(Pair(f"C{p:02d}"[:3], "USD"), Decimal("0.01144"), Decimal("-0"), 5, 8)
-            state.rates[q.pair] = Rate(
-                state.source.name, q, now, now, Decimal("0.01143"), {"24h": 0.001}
-            )
+        state = SourceState(src, started_at=now, up=True, polls=1, last_success_at=now)
+        for p, pair in enumerate(PAIRS):
+            q = Quote(pair, Decimal("0.01144") + p, Decimal("-0"), 5, 8)
+            state.rates[pair] = Rate(src.name, q, now, now, Decimal("0.01143"), {"24h": 0.001})
         states.append(state)
     metrics = Metrics(lambda: states, time.time)
-    text = generate_latest(metrics.registry).decode()
-    count = len([line for line in text.splitlines() if line and not line.startswith("#")])
-    times = []
-    for _ in range(20):
+    text = metrics.render()[0].decode()
+    count = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+    cold, warm = [], []
+    for _ in range(10):
+        for state in states:
+            state.changed()
         started = time.perf_counter()
-        generate_latest(metrics.registry)
-        times.append(time.perf_counter() - started)
-    report(f"/metrics render, {count} series", f"median {statistics.median(times) * 1000:.2f} ms")
+        metrics.render()
+        cold.append(time.perf_counter() - started)
+        for state in states[::4]:  # a quarter of the sources polled since the last scrape
+            state.changed()
+        started = time.perf_counter()
+        metrics.render()
+        warm.append(time.perf_counter() - started)
+    report(f"metrics_{count}_series_all_changed_ms", round(statistics.median(cold) * 1000, 2))
+    report(f"metrics_{count}_series_quarter_changed_ms", round(statistics.median(warm) * 1000, 2))
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    arrivals: ClassVar[list[float]] = []
+
+    def do_POST(self) -> None:
+        _Receiver.arrivals.append(time.time())
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class _Flip(BaseHTTPRequestHandler):
+    kzt = "0.00196"
+
+    def do_GET(self) -> None:
+        items = (
+            "".join(
+                f"<li>{p} = {_Flip.kzt if p == 'KZT/USD' else r} {c}%</li>" for p, r, c in TICKER
+            )
+            * 8
+        )
+        body = f"<html><body><ul>{items}</ul></body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def start_service(config: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
+    port = free_port()
+    cfg = workdir / "tw.yaml"
+    cfg.write_text(config.replace("PORT", str(port)))
+    log = workdir / "tw.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tickerwatch", "run", "-c", str(cfg), "--log-format", "json"],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz").status_code == 200:
+                return proc, port, log
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(log.read_text())
+
+
+def bench_latency(workdir: Path, rounds: int = 10) -> None:
+    """From the end of the poll that saw a change to the metric being visible and to the
+    webhook notification arriving."""
+    site, hook = serve(_Flip), serve(_Receiver)
+    config = (
+        'web: {listen: "127.0.0.1:PORT"}\n'
+        f"storage: {{path: {workdir / 'lat.db'}}}\n"
+        "defaults: {interval: 1s, jitter: 0s}\n"
+        f"sources: [{{name: s, url: 'http://127.0.0.1:{site.server_address[1]}/',\n"
+        "            pairs: [KZT/USD]}]\n"
+        "alerts: [{name: Low, pairs: [KZT/USD], rate: {below: 0.00195}}]\n"
+        f"notify: {{webhooks: [{{name: h, url: 'http://127.0.0.1:{hook.server_address[1]}/'}}]}}\n"
+    )
+    proc, port, log = start_service(config, workdir)
+    to_metric, to_notify = [], []
+    scraper = httpx.Client(base_url=f"http://127.0.0.1:{port}")
+    try:
+        for i in range(rounds):
+            value = "0.00190" if i % 2 == 0 else "0.00196"
+            sent = len(_Receiver.arrivals)
+            flipped = time.time()
+            _Flip.kzt = value
+            seen = None
+            while seen is None:
+                text = scraper.get("/metrics").text
+                rate_line = 'tickerwatch_exchange_rate{base="KZT",quote="USD",source="s"}'
+                if f"{rate_line} {float(value)}\n" in text:
+                    seen = time.time()
+            while len(_Receiver.arrivals) <= sent:
+                time.sleep(0.001)
+            polled = _poll_end(log, value, flipped)
+            to_metric.append(seen - polled)
+            to_notify.append(_Receiver.arrivals[sent] - polled)
+    finally:
+        scraper.close()
+        proc.terminate()
+        proc.wait()
+    report("change_to_metric_visible_ms_median", round(statistics.median(to_metric) * 1000, 1))
+    report("change_to_notification_ms_median", round(statistics.median(to_notify) * 1000, 1))
+    report("change_to_notification_ms_max", round(max(to_notify) * 1000, 1))
+
+
+def _poll_end(log: Path, value: str, after: float) -> float:
+    """When the first poll that saw `value` after `after` finished (its log event)."""
+    for line in log.read_text().splitlines():
+        if '"event": "poll"' in line and f'"KZT/USD": "{value}"' in line:
+            event = json.loads(line)
+            ended = datetime.fromisoformat(event["timestamp"]).timestamp()
+            if ended >= after and event["result"] == "ok":
+                return ended
+    raise RuntimeError("no poll event")
+
+
+def bench_default_rss(workdir: Path, page_port: int) -> None:
+    """Steady RSS with config/tickerwatch.yaml, its source pointed at the local page."""
+    text = (Path(__file__).parents[1] / "config" / "tickerwatch.yaml").read_text()
+    text = text.replace("https://timesca.com/", f"http://127.0.0.1:{page_port}/page")
+    text = text.replace('listen: "0.0.0.0:10049"', 'listen: "127.0.0.1:PORT"')
+    text = text.replace("path: data/tickerwatch.db", f"path: {workdir / 'rss.db'}")
+    proc, port, _ = start_service(text, workdir)
+    try:
+        for _ in range(20):
+            httpx.get(f"http://127.0.0.1:{port}/metrics")
+            httpx.get(f"http://127.0.0.1:{port}/")
+        time.sleep(5)
+        report("steady_rss_default_config_mb", round(rss_mb(proc.pid), 1))
+    finally:
+        proc.terminate()
+        proc.wait()
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="skip the 1,000-source run (~4 min)")
+    args = parser.parse_args()
+    # In-process polls log as the service does (JSON), to nowhere: the cost counts, the noise not.
+    logs.configure(json=True, stream=Path(os.devnull).open("w"))  # noqa: SIM115
     bench_parse(180_000, 200)
-    bench_parse(1_000_000, 40)
+    bench_parse(1_000_000, 30)
+    for n in (10, 1000, 10000):
+        bench_metrics(n)
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).parent / "pageserver.py")],
         stdout=subprocess.PIPE,
@@ -140,14 +261,35 @@ def main() -> None:
     try:
         assert server.stdout is not None
         port = int(server.stdout.readline())
-        asyncio.run(bench_poll(port, "/page", "full 200 (180 KB page)", 100))
-        asyncio.run(bench_poll(port, "/etag", "304 Not Modified", 300))
+        side = compare(port, free_port())
+        for key, value in side.items():
+            report(key, None if value is None else round(value, 3))
+        if side["blackbox_ms"]:
+            report(
+                "ratio_tickerwatch_full_to_blackbox",
+                round(side["tickerwatch_full_ms"] / side["blackbox_ms"], 2),
+            )  # type: ignore[operator]
+            report(
+                "ratio_tickerwatch_304_to_blackbox",
+                round(side["tickerwatch_304_ms"] / side["blackbox_ms"], 2),
+            )  # type: ignore[operator]
+        report(
+            "ratio_tickerwatch_full_to_naive",
+            round(side["tickerwatch_full_ms"] / side["naive_ms"], 3),
+        )  # type: ignore[operator]
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_default_rss(Path(tmp), port)
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_latency(Path(tmp))
+        if not args.quick:
+            for key, value in scale(port).items():
+                report(f"scale_{key}", round(value, 4) if isinstance(value, float) else value)
     finally:
         server.terminate()
-    for n in (10, 1000, 10000):
-        bench_metrics(n)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "results.json").write_text(json.dumps(RESULTS, indent=2))
     print("\n| benchmark | result |\n|---|---|")
-    for name, value in ROWS:
+    for name, value in RESULTS.items():
         print(f"| {name} | {value} |")
 
 

@@ -56,10 +56,23 @@ def make_client() -> httpx.AsyncClient:
     )
 
 
+MAX_CONCURRENT: Final = 16
+
+
 class Fetcher:
-    def __init__(self, client: httpx.AsyncClient, retry: RetryPolicy | None = None) -> None:
+    """Fetches pages through one shared client. At most `concurrency` fetches run at once:
+    httpx's pool slows down sharply with hundreds of queued requests, so polls queue here,
+    and a poll's deadline starts when it gets its turn."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        retry: RetryPolicy | None = None,
+        concurrency: int = MAX_CONCURRENT,
+    ) -> None:
         self.client = client
         self.retry = retry or RetryPolicy()
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def fetch(
         self,
@@ -78,14 +91,16 @@ class Fetcher:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        loop = asyncio.get_running_loop()
-        ends_at = loop.time() + deadline
         hosts = redirect_hosts | {urlsplit(url).hostname or ""}
-        try:
-            async with asyncio.timeout(deadline):
-                return await self._with_retries(url, headers, max_body, deadline, ends_at, hosts)
-        except TimeoutError as exc:
-            raise FetchError("timeout", f"no complete answer within {deadline:g}s") from exc
+        async with self._slots:
+            ends_at = asyncio.get_running_loop().time() + deadline
+            try:
+                async with asyncio.timeout(deadline):
+                    return await self._with_retries(
+                        url, headers, max_body, deadline, ends_at, hosts
+                    )
+            except TimeoutError as exc:
+                raise FetchError("timeout", f"no complete answer within {deadline:g}s") from exc
 
     async def _with_retries(
         self,
@@ -131,6 +146,7 @@ class Fetcher:
                     if not resp.has_redirect_location:
                         return await _read_page(resp, max_body, headers.get("If-None-Match"))
                     url = _redirect_target(url, resp.headers["location"], hosts)
+                    await _drain(resp)
                 finally:
                     await resp.aclose()
             raise FetchError("redirect", f"more than {MAX_REDIRECTS} redirects")
@@ -153,9 +169,19 @@ def _redirect_target(current: str, location: str, hosts: frozenset[str]) -> str:
     return target
 
 
+async def _drain(resp: httpx.Response, limit: int = 65536) -> None:
+    """Read a small body to its end so the connection can be kept alive and reused."""
+    size = 0
+    async for chunk in resp.aiter_raw():
+        size += len(chunk)
+        if size > limit:
+            return
+
+
 async def _read_page(resp: httpx.Response, max_body: int, etag: str | None) -> Page:
     status = resp.status_code
     if status == 304:
+        await _drain(resp)
         return Page(
             str(resp.url),
             status,

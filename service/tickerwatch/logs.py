@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -16,9 +16,12 @@ _QUIET = {
 }
 
 
-def configure(json: bool | None = None, level: int = logging.INFO) -> None:
+def configure(
+    json: bool | None = None, level: int = logging.INFO, stream: TextIO | None = None
+) -> None:
+    out = stream or sys.stdout
     if json is None:
-        json = not sys.stdout.isatty()
+        json = not out.isatty()
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -32,7 +35,7 @@ def configure(json: bool | None = None, level: int = logging.INFO) -> None:
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],

@@ -50,12 +50,15 @@ class Poller:
         self.extra_windows = extra_windows or {}
         self.after_poll = after_poll
 
-    async def poll(self, state: SourceState) -> None:
-        """Poll once; never raises except on cancellation."""
+    async def poll(self, state: SourceState, lag: float | None = None) -> None:
+        """Poll once; never raises except on cancellation. `lag`: how late the scheduler
+        started this poll, logged with it."""
         name = state.source.name
         started = time.perf_counter()
         now = self.clock()
         event: dict[str, Any] = {"source": name}
+        if lag is not None:
+            event["lag"] = round(lag, 4)
         try:
             outcome = await self._poll(state, now)
         except PollError as exc:
@@ -78,8 +81,8 @@ class Poller:
             state.polls += 1
             state.last_poll_at = now
             state.last_duration = duration
-            self.metrics.polls.labels(name).inc()
-            self.metrics.duration.labels(name).observe(duration)
+            state.durations.observe(duration)
+            state.changed()
         event["duration"] = round(duration, 4)
         if event["result"] == "failed":
             log.warning("poll", **event)
@@ -115,7 +118,7 @@ class Poller:
         state.etag, state.last_modified = page.etag, page.last_modified
         if result == "ok":
             for quote in dedup.quotes:  # label sets at 0, so increase() sees the first one
-                self.metrics.conflicts.labels(source.name, quote.pair.base, quote.pair.quote)
+                state.conflict_counts.setdefault(quote.pair, 0)
             self._report_conflicts(state, dedup)
         return _Outcome(result, dedup)
 
@@ -135,7 +138,7 @@ class Poller:
     def _report_conflicts(self, state: SourceState, dedup: Deduplicated) -> None:
         state.conflicts = dedup.conflicts
         for conflict in dedup.conflicts:
-            self.metrics.count_conflict(state.source.name, conflict.pair)
+            state.conflict_counts[conflict.pair] = state.conflict_counts.get(conflict.pair, 0) + 1
             log.warning(
                 "ticker_conflict",
                 source=state.source.name,
@@ -149,7 +152,7 @@ class Poller:
         state.last_reason = reason
         state.last_error = message
         state.last_error_at = now
-        self.metrics.failures.labels(state.source.name, reason).inc()
+        state.failures[reason] += 1
 
 
 def all_windows(source: Source, extra: dict[str, float]) -> dict[str, float]:

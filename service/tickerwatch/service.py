@@ -17,6 +17,7 @@ from typing import Any, Final
 import httpx
 import structlog
 import uvicorn
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import disable_created_metrics
@@ -69,6 +70,8 @@ class Service:
         self._workers: list[asyncio.Task[None]] = []
         self._reload_lock = asyncio.Lock()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
+        self._planned: dict[str, float] = {}
         self.server: _Server | None = None
         self.runtime: Runtime | None = None
         self.poller: Poller | None = None
@@ -191,13 +194,19 @@ class Service:
             replace_existing=True,
         )
 
+    def _submitted(self, event: JobSubmissionEvent) -> None:
+        """Remember when a run was planned (jitter included), to log how late it started."""
+        self._planned[event.job_id] = event.scheduled_run_times[-1].timestamp()
+
     async def _poll(self, poller: Poller, state: SourceState) -> None:
         """A scheduled poll, tracked so shutdown can finish or cancel it."""
         task = asyncio.current_task()
         assert task is not None
         self._inflight.add(task)
+        planned = self._planned.pop(f"poll:{state.source.name}", None)
+        lag = None if planned is None else max(0.0, time.time() - planned)
         try:
-            await poller.poll(state)
+            await poller.poll(state, lag=lag)
         finally:
             self._inflight.discard(task)
 
@@ -221,7 +230,6 @@ class Service:
     async def _add_source(self, rt: Runtime, source: Source, schedule: bool = True) -> None:
         state = SourceState(source, started_at=self.clock())
         rt.states[source.name] = state
-        rt.metrics.add_source(source.name)
         assert self.poller is not None
         await restore(state, rt.store, self.clock(), self.poller.extra_windows)
         if schedule:
@@ -231,7 +239,6 @@ class Service:
         with contextlib.suppress(Exception):
             self.scheduler.remove_job(f"poll:{name}")
         del rt.states[name]
-        rt.metrics.remove_source(name)
 
     def _start_notifiers(self, rt: Runtime) -> None:
         assert rt.alerting is not None and self.client is not None

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from tickerwatch.config import Source
-from tickerwatch.errors import FailureReason
+from tickerwatch.errors import FAILURE_REASONS, FailureReason
 from tickerwatch.model import Conflict, Deduplicated, Pair, Quote
 from tickerwatch.store import SeriesStats
 
@@ -35,6 +35,25 @@ class Rate:
         return cls(source, quote, now, stats.changed_at, stats.previous, changes, bases)
 
 
+POLL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60)
+
+
+@dataclass(slots=True)
+class PollDurations:
+    """A histogram of poll durations: cumulative counts per upper bound, sum and count."""
+
+    buckets: list[int] = field(default_factory=lambda: [0] * len(POLL_BUCKETS))
+    total: float = 0.0
+    count: int = 0
+
+    def observe(self, seconds: float) -> None:
+        for i, bound in enumerate(POLL_BUCKETS):
+            if seconds <= bound:
+                self.buckets[i] += 1
+        self.total += seconds
+        self.count += 1
+
+
 @dataclass(slots=True)
 class SourceState:
     """Mutable per-source status; replaced values only, so readers see whole snapshots."""
@@ -59,6 +78,13 @@ class SourceState:
     body_digest: bytes | None = None
     etag: str | None = None
     last_modified: str | None = None
+    version: int = 0  # bumped whenever anything /metrics shows of this source changes
+    failures: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FAILURE_REASONS, 0))
+    conflict_counts: dict[Pair, int] = field(default_factory=dict)
+    durations: PollDurations = field(default_factory=lambda: PollDurations())
+
+    def changed(self) -> None:
+        self.version += 1
 
     def age(self, now: float) -> float | None:
         return None if self.last_success_at is None else max(0.0, now - self.last_success_at)

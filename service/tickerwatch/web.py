@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from typing import Final
 
-from prometheus_client.exposition import choose_encoder
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
@@ -34,8 +33,8 @@ def create_app(rt: Runtime) -> Starlette:
         return HTMLResponse(landing.render(states, now, health.overall(states, now), active))
 
     async def metrics(request: Request) -> Response:
-        encoder, content_type = choose_encoder(request.headers.get("accept", ""))
-        return Response(encoder(rt.metrics.registry), media_type=content_type)
+        body, content_type = rt.metrics.render(request.headers.get("accept", ""))
+        return Response(body, media_type=content_type)
 
     async def livez(request: Request) -> Response:
         return PlainTextResponse("ok\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -246,3 +247,35 @@ def test_a_connect_timeout_is_a_timeout() -> None:
     # A real server cannot refuse to finish a TCP handshake on loopback: mock the transport.
     respx.get("http://rates.example/").mock(side_effect=httpx.ConnectTimeout("handshake"))
     assert failure("http://rates.example/").reason == "timeout"
+
+
+def test_concurrent_fetches_are_bounded_and_deadlines_start_at_their_turn(
+    server: PageServer,
+) -> None:
+    active, peak = 0, 0
+    lock = threading.Lock()
+
+    def slow(req: BaseHTTPRequestHandler) -> None:
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        time.sleep(0.2)
+        with lock:
+            active -= 1
+        send(req, 200, TICKER, {"Content-Type": "text/plain"})
+
+    url = server.route("/slow-ok", slow)
+
+    async def many() -> list[Page]:
+        async with make_client() as client:
+            fetcher = Fetcher(client, FAST_RETRY, concurrency=2)
+            # 8 fetches × 0.2 s two at a time take 0.8 s: longer than each 0.5 s deadline,
+            # which only runs once a fetch has its turn.
+            return await asyncio.gather(
+                *(fetcher.fetch(url, deadline=0.5, max_body=2**20) for _ in range(8))
+            )
+
+    pages = asyncio.run(many())
+    assert len(pages) == 8 and all(p.status == 200 for p in pages)
+    assert peak == 2

@@ -59,6 +59,15 @@ def test_invisible_tickers_are_ignored_by_both_paths(decoy: str) -> None:
     assert same(body)[0] == ("KGS/USD", "0.01144", "0")
 
 
+def test_a_header_element_is_not_a_head_element() -> None:
+    # Found by the property below: "<header>" was taken for "<head", hiding the ticker.
+    short = "<ul>" + "".join(f"<li>&#8226; {x.text}</li>" for x in OLD_4) + "</ul>"
+    filler = "<div>" + "x" * 2500 + "</div>"
+    ticker = pages.entities_and_odd_signs(DEC_08).split("<header>", 1)[1].split("</header>")[0]
+    body = pages.page(short + filler + filler + "<header>" + ticker + "</header>")
+    assert len(same(body)) == 40
+
+
 def test_a_page_without_ticker_is_no_ticker_on_both_paths() -> None:
     assert same(pages.page("<p>KZT/USD fell 2% today.</p>")) == "no_ticker"
 

@@ -15,7 +15,9 @@ from typing import Final
 
 _PERCENT: Final = re.compile(r"%|&#0*37;|&#[xX]0*25;|&percnt;")
 _PAIR: Final = re.compile(r"[A-Z]{3}\s*/\s*[A-Z]{3}")
-_INVISIBLE: Final = ("script", "style", "noscript", "template", "svg", "head", "title")
+_INVISIBLE: Final = "script|style|noscript|template|svg|head|title"
+_TAG: Final = re.compile(rf"<(/?)({_INVISIBLE})(?=[\s>/])", re.IGNORECASE)
+LOOKBACK: Final = 20000
 WINDOW: Final = 300
 GAP: Final = 3000
 MARGIN: Final = 300
@@ -54,14 +56,20 @@ def _widen(html: str, start: int, end: int) -> tuple[int, int]:
     start = tag_start if tag_start != -1 else 0
     tag_end = html.find(">", end)
     end = len(html) if tag_end == -1 else tag_end + 1
-    lowered = html[max(0, start - 20000) : start].lower()
-    for name in _INVISIBLE:
-        opened = lowered.rfind(f"<{name}")
-        if opened != -1 and opened > lowered.rfind(f"</{name}"):
-            close = html.lower().find(f"</{name}", start)
-            start = len(html) if close == -1 else close
-    comment = lowered.rfind("<!--")
-    if comment != -1 and comment > lowered.rfind("-->"):
-        close = html.find("-->", start)
-        start = len(html) if close == -1 else close + 3
+    lookback = max(0, start - LOOKBACK)
+    open_at: dict[str, int] = {}
+    for tag in _TAG.finditer(html, lookback, start):
+        name = tag.group(2).lower()
+        if tag.group(1):
+            open_at.pop(name, None)
+        else:
+            open_at[name] = tag.start()
+    if open_at:  # the region starts inside <script>, <style>, …: start after it closes
+        name = max(open_at, key=open_at.__getitem__)
+        close = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(html, start)
+        start = len(html) if close is None else close.end()
+    comment = html.rfind("<!--", lookback, start)
+    if comment != -1 and comment > html.rfind("-->", lookback, start):
+        close_comment = html.find("-->", start)
+        start = len(html) if close_comment == -1 else close_comment + 3
     return start, max(start, end)

@@ -1,0 +1,208 @@
+"""Prometheus text (and OpenMetrics) for the per-source families, rendered per source and
+cached until that source changes. With a thousand sources a scrape re-renders only the
+few sources polled since the last one, instead of every sample every time.
+
+Sample lines are the same in both formats; only a counter's HELP/TYPE name differs
+(`x_total` in text format 0.0.4, `x` in OpenMetrics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Final
+
+from prometheus_client.utils import floatToGoString as _untyped_go
+
+from tickerwatch.alerts import AlertState
+from tickerwatch.state import POLL_BUCKETS, Rate, SourceState
+
+NS: Final = "tickerwatch"
+floatToGoString: Callable[[float], str] = _untyped_go
+CACHED: Final = "Cached from the last good poll."
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    name: str
+    kind: str  # gauge, counter (name without _total) or histogram
+    help: str
+
+    def header(self, openmetrics: bool) -> str:
+        name = self.name if openmetrics or self.kind != "counter" else f"{self.name}_total"
+        return f"# HELP {name} {self.help}\n# TYPE {name} {self.kind}\n"
+
+
+RATE = f"{NS}_exchange_rate"
+REASONS = "timeout, connect, http_status, too_large, redirect, decode, no_ticker, internal"
+FAMILIES: Final = (
+    Family(RATE, "gauge", f"Units of quote per one unit of base, as printed. {CACHED}"),
+    Family(
+        f"{RATE}_source_change_ratio",
+        "gauge",
+        f"The change the source itself prints, as a ratio (-0.22% is -0.0022). {CACHED}",
+    ),
+    Family(
+        f"{RATE}_change_ratio",
+        "gauge",
+        f"Change of the rate over the window, from history (0.01 is +1%). {CACHED}",
+    ),
+    Family(f"{RATE}_previous", "gauge", f"The rate before its last change. {CACHED}"),
+    Family(
+        f"{RATE}_resolution",
+        "gauge",
+        f"The smallest step the source prints (1e-05 for 5 decimals). {CACHED}",
+    ),
+    Family(
+        f"{RATE}_updated_timestamp_seconds",
+        "gauge",
+        "Unix time the pair was last seen in a good poll.",
+    ),
+    Family(f"{RATE}_changed_timestamp_seconds", "gauge", "Unix time the rate last changed."),
+    Family(f"{NS}_source_up", "gauge", "1 if the last poll of the source fetched and parsed."),
+    Family(
+        f"{NS}_source_last_success_timestamp_seconds",
+        "gauge",
+        "Unix time of the last good poll of the source.",
+    ),
+    Family(f"{NS}_source_polls", "counter", "Polls of a source, good or failed."),
+    Family(f"{NS}_source_poll_failures", "counter", f"Failed polls by reason: {REASONS}."),
+    Family(
+        f"{NS}_source_poll_duration_seconds",
+        "histogram",
+        "Time a poll took: fetch, parse, de-duplicate, store.",
+    ),
+    Family(
+        f"{NS}_ticker_entries",
+        "gauge",
+        f"Ticker entries on the last parsed page, repeats included. {CACHED}",
+    ),
+    Family(f"{NS}_ticker_pairs", "gauge", f"Distinct pairs on the last parsed page. {CACHED}"),
+    Family(
+        f"{NS}_ticker_conflicts",
+        "counter",
+        "Polls whose repeated ticker copies disagreed about a pair.",
+    ),
+)
+ALERTS: Final = Family(f"{NS}_alerts", "gauge", "1 for each pending or firing alert.")
+_BOUNDS: Final = [floatToGoString(b) for b in POLL_BUCKETS] + ["+Inf"]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+
+
+def _labels(pairs: Iterable[tuple[str, str]]) -> str:
+    """Label pairs sorted by name, as prometheus_client writes them."""
+    return ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(pairs))
+
+
+def _line(name: str, labels: str, value: float) -> str:
+    return f"{name}{{{labels}}} {floatToGoString(value)}\n"
+
+
+class Exposition:
+    """Renders the per-source families; remembers each source's lines by its version."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[tuple[int, int, tuple[object, ...]], list[str]]] = {}
+
+    def render(
+        self, states: list[SourceState], alerts: Iterable[AlertState], now: float, openmetrics: bool
+    ) -> str:
+        chunks = [self._source_chunks(s, now) for s in states]
+        self._cache = {k: v for k, v in self._cache.items() if k in {s.source.name for s in states}}
+        out = []
+        for i, family in enumerate(FAMILIES):
+            out.append(family.header(openmetrics))
+            out.extend(chunk[i] for chunk in chunks)
+        out.append(ALERTS.header(openmetrics))
+        out.extend(_alert_lines(alerts))
+        return "".join(out)
+
+    def _source_chunks(self, state: SourceState, now: float) -> list[str]:
+        live = state.live_rates(now)
+        key = (id(state), state.version, tuple(r.pair for r in live))
+        cached = self._cache.get(state.source.name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        chunks = _render_source(state, live)
+        self._cache[state.source.name] = (key, chunks)
+        return chunks
+
+
+def _render_source(state: SourceState, live: list[Rate]) -> list[str]:
+    name = state.source.name
+    src = _labels([("source", name)])
+    rate, printed, change, previous, resolution, updated, changed = ([] for _ in range(7))
+    for r in live:
+        pair = [("source", name), ("base", r.pair.base), ("quote", r.pair.quote)]
+        labels = _labels(pair)
+        q = r.quote
+        rate.append(_line(RATE, labels, float(q.rate)))
+        printed.append(_line(f"{RATE}_source_change_ratio", labels, float(q.change_ratio)))
+        for window, value in r.window_changes.items():
+            if window in state.source.windows:
+                change.append(
+                    _line(f"{RATE}_change_ratio", _labels([*pair, ("window", window)]), value)
+                )
+        if r.previous is not None:
+            previous.append(_line(f"{RATE}_previous", labels, float(r.previous)))
+        resolution.append(_line(f"{RATE}_resolution", labels, float(q.resolution)))
+        updated.append(_line(f"{RATE}_updated_timestamp_seconds", labels, r.updated_at))
+        changed.append(_line(f"{RATE}_changed_timestamp_seconds", labels, r.changed_at))
+    success = (
+        _line(f"{NS}_source_last_success_timestamp_seconds", src, state.last_success_at)
+        if state.last_success_at is not None
+        else ""
+    )
+    failures = "".join(
+        _line(
+            f"{NS}_source_poll_failures_total",
+            _labels([("reason", reason), ("source", name)]),
+            count,
+        )
+        for reason, count in state.failures.items()
+    )
+    d = state.durations
+    histogram = "".join(
+        _line(
+            f"{NS}_source_poll_duration_seconds_bucket",
+            _labels([("le", bound), ("source", name)]),
+            count,
+        )
+        for bound, count in zip(_BOUNDS, [*d.buckets, d.count], strict=True)
+    )
+    histogram += _line(f"{NS}_source_poll_duration_seconds_count", src, d.count)
+    histogram += _line(f"{NS}_source_poll_duration_seconds_sum", src, d.total)
+    parsed = state.last_result is not None
+    conflicts = "".join(
+        _line(
+            f"{NS}_ticker_conflicts_total",
+            _labels([("source", name), ("base", p.base), ("quote", p.quote)]),
+            n,
+        )
+        for p, n in state.conflict_counts.items()
+    )
+    return [
+        "".join(rate), "".join(printed), "".join(change), "".join(previous),
+        "".join(resolution), "".join(updated), "".join(changed),
+        _line(f"{NS}_source_up", src, 1.0 if state.up else 0.0), success,
+        _line(f"{NS}_source_polls_total", src, state.polls), failures, histogram,
+        _line(f"{NS}_ticker_entries", src, state.entries) if parsed else "",
+        _line(f"{NS}_ticker_pairs", src, state.pairs) if parsed else "",
+        conflicts,
+    ]  # fmt: skip
+
+
+def _alert_lines(alerts: Iterable[AlertState]) -> list[str]:
+    lines = []
+    for a in alerts:
+        if a.state in ("pending", "firing"):
+            k = a.key
+            labels = _labels(
+                [("alertname", k.alertname), ("state", a.state), ("severity", a.severity),
+                 ("source", k.source), ("base", k.base), ("quote", k.quote)]
+            )  # fmt: skip
+            lines.append(_line(f"{NS}_alerts", labels, 1.0))
+    return lines

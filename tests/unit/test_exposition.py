@@ -1,0 +1,106 @@
+"""Our per-source exposition parses back, in both formats, with prometheus_client's own
+parsers; unchanged sources are not rendered again."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
+from prometheus_client.parser import text_string_to_metric_families as parse_text
+
+import tickerwatch.exposition as exposition_module
+from tickerwatch.config import Source
+from tickerwatch.exposition import Exposition
+from tickerwatch.metrics import Metrics
+from tickerwatch.model import Pair, Quote
+from tickerwatch.state import Rate, SourceState
+
+KZT = Pair("KZT", "USD")
+
+
+def state(name: str = "timesca") -> SourceState:
+    src = Source(
+        name, "http://x/", "timesca", re.compile("x"), (KZT,), 60, 0, 10, 1, 7200, 86400, ("24h",)
+    )
+    s = SourceState(src, started_at=0.0, up=True, polls=3, last_success_at=100.0)
+    quote = Quote(KZT, Decimal("0.00196"), Decimal("-0"), 5, 8)
+    s.rates[KZT] = Rate(name, quote, 100.0, 50.0, Decimal("0.00197"), {"24h": -0.005, "7d": 0.1})
+    s.failures["timeout"] = 2
+    s.durations.observe(0.02)
+    s.conflict_counts[KZT] = 1
+    return s
+
+
+def samples(text: str, openmetrics: bool) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    parse = parse_openmetrics if openmetrics else parse_text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value for f in parse(text) for s in f.samples
+    }
+
+
+def test_text_and_openmetrics_parse_back_to_the_same_values() -> None:
+    s = state()
+    metrics = Metrics(lambda: [s], lambda: 200.0)
+    text, text_type = metrics.render("")
+    om, om_type = metrics.render("application/openmetrics-text; version=1.0.0")
+    assert text_type.startswith("text/plain; version=0.0.4") and om_type.startswith(
+        "application/openmetrics-text"
+    )
+    assert om.decode().endswith("# EOF\n")
+    for body, openmetrics in ((text.decode(), False), (om.decode(), True)):
+        got = samples(body, openmetrics)
+        pair = (("base", "KZT"), ("quote", "USD"), ("source", "timesca"))
+        assert got[("tickerwatch_exchange_rate", pair)] == 0.00196
+        assert str(got[("tickerwatch_exchange_rate_source_change_ratio", pair)]) == "-0.0"
+        assert got[("tickerwatch_exchange_rate_change_ratio", (*pair, ("window", "24h")))] == -0.005
+        assert (
+            "tickerwatch_exchange_rate_change_ratio",
+            (*pair, ("window", "7d")),
+        ) not in got  # not a metric window
+        assert got[("tickerwatch_source_polls_total", (("source", "timesca"),))] == 3
+        assert (
+            got[
+                (
+                    "tickerwatch_source_poll_failures_total",
+                    (("reason", "timeout"), ("source", "timesca")),
+                )
+            ]
+            == 2
+        )
+        assert (
+            got[
+                (
+                    "tickerwatch_source_poll_duration_seconds_bucket",
+                    (("le", "0.025"), ("source", "timesca")),
+                )
+            ]
+            == 1
+        )
+        assert got[("tickerwatch_ticker_conflicts_total", pair)] == 1
+
+
+def test_a_pair_past_drop_after_disappears() -> None:
+    s = state()
+    exposition = Exposition()
+    assert "tickerwatch_exchange_rate{" in exposition.render([s], [], 200.0, False)
+    assert "tickerwatch_exchange_rate{" not in exposition.render([s], [], 100.0 + 86400 + 1, False)
+
+
+def test_only_changed_sources_are_rendered_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    rendered: list[str] = []
+    original = exposition_module._render_source
+
+    def counting(st: SourceState, live: list[Rate]) -> list[str]:
+        rendered.append(st.source.name)
+        return original(st, live)
+
+    monkeypatch.setattr(exposition_module, "_render_source", counting)
+    a, b = state("a"), state("b")
+    exposition = Exposition()
+    exposition.render([a, b], [], 200.0, False)
+    exposition.render([a, b], [], 201.0, False)
+    b.changed()
+    exposition.render([a, b], [], 202.0, False)
+    assert rendered == ["a", "b", "b"]
