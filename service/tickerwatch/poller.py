@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import structlog
@@ -25,6 +25,10 @@ from tickerwatch.store import Store
 from tickerwatch.units import parse_duration
 
 log = structlog.get_logger("tickerwatch.poller")
+
+# When nothing moved, history statistics (window changes) are recomputed every minute, or
+# every tenth of the shortest window if that is sooner.
+STATS_EVERY = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +111,15 @@ class Poller:
         )
         result, dedup = self._read(state, page)
         windows = all_windows(source, self.extra_windows)
-        stats = await self.store.record(source.name, dedup.quotes, now, windows)
-        quotes = {q.pair: q for q in dedup.quotes}
-        state.rates = {s.pair: Rate.build(source.name, quotes[s.pair], s, now) for s in stats}
+        fresh_for = min([STATS_EVERY, *(w / 10 for w in windows.values())])
+        if _same_as_stored(state, dedup) and now - state.stats_at < fresh_for:
+            await self.store.touch([r.row_id for r in state.rates.values()], now)
+            state.rates = {p: replace(r, updated_at=now) for p, r in state.rates.items()}
+        else:
+            stats = await self.store.record(source.name, dedup.quotes, now, windows)
+            quotes = {q.pair: q for q in dedup.quotes}
+            state.rates = {s.pair: Rate.build(source.name, quotes[s.pair], s, now) for s in stats}
+            state.stats_at = now
         state.up = True
         state.last_success_at = now
         state.last_result = dedup
@@ -153,6 +163,22 @@ class Poller:
         state.last_error = message
         state.last_error_at = now
         state.failures[reason] += 1
+
+
+def _same_as_stored(state: SourceState, dedup: Deduplicated) -> bool:
+    """The page prints exactly what this source's newest history rows hold."""
+    rates = state.rates
+    if len(rates) != len(dedup.quotes) or not all(r.row_id for r in rates.values()):
+        return False
+    for quote in dedup.quotes:
+        r = rates.get(quote.pair)
+        if r is None or (str(r.quote.rate), str(r.quote.change_pct), r.quote.decimals) != (
+            str(quote.rate),
+            str(quote.change_pct),
+            quote.decimals,
+        ):
+            return False
+    return True
 
 
 def all_windows(source: Source, extra: dict[str, float]) -> dict[str, float]:

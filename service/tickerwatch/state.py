@@ -23,6 +23,7 @@ class Rate:
     previous: Decimal | None
     window_changes: dict[str, float]
     window_rates: dict[str, Decimal] = field(default_factory=dict)
+    row_id: int = 0
 
     @property
     def pair(self) -> Pair:
@@ -32,7 +33,9 @@ class Rate:
     def build(cls, source: str, quote: Quote, stats: SeriesStats, now: float) -> Rate:
         bases = {w: then for w, then in stats.window_rates.items() if then is not None and then > 0}
         changes = {w: float(quote.rate / then - 1) for w, then in bases.items()}
-        return cls(source, quote, now, stats.changed_at, stats.previous, changes, bases)
+        return cls(
+            source, quote, now, stats.changed_at, stats.previous, changes, bases, stats.row_id
+        )
 
 
 POLL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60)
@@ -79,6 +82,7 @@ class SourceState:
     etag: str | None = None
     last_modified: str | None = None
     version: int = 0  # bumped whenever anything /metrics shows of this source changes
+    stats_at: float = 0.0  # when history statistics were last computed
     failures: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FAILURE_REASONS, 0))
     conflict_counts: dict[Pair, int] = field(default_factory=dict)
     durations: PollDurations = field(default_factory=lambda: PollDurations())

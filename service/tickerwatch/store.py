@@ -10,7 +10,7 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Final, TypeVar
@@ -99,6 +99,7 @@ class SeriesStats:
     changed_at: float
     previous: Decimal | None
     window_rates: dict[str, Decimal | None]
+    row_id: int = 0  # the series' newest row, which a touch moves forward
 
 
 class HistoryDB:
@@ -136,11 +137,23 @@ class HistoryDB:
     ) -> list[SeriesStats]:
         """Store one good poll's quotes in one transaction; return each series' stats."""
         with self._db:
-            for quote in quotes:
-                self._record_one(source, quote, now)
-        return [self._stats(source, q.pair, q.rate, now, windows) for q in quotes]
+            ids = [self._record_one(source, quote, now) for quote in quotes]
+        return [
+            replace(self._stats(source, q.pair, q.rate, now, windows), row_id=row_id)
+            for q, row_id in zip(quotes, ids, strict=True)
+        ]
 
-    def _record_one(self, source: str, quote: Quote, now: float) -> None:
+    def touch(self, row_ids: Iterable[int], now: float) -> None:
+        """Quotes as printed last time: move their rows' last_seen forward, nothing else."""
+        ids = list(row_ids)
+        with self._db:
+            self._db.execute(
+                "UPDATE history SET last_seen=max(last_seen, ?)"
+                f" WHERE id IN ({','.join('?' * len(ids))})",
+                (now, *ids),
+            )
+
+    def _record_one(self, source: str, quote: Quote, now: float) -> int:
         row = self._db.execute(
             "SELECT id, rate, change_pct, decimals FROM history"
             " WHERE source=? AND base=? AND quote=? ORDER BY first_seen DESC, id DESC LIMIT 1",
@@ -151,12 +164,13 @@ class HistoryDB:
             self._db.execute(
                 "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?", (now, row[0])
             )
-            return
-        self._db.execute(
+            return int(row[0])
+        cursor = self._db.execute(
             "INSERT INTO history (source, base, quote, rate, change_pct, decimals,"
             " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (source, quote.pair.base, quote.pair.quote, *printed, now, now),
         )
+        return int(cursor.lastrowid or 0)
 
     def stats(
         self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
@@ -324,6 +338,9 @@ class Store:
         self, source: str, quotes: tuple[Quote, ...], now: float, windows: dict[str, float]
     ) -> list[SeriesStats]:
         return await self._run(lambda: self._db.record(source, quotes, now, windows))
+
+    async def touch(self, row_ids: list[int], now: float) -> None:
+        await self._run(lambda: self._db.touch(row_ids, now))
 
     async def stats(
         self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]

@@ -43,6 +43,17 @@ def test_a_new_row_only_when_the_printed_value_changes(db: HistoryDB) -> None:
     ]
 
 
+def test_touch_moves_only_the_given_rows_forward(db: HistoryDB) -> None:
+    (kzt,) = db.record("s", [quote("0.00196")], 10.0, {})
+    other = Quote(Pair("KGS", "USD"), Decimal("0.01144"), Decimal("0"), 5, 8)
+    db.record("s", [other], 10.0, {})
+    db.touch([kzt.row_id], 50.0)
+    rows = {str(r.pair): r.last_seen for r in db.latest("s")}
+    assert rows == {"KZT/USD": 50.0, "KGS/USD": 10.0}
+    db.touch([kzt.row_id], 40.0)  # never backwards
+    assert {str(r.pair): r.last_seen for r in db.latest("s")}["KZT/USD"] == 50.0
+
+
 def test_stats_previous_value_changed_time_and_windows(db: HistoryDB) -> None:
     db.record("s", [quote("0.00200")], 0.0, {})
     db.record("s", [quote("0.00200")], DAY - 10, {})
