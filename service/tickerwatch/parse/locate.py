@@ -41,11 +41,20 @@ def _pair_hits(html: str, quote: str) -> list[tuple[int, int]]:
     while pos != -1:
         lo = max(0, pos - 12)
         if _PAIR.search(html, lo, pos + len(quote)):
-            percent = _PERCENT.search(html, pos, pos + WINDOW)
-            if percent is not None:
-                hits.append((lo, percent.end()))
+            end = _percent_end(html, pos, pos + WINDOW)
+            if end != -1:
+                hits.append((lo, end))
         pos = html.find(quote, pos + len(quote))
     return hits
+
+
+def _percent_end(html: str, start: int, stop: int) -> int:
+    """End of the first percent sign (or its entity) in html[start:stop], or -1."""
+    plain = html.find("%", start, stop)
+    if html.find("&", start, stop if plain == -1 else plain) == -1:
+        return -1 if plain == -1 else plain + 1  # no entity can come first: skip the regex
+    match = _PERCENT.search(html, start, stop)
+    return -1 if match is None else match.end()
 
 
 def _widen(html: str, start: int, end: int) -> tuple[int, int]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
-from typing import Final
+from typing import Any, Final
 
 from tickerwatch.errors import ParseError
 from tickerwatch.model import Pair, Ticker, TickerEntry
@@ -54,10 +55,16 @@ def _adjacent(text: str, end: int, start: int) -> bool:
 
 
 def _entries(text: str, pattern: re.Pattern[str]) -> Iterator[TickerEntry]:
+    """Every entry in `text`. A marquee repeats each entry, so each distinct printed form
+    is converted once and then only moved to its new place."""
+    seen: dict[tuple[str | Any, ...], TickerEntry | None] = {}
     for match in pattern.finditer(text):
-        entry = entry_from_match(match)
+        key = match.group("base", "quote", "rate", "change")
+        if key not in seen:
+            seen[key] = entry_from_match(match)
+        entry = seen[key]
         if entry is not None:
-            yield entry
+            yield replace(entry, start=match.start(), end=match.end())
 
 
 def entry_from_match(match: re.Match[str]) -> TickerEntry | None:
