@@ -136,7 +136,7 @@ class Poller:
         if page.body is None:
             assert state.last_result is not None  # conditional headers only go with data
             return "not_modified", state.last_result
-        digest = hashlib.blake2b(page.body.encode("utf-8", "surrogatepass"), digest_size=16)
+        digest = hashlib.sha256(page.body.encode("utf-8", "surrogatepass"))
         if digest.digest() == state.body_digest and state.last_result is not None:
             return "unchanged", state.last_result
         source = state.source
