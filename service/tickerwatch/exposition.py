@@ -8,6 +8,8 @@ Sample lines are the same in both formats; only a counter's HELP/TYPE name diffe
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
@@ -94,11 +96,27 @@ def _escape(value: str) -> str:
 
 def _labels(pairs: Iterable[tuple[str, str]]) -> str:
     """Label pairs sorted by name, as prometheus_client writes them."""
-    return ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(pairs))
+    return _label_text(tuple(sorted(pairs)))
+
+
+@functools.lru_cache(maxsize=200_000)
+def _label_text(pairs: tuple[tuple[str, str], ...]) -> str:
+    """Label sets repeat on every render (source, pair, reason, le): write each once."""
+    return ",".join(f'{k}="{_escape(v)}"' for k, v in pairs)
+
+
+def _number(value: float) -> str:
+    """A sample value: repr of the float (valid in both formats), +Inf/-Inf/NaN spelled out."""
+    value = float(value)
+    if value != value:
+        return "NaN"
+    if value in (math.inf, -math.inf):
+        return "+Inf" if value > 0 else "-Inf"
+    return repr(value)
 
 
 def _line(name: str, labels: str, value: float) -> str:
-    return f"{name}{{{labels}}} {floatToGoString(value)}\n"
+    return f"{name}{{{labels}}} {_number(value)}\n"
 
 
 class Exposition:
@@ -111,7 +129,9 @@ class Exposition:
         self, states: list[SourceState], alerts: Iterable[AlertState], now: float, openmetrics: bool
     ) -> str:
         chunks = [self._source_chunks(s, now) for s in states]
-        self._cache = {k: v for k, v in self._cache.items() if k in {s.source.name for s in states}}
+        names = {s.source.name for s in states}
+        if len(self._cache) > len(names):
+            self._cache = {k: v for k, v in self._cache.items() if k in names}
         out = []
         for i, family in enumerate(FAMILIES):
             out.append(family.header(openmetrics))

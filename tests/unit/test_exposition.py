@@ -104,3 +104,14 @@ def test_only_changed_sources_are_rendered_again(monkeypatch: pytest.MonkeyPatch
     b.changed()
     exposition.render([a, b], [], 202.0, False)
     assert rendered == ["a", "b", "b"]
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(0.01144, "0.01144"), (8e-05, "8e-05"), (-0.0, "-0.0"), (3, "3.0"),
+     (1795293391.75, "1795293391.75"), (float("inf"), "+Inf"), (float("-inf"), "-Inf"),
+     (float("nan"), "NaN")],
+)  # fmt: skip
+def test_sample_values_are_written_as_prometheus_reads_them(value: float, text: str) -> None:
+    assert exposition_module._number(value) == text
+    assert float(text) == value or value != value
