@@ -130,3 +130,15 @@ class Page:
     @property
     def not_modified(self) -> bool:
         return self.body is None
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesStats:
+    """What history says about a pair's current value."""
+
+    pair: Pair
+    first_seen: float
+    changed_at: float
+    previous: Decimal | None
+    window_rates: dict[str, Decimal | None]
+    row_id: int = 0  # the series' newest row, which a touch moves forward

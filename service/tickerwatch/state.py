@@ -8,8 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from tickerwatch.config import Source
 from tickerwatch.errors import FAILURE_REASONS, FailureReason
-from tickerwatch.model import Conflict, Deduplicated, Pair, Quote
-from tickerwatch.store import SeriesStats
+from tickerwatch.model import Conflict, Deduplicated, Pair, Quote, SeriesStats
 
 
 @dataclass(frozen=True, slots=True)

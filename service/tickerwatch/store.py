@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from tickerwatch.errors import StoreError
-from tickerwatch.model import Pair, Quote
+from tickerwatch.model import Pair, Quote, SeriesStats
 
 SCHEMA_VERSION: Final = 2
 _MIGRATIONS: Final[dict[int, str]] = {
@@ -88,18 +88,6 @@ class OutboxItem:
     id: int = 0
     due: float = 0.0
     attempts: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class SeriesStats:
-    """What history says about a pair's current value."""
-
-    pair: Pair
-    first_seen: float
-    changed_at: float
-    previous: Decimal | None
-    window_rates: dict[str, Decimal | None]
-    row_id: int = 0  # the series' newest row, which a touch moves forward
 
 
 class HistoryDB:
