@@ -161,8 +161,11 @@ class Service:
         await self._stop_notifiers()
         if self.server is not None:
             self.server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(server_task, timeout=SHUTDOWN_GRACE)
+        _, pending = await asyncio.wait({server_task}, timeout=SHUTDOWN_GRACE)
+        if pending and self.server is not None:
+            log.warning("web_server_slow_to_stop")
+            self.server.force_exit = True
+            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
 
     # ------------------------------------------------------------------ schedule
 
@@ -263,9 +266,14 @@ class Service:
             self._workers.append(asyncio.create_task(sender.run(), name="alertmanager"))
 
     async def _stop_notifiers(self) -> None:
+        """Cancel the senders; the outbox is durable, so anything unsent waits for the next
+        start. Bounded: shutdown must not hang on a sender."""
         for worker in self._workers:
             worker.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
+        if self._workers:
+            _, stuck = await asyncio.wait(self._workers, timeout=SHUTDOWN_GRACE)
+            if stuck:
+                log.warning("notifier_slow_to_stop", tasks=[t.get_name() for t in stuck])
         self._workers = []
 
     # ------------------------------------------------------------------ reload

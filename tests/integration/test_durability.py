@@ -123,3 +123,25 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> 
         )
         statuses = [k.split("-")[1] for k in firsts]
         assert all(a != b for a, b in itertools.pairwise(statuses)), "firing and resolved alternate"
+
+
+def test_sigterm_while_notifications_flow_exits_cleanly_every_time(tmp_path: Path) -> None:
+    """Regression: a notifier woken at the moment it was cancelled kept running (Python
+    3.11's wait_for swallowed the cancel) and shutdown hung."""
+    with PageServer() as site, PageServer() as receiver:
+        site.route("/", MovingTicker())
+        extra = (
+            "alerts:\n  - {name: TMTHigh, pairs: [TMT/USD], rate: {above: 0.2855}}\n"
+            f"notify:\n  webhooks: [{{name: ops, url: '{receiver.url('/hook')}'}}]\n"
+        )
+        config = config_text(f"  - name: s\n    url: {site.url('/')}\n", extra)
+        svc = Service(tmp_path, config.replace("interval: 1s", "interval: 100ms"))
+        try:
+            for round_ in range(5):
+                svc.start()
+                wait_for(lambda n=round_: len(receiver.posts) > n, what="a notification")  # type: ignore[misc]
+                started = time.monotonic()
+                assert svc.stop(signal.SIGTERM) == 0
+                assert time.monotonic() - started < 6
+        finally:
+            svc.close()

@@ -53,8 +53,9 @@ class AlertmanagerSender:
         while True:
             await self.send()
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.cfg.resend_interval)
+            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
+                async with asyncio.timeout(self.cfg.resend_interval):
+                    await self._wake.wait()
 
     async def send(self) -> None:
         body = alertmanager_alerts(

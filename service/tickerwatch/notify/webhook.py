@@ -44,8 +44,9 @@ class WebhookDelivery:
         while True:
             wait = await self.deliver_ready()
             self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=min(wait, IDLE_WAKEUP))
+            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
+                async with asyncio.timeout(min(wait, IDLE_WAKEUP)):
+                    await self._wake.wait()
 
     async def deliver_ready(self) -> float:
         """Deliver what is due; return seconds until the next retry is due."""
