@@ -28,6 +28,7 @@ from tickerwatch.units import parse_duration, parse_size
 from tickerwatch.webconfig import load_web_file
 
 DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
+NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"  # sources and webhooks
 CONFIG_ENV: Final = "TICKERWATCH_CONFIG"
 
 
@@ -111,7 +112,7 @@ class Defaults(_Model):
 
 
 class SourceConfig(_Model):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: Annotated[str, AfterValidator(_url)]
     format: Literal["timesca"] | None = None
     pattern: str | None = None
@@ -273,7 +274,7 @@ class AlertmanagerConfig(_Model):
 
 
 class WebhookConfig(_Model):
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")]
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: Annotated[str, AfterValidator(_url)]
     send_resolved: bool = True
     max_age: PositiveDuration = parse_duration("24h")

@@ -12,90 +12,101 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from tickerwatch import health, landing
+from tickerwatch.alerts import AlertState
+from tickerwatch.config import NAME_PATTERN
 from tickerwatch.model import Pair
 from tickerwatch.runtime import Runtime
 from tickerwatch.views import alert_view, history_view, rate_view, source_view
 
 HISTORY_DEFAULT_SPAN: Final = 86400.0
 HISTORY_MAX_ROWS: Final = 10_000
-_NAME: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+_NAME: Final = re.compile(NAME_PATTERN)
 
 
 class BadRequest(Exception):
     pass
 
 
-def create_app(rt: Runtime) -> Starlette:
-    async def index(request: Request) -> Response:
-        now = rt.clock()
-        states = list(rt.states.values())
-        active = rt.alerting.active() if rt.alerting else []
-        return HTMLResponse(landing.render(states, now, health.overall(states, now), active))
+class Endpoints:
+    """The request handlers, over the running service's shared parts."""
 
-    async def metrics(request: Request) -> Response:
-        body, content_type = rt.metrics.render(request.headers.get("accept", ""))
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def _active_alerts(self) -> list[AlertState]:
+        return self.rt.alerting.active() if self.rt.alerting else []
+
+    async def index(self, request: Request) -> Response:
+        now = self.rt.clock()
+        states = list(self.rt.states.values())
+        overall = health.overall(states, now)
+        return HTMLResponse(landing.render(states, now, overall, self._active_alerts()))
+
+    async def metrics(self, request: Request) -> Response:
+        body, content_type = self.rt.metrics.render(request.headers.get("accept", ""))
         return Response(body, media_type=content_type)
 
-    async def livez(request: Request) -> Response:
+    async def livez(self, request: Request) -> Response:
         return PlainTextResponse("ok\n")
 
-    async def readyz(request: Request) -> Response:
-        if rt.ready:
+    async def readyz(self, request: Request) -> Response:
+        if self.rt.ready:
             return PlainTextResponse("ready\n")
         return PlainTextResponse("not ready\n", status_code=503)
 
-    async def healthz(request: Request) -> Response:
-        now = rt.clock()
-        states = list(rt.states.values())
+    async def healthz(self, request: Request) -> Response:
+        now = self.rt.clock()
+        states = list(self.rt.states.values())
         status = health.overall(states, now)
         body = {"status": status, "sources": [health.source_health(s, now) for s in states]}
         return JSONResponse(body, status_code=503 if status == "failing" else 200)
 
-    async def rates(request: Request) -> Response:
-        now = rt.clock()
-        items = [rate_view(r) for s in rt.states.values() for r in s.live_rates(now)]
+    async def rates(self, request: Request) -> Response:
+        now = self.rt.clock()
+        items = [rate_view(r) for s in self.rt.states.values() for r in s.live_rates(now)]
         return JSONResponse({"rates": items})
 
-    async def history(request: Request) -> Response:
+    async def history(self, request: Request) -> Response:
         try:
-            source, pair, since, until, limit = _history_query(request, rt.clock())
+            source, pair, since, until, limit = _history_query(request, self.rt.clock())
         except BadRequest as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = await rt.store.history(source, pair, since, until, limit)
+        rows = await self.rt.store.history(source, pair, since, until, limit)
         return JSONResponse({"history": [history_view(r) for r in rows]})
 
-    async def sources(request: Request) -> Response:
-        now = rt.clock()
-        return JSONResponse({"sources": [source_view(s, now) for s in rt.states.values()]})
+    async def sources(self, request: Request) -> Response:
+        now = self.rt.clock()
+        return JSONResponse({"sources": [source_view(s, now) for s in self.rt.states.values()]})
 
-    async def alerts(request: Request) -> Response:
-        active = rt.alerting.active() if rt.alerting else []
-        return JSONResponse({"alerts": [alert_view(a) for a in active]})
+    async def alerts(self, request: Request) -> Response:
+        return JSONResponse({"alerts": [alert_view(a) for a in self._active_alerts()]})
 
-    async def reload(request: Request) -> Response:
+    async def reload(self, request: Request) -> Response:
+        rt = self.rt
         if not rt.settings.web.enable_lifecycle or rt.reload is None:
-            return PlainTextResponse(
-                "lifecycle APIs are not enabled (web.enable_lifecycle: true)\n", status_code=403
-            )
+            message = "lifecycle APIs are not enabled (web.enable_lifecycle: true)\n"
+            return PlainTextResponse(message, status_code=403)
         if await rt.reload():
             return PlainTextResponse("reloaded\n")
         problems = "\n".join(rt.last_reload_error)
-        return PlainTextResponse(
-            f"reload failed; the old config stays:\n{problems}\n", status_code=500
-        )
+        message = f"reload failed; the old config stays:\n{problems}\n"
+        return PlainTextResponse(message, status_code=500)
 
+
+def create_app(rt: Runtime) -> Starlette:
+    e = Endpoints(rt)
     return Starlette(
         routes=[
-            Route("/", index),
-            Route("/metrics", metrics),
-            Route("/livez", livez),
-            Route("/readyz", readyz),
-            Route("/healthz", healthz),
-            Route("/api/v1/rates", rates),
-            Route("/api/v1/rates/history", history),
-            Route("/api/v1/sources", sources),
-            Route("/api/v1/alerts", alerts),
-            Route("/-/reload", reload, methods=["POST", "PUT"]),
+            Route("/", e.index),
+            Route("/metrics", e.metrics),
+            Route("/livez", e.livez),
+            Route("/readyz", e.readyz),
+            Route("/healthz", e.healthz),
+            Route("/api/v1/rates", e.rates),
+            Route("/api/v1/rates/history", e.history),
+            Route("/api/v1/sources", e.sources),
+            Route("/api/v1/alerts", e.alerts),
+            Route("/-/reload", e.reload, methods=["POST", "PUT"]),
         ]
     )
 
