@@ -152,8 +152,13 @@ class Exposition:
 
 
 def _render_source(state: SourceState, live: list[Rate]) -> list[str]:
+    """One chunk per family in FAMILIES order: the pair families, then the source ones."""
+    return _rate_chunks(state, live) + _status_chunks(state)
+
+
+def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
+    """The seven tickerwatch_exchange_rate* families for the live pairs of one source."""
     name = state.source.name
-    src = _labels([("source", name)])
     rate, printed, change, previous, resolution, updated, changed = ([] for _ in range(7))
     for r in live:
         pair = [("source", name), ("base", r.pair.base), ("quote", r.pair.quote)]
@@ -163,56 +168,59 @@ def _render_source(state: SourceState, live: list[Rate]) -> list[str]:
         printed.append(_line(f"{RATE}_source_change_ratio", labels, float(q.change_ratio)))
         for window, value in r.window_changes.items():
             if window in state.source.windows:
-                change.append(
-                    _line(f"{RATE}_change_ratio", _labels([*pair, ("window", window)]), value)
-                )
+                windowed = _labels([*pair, ("window", window)])
+                change.append(_line(f"{RATE}_change_ratio", windowed, value))
         if r.previous is not None:
             previous.append(_line(f"{RATE}_previous", labels, float(r.previous)))
         resolution.append(_line(f"{RATE}_resolution", labels, float(q.resolution)))
         updated.append(_line(f"{RATE}_updated_timestamp_seconds", labels, r.updated_at))
         changed.append(_line(f"{RATE}_changed_timestamp_seconds", labels, r.changed_at))
-    success = (
-        _line(f"{NS}_source_last_success_timestamp_seconds", src, state.last_success_at)
-        if state.last_success_at is not None
-        else ""
-    )
-    failures = "".join(
-        _line(
-            f"{NS}_source_poll_failures_total",
-            _labels([("reason", reason), ("source", name)]),
-            count,
-        )
-        for reason, count in state.failures.items()
-    )
-    d = state.durations
-    histogram = "".join(
-        _line(
-            f"{NS}_source_poll_duration_seconds_bucket",
-            _labels([("le", bound), ("source", name)]),
-            count,
-        )
-        for bound, count in zip(_BOUNDS, [*d.buckets, d.count], strict=True)
-    )
-    histogram += _line(f"{NS}_source_poll_duration_seconds_count", src, d.count)
-    histogram += _line(f"{NS}_source_poll_duration_seconds_sum", src, d.total)
-    parsed = state.last_result is not None
-    conflicts = "".join(
-        _line(
-            f"{NS}_ticker_conflicts_total",
-            _labels([("source", name), ("base", p.base), ("quote", p.quote)]),
-            n,
-        )
-        for p, n in state.conflict_counts.items()
-    )
     return [
-        "".join(rate), "".join(printed), "".join(change), "".join(previous),
-        "".join(resolution), "".join(updated), "".join(changed),
-        _line(f"{NS}_source_up", src, 1.0 if state.up else 0.0), success,
-        _line(f"{NS}_source_polls_total", src, state.polls), failures, histogram,
+        "".join(lines) for lines in (rate, printed, change, previous, resolution, updated, changed)
+    ]
+
+
+def _status_chunks(state: SourceState) -> list[str]:
+    """Source status, poll counters and histogram, ticker sizes and conflicts."""
+    name = state.source.name
+    src = _labels([("source", name)])
+    success = state.last_success_at
+    parsed = state.last_result is not None
+    return [
+        _line(f"{NS}_source_up", src, 1.0 if state.up else 0.0),
+        ""
+        if success is None
+        else _line(f"{NS}_source_last_success_timestamp_seconds", src, success),
+        _line(f"{NS}_source_polls_total", src, state.polls),
+        "".join(
+            _line(f"{NS}_source_poll_failures_total", _labels([("reason", r), ("source", name)]), n)
+            for r, n in state.failures.items()
+        ),
+        _histogram(name, state),
         _line(f"{NS}_ticker_entries", src, state.entries) if parsed else "",
         _line(f"{NS}_ticker_pairs", src, state.pairs) if parsed else "",
-        conflicts,
-    ]  # fmt: skip
+        "".join(
+            _line(
+                f"{NS}_ticker_conflicts_total",
+                _labels([("source", name), ("base", p.base), ("quote", p.quote)]),
+                n,
+            )
+            for p, n in state.conflict_counts.items()
+        ),
+    ]
+
+
+def _histogram(name: str, state: SourceState) -> str:
+    family = f"{NS}_source_poll_duration_seconds"
+    d = state.durations
+    src = _labels([("source", name)])
+    buckets = zip(_BOUNDS, [*d.buckets, d.count], strict=True)
+    lines = [
+        _line(f"{family}_bucket", _labels([("le", le), ("source", name)]), n) for le, n in buckets
+    ]
+    lines.append(_line(f"{family}_count", src, d.count))
+    lines.append(_line(f"{family}_sum", src, d.total))
+    return "".join(lines)
 
 
 def _alert_lines(alerts: Iterable[AlertState]) -> list[str]:
