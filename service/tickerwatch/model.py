@@ -48,9 +48,6 @@ class TickerEntry:
         Decimal("0"), so compare text to keep the sign of a -0 change."""
         return (str(self.rate), str(self.change_pct))
 
-    def printed(self) -> str:
-        return f"{self.pair} = {self.rate} {self.change_pct}%"
-
 
 def decimals_of(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
