@@ -1,4 +1,4 @@
-"""Fetch a page politely and defensively. The only module that talks httpx.
+"""Fetch a page politely and defensively. With transport.py, the only module that talks httpx.
 
 Every failure leaves as FetchError with one reason from the closed set; httpx and zlib
 exceptions are translated in `_translate` and `_Decoder`, nowhere else.
@@ -22,6 +22,7 @@ import httpx
 from tickerwatch import __version__
 from tickerwatch.errors import FetchError
 from tickerwatch.model import Page
+from tickerwatch.transport import make_transport
 
 USER_AGENT: Final = f"tickerwatch/{__version__} (currency ticker monitor)"
 MAX_REDIRECTS: Final = 5
@@ -52,7 +53,7 @@ def make_client() -> httpx.AsyncClient:
         follow_redirects=True,
         max_redirects=MAX_REDIRECTS,
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        transport=make_transport(httpx.Limits(max_connections=200, max_keepalive_connections=50)),
     )
 
 
