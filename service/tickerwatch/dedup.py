@@ -30,6 +30,9 @@ def deduplicate(entries: Sequence[TickerEntry]) -> Deduplicated:
 
 
 def _choose(copies: list[TickerEntry]) -> tuple[TickerEntry, Conflict | None]:
+    first = copies[0]
+    if all(c.rate is first.rate and c.change_pct is first.change_pct for c in copies):
+        return first, None  # the parser gives equal printed text the very same objects
     counts = Counter(entry.value for entry in copies)
     first_seen = {value: i for i, value in reversed(list(enumerate(e.value for e in copies)))}
     winner = max(counts, key=lambda value: (counts[value], -first_seen[value]))

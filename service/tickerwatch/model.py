@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -28,9 +29,9 @@ def _is_code(text: str) -> bool:
     return len(text) == 3 and text.isascii() and text.isalpha()
 
 
-@dataclass(frozen=True, slots=True)
-class TickerEntry:
-    """One `KGS/USD = 0.01144 -0%` item as printed, with where it stood in the page text."""
+class TickerEntry(NamedTuple):
+    """One `KGS/USD = 0.01144 -0%` item as printed, with where it stood in the page text.
+    A named tuple: a marquee prints dozens per page, and tuples are cheap to make."""
 
     pair: Pair
     rate: Decimal

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from tickerwatch.dedup import deduplicate
 from tickerwatch.model import Pair, TickerEntry
+from tickerwatch.parse import BUILTIN
+from tickerwatch.parse.ticker import find_ticker
 
 KZT = Pair("KZT", "USD")
 KGS = Pair("KGS", "USD")
@@ -47,3 +49,16 @@ def test_minus_zero_and_zero_change_disagree() -> None:
 
 def test_no_entries_no_quotes() -> None:
     assert deduplicate([]).quotes == ()
+
+
+def test_a_marquee_read_by_the_parser_collapses_with_its_conflicts() -> None:
+    # The parser hands equal printed text the same objects (dedup's fast path); a copy
+    # that differs must still be caught.
+    loop = "KZT/USD = 0.00196 -0% KGS/USD = 0.01144 0% "
+    text = loop * 3 + "KZT/USD = 0.00196 0% KGS/USD = 0.01144 0%"
+    result = deduplicate(find_ticker(text, BUILTIN["timesca"]).entries)
+    assert [(str(q.pair), str(q.change_pct), q.copies) for q in result.quotes] == [
+        ("KZT/USD", "-0", 4),
+        ("KGS/USD", "0", 4),
+    ]
+    assert [c.pair for c in result.conflicts] == [KZT]

@@ -11,7 +11,7 @@ from support.fuzz import fuzz
 from support.pages import DEC_08, OLD_4, TAG_157, Line
 from tickerwatch.errors import ParseError
 from tickerwatch.parse import BUILTIN, parse_text
-from tickerwatch.parse.locate import ticker_regions
+from tickerwatch.parse.locate import MAX_FALSE_STARTS, occurrences, ticker_regions
 
 TIMESCA = BUILTIN["timesca"]
 USD = frozenset({"USD"})
@@ -88,6 +88,7 @@ PIECES = st.sampled_from(
         + "</table>",
         "<style>.a{width:50%}</style>",
         "<p>USD USD/ /USD 3 % KZT/USD</p>",
+        "<p>" + "Ulan-Ude, UN, UK. " * 40 + "</p>",  # more false starts than the quick search takes
     ]
 )
 
@@ -102,3 +103,30 @@ def test_fast_path_equals_full_render_on_mixed_pages(
     parts = list(pieces)
     parts.insert(min(at, len(parts)), header)
     same(pages.page("".join(parts)))
+
+
+def naive_occurrences(text: str, needle: str) -> list[int]:
+    found, pos = [], text.find(needle)
+    while pos != -1:
+        found.append(pos)
+        pos = text.find(needle, pos + len(needle))
+    return found
+
+
+@fuzz
+@given(st.lists(st.sampled_from(["USD", "U", "US", "UUSD", "x", "USUSD", "ДU"]), max_size=200))
+def test_occurrences_finds_what_a_substring_search_finds(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert list(occurrences(text, "USD")) == naive_occurrences(text, "USD")
+
+
+def test_occurrences_go_on_past_many_false_starts() -> None:
+    text = "U." * (MAX_FALSE_STARTS * 3) + "KZT/USD" + "U" * 10 + "USD"
+    assert (
+        list(occurrences(text, "USD"))
+        == naive_occurrences(text, "USD")
+        == [
+            MAX_FALSE_STARTS * 6 + 4,
+            MAX_FALSE_STARTS * 6 + 17,
+        ]
+    )

@@ -8,6 +8,7 @@ from typing import Final
 from selectolax.lexbor import LexborHTMLParser
 
 _INVISIBLE: Final = ["script", "style", "noscript", "template", "svg", "head"]
+_INVISIBLE_TAG: Final = re.compile(rf"<(?:{'|'.join(_INVISIBLE)})(?![\w-])", re.IGNORECASE)
 _BLOCKS: Final = (
     "address,article,aside,blockquote,dd,details,dialog,div,dl,dt,fieldset,figcaption,figure,"
     "footer,form,h1,h2,h3,h4,h5,h6,header,hr,li,main,nav,ol,p,pre,section,summary,table,tr,ul,"
@@ -25,7 +26,8 @@ def html_to_text(html: str) -> str:
     root = tree.root
     if root is None:
         return ""
-    root.strip_tags(_INVISIBLE)
+    if _INVISIBLE_TAG.search(html):  # an invisible element needs its tag in the source
+        root.strip_tags(_INVISIBLE)
     for node in root.css("br"):
         node.insert_after("\n")
     for node in root.css(_BLOCKS):

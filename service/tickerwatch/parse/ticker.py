@@ -8,11 +8,11 @@ run shorter than `min_entries` is no ticker at all.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
-from dataclasses import replace
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Final
 
 from tickerwatch.errors import ParseError
 from tickerwatch.model import Pair, Ticker, TickerEntry
@@ -55,29 +55,34 @@ def _adjacent(text: str, end: int, start: int) -> bool:
 
 
 def _entries(text: str, pattern: re.Pattern[str]) -> Iterator[TickerEntry]:
-    """Every entry in `text`. A marquee repeats each entry, so each distinct printed form
-    is converted once and then only moved to its new place."""
-    seen: dict[tuple[str | Any, ...], TickerEntry | None] = {}
+    """Every entry in `text`. A marquee repeats each entry: the printed numbers are read
+    once (and remembered across pages, see `_read`), each copy only gets its place."""
     for match in pattern.finditer(text):
-        key = match.group("base", "quote", "rate", "change")
-        if key not in seen:
-            seen[key] = entry_from_match(match)
-        entry = seen[key]
-        if entry is not None:
-            yield replace(entry, start=match.start(), end=match.end())
+        read = _read(*match.group("base", "quote", "rate", "change"))
+        if read is not None:
+            yield TickerEntry(*read, match.start(), match.end())
 
 
-def entry_from_match(match: re.Match[str]) -> TickerEntry | None:
-    """Build an entry from a match with groups base, quote, rate, change; None if nonsense."""
+@functools.lru_cache(maxsize=8192)
+def _read(
+    base: str | None, quote: str | None, rate: str | None, change: str | None
+) -> tuple[Pair, Decimal, Decimal] | None:
+    """The pair and numbers of one printed entry, or None if they are nonsense or a custom
+    pattern left a group empty. Cached: a page prints the same few entries poll after poll,
+    and equal text gives the very same objects, which dedup's fast path checks for."""
+    if base is None or quote is None or rate is None or change is None:
+        return None
     try:
-        pair = Pair.parse(f"{match['base']}/{match['quote']}")
-        rate = to_decimal(match["rate"])
-        change = to_decimal(match["change"])
-    except (ValueError, InvalidOperation, IndexError):
+        pair = Pair.parse(f"{base}/{quote}")
+        rate_value = to_decimal(rate)
+        change_value = to_decimal(change)
+    except (ValueError, InvalidOperation):
         return None
-    if not (rate.is_finite() and change.is_finite()) or not 0 < rate < MAX_ABS_RATE:
+    if not (rate_value.is_finite() and change_value.is_finite()):
         return None
-    return TickerEntry(pair, rate, change, match.start(), match.end())
+    if not 0 < rate_value < MAX_ABS_RATE:
+        return None
+    return pair, rate_value, change_value
 
 
 def to_decimal(printed: str) -> Decimal:
