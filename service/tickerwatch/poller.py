@@ -5,7 +5,6 @@ A failed poll is counted, logged once as a structured event, and the loop goes o
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
@@ -19,7 +18,7 @@ from tickerwatch.errors import PollError, StoreError
 from tickerwatch.fetch import Fetcher
 from tickerwatch.metrics import Metrics
 from tickerwatch.model import Deduplicated, Page
-from tickerwatch.parse import parse_text
+from tickerwatch.parse import parse_changed
 from tickerwatch.state import Rate, SourceState
 from tickerwatch.store import Store
 from tickerwatch.units import parse_duration
@@ -136,13 +135,16 @@ class Poller:
         if page.body is None:
             assert state.last_result is not None  # conditional headers only go with data
             return "not_modified", state.last_result
-        digest = hashlib.sha256(page.body.encode("utf-8", "surrogatepass"))
-        if digest.digest() == state.body_digest and state.last_result is not None:
-            return "unchanged", state.last_result
         source = state.source
-        ticker = parse_text(page.body, page.content_type, source.entry_pattern, source.quote_codes)
+        key, ticker = parse_changed(
+            page.body, page.content_type, source.entry_pattern, source.quote_codes,
+            state.read_key if state.last_result is not None else None,
+        )  # fmt: skip
+        if ticker is None:
+            assert state.last_result is not None
+            return "unchanged", state.last_result
         state.context_before, state.context_after = ticker.context()
-        state.body_digest = digest.digest()
+        state.read_key = key
         return "ok", deduplicate(ticker.entries)
 
     def _report_conflicts(self, state: SourceState, dedup: Deduplicated) -> None:

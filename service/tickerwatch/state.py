@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from tickerwatch.config import Source
 from tickerwatch.errors import FAILURE_REASONS, FailureReason
 from tickerwatch.model import Conflict, Deduplicated, Pair, Quote, SeriesStats
+from tickerwatch.parse import ReadKey
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +78,7 @@ class SourceState:
     conflicts: tuple[Conflict, ...] = ()
     rates: dict[Pair, Rate] = field(default_factory=dict)
     last_result: Deduplicated | None = None
-    body_digest: bytes | None = None
+    read_key: ReadKey | None = None  # what the last ticker was read from (parse_changed)
     etag: str | None = None
     last_modified: str | None = None
     version: int = 0  # bumped whenever anything /metrics shows of this source changes

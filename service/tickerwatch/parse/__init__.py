@@ -5,6 +5,7 @@ HTML is first rendered to the text a reader sees; text/plain goes straight to th
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from tickerwatch.errors import ParseError
@@ -14,7 +15,15 @@ from tickerwatch.parse.html import html_to_text, normalize_text
 from tickerwatch.parse.locate import ticker_regions
 from tickerwatch.parse.ticker import find_ticker
 
-__all__ = ["BUILTIN", "compile_pattern", "looks_like_html", "page_text", "parse_text"]
+__all__ = [
+    "BUILTIN",
+    "ReadKey",
+    "compile_pattern",
+    "looks_like_html",
+    "page_text",
+    "parse_changed",
+    "parse_text",
+]
 
 
 def looks_like_html(content_type: str, body: str) -> bool:
@@ -44,20 +53,49 @@ def parse_text(
     The built-in formats need two adjacent entries; a custom pattern is specific enough to
     accept one. With the quote currencies known, HTML is searched region by region first
     (see locate.py); the whole page is rendered only when that finds nothing."""
+    ticker = parse_changed(body, content_type, entry_pattern, quotes, None)[1]
+    assert ticker is not None  # nothing to compare with: always parsed
+    return ticker
+
+
+ReadKey = tuple[object, ...]
+
+
+def parse_changed(
+    body: str,
+    content_type: str,
+    entry_pattern: re.Pattern[str],
+    quotes: frozenset[str],
+    last_key: ReadKey | None,
+) -> tuple[ReadKey, Ticker | None]:
+    """parse_text, skipped when the bytes the ticker is read from are the ones `last_key`
+    stands for. Returns the key of this page and its ticker, or None in place of the
+    ticker when nothing it is read from changed.
+
+    The key is the raw HTML of the regions when the ticker was found there (a live page
+    changes everywhere but its ticker, and then nothing is rendered again), else a digest of
+    the whole body; either way with the pattern and quotes, which a reload may change."""
     builtin = entry_pattern in BUILTIN.values()
-    min_entries = 2 if builtin else 1
     if builtin and quotes and looks_like_html(content_type, body):
-        found = _in_regions(body, entry_pattern, quotes)
+        regions = tuple(body[start:end] for start, end in ticker_regions(body, quotes))
+        key: ReadKey = (entry_pattern, quotes, regions)
+        if key == last_key:
+            return key, None
+        found = _in_regions(regions, entry_pattern)
         if found is not None:
-            return found
-    return find_ticker(page_text(body, content_type), entry_pattern, min_entries)
+            return key, found
+    key = (entry_pattern, quotes, hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest())
+    if key == last_key:
+        return key, None
+    text = page_text(body, content_type)
+    return key, find_ticker(text, entry_pattern, 2 if builtin else 1)
 
 
-def _in_regions(body: str, pattern: re.Pattern[str], quotes: frozenset[str]) -> Ticker | None:
+def _in_regions(regions: tuple[str, ...], pattern: re.Pattern[str]) -> Ticker | None:
     best: Ticker | None = None
-    for start, end in ticker_regions(body, quotes):
+    for region in regions:
         try:
-            ticker = find_ticker(html_to_text(body[start:end]), pattern)
+            ticker = find_ticker(html_to_text(region), pattern)
         except ParseError:
             continue
         if best is None or len(ticker.entries) > len(best.entries):
