@@ -109,10 +109,12 @@ def blackbox_cpu(url: str, rounds: int, port: int) -> float | None:
 def compare(port: int, free: int, rounds: int = 300) -> dict[str, float | None]:
     page = f"http://127.0.0.1:{port}/page"
     full_cpu, full_wall = asyncio.run(tickerwatch_cpu(page, rounds))
+    moving_cpu, _ = asyncio.run(tickerwatch_cpu(f"http://127.0.0.1:{port}/moving", rounds))
     etag_cpu, _ = asyncio.run(tickerwatch_cpu(f"http://127.0.0.1:{port}/etag", rounds))
     return {
         "tickerwatch_full_ms": full_cpu * 1000,
         "tickerwatch_full_wall_ms": full_wall * 1000,
+        "tickerwatch_full_ticker_moved_ms": moving_cpu * 1000,
         "tickerwatch_304_ms": etag_cpu * 1000,
         "blackbox_ms": (b * 1000) if (b := blackbox_cpu(page, rounds, free)) is not None else None,
         "naive_ms": naive_cpu(page, max(20, rounds // 5)) * 1000,

@@ -1,7 +1,8 @@
 """A news-like page server for benchmarks, run as its own process so its CPU is not ours.
 
 GET /page serves ≈SIZE bytes of HTML with the ticker in the header; the rest of the page
-changes on every request, as a live site's does. GET /etag serves a fixed page with an
+changes on every request, as a live site's does. GET /moving changes the ticker's rates on
+every request as well. GET /etag serves a fixed page with an
 ETag and answers If-None-Match with 304.
 """
 
@@ -18,12 +19,17 @@ TICKER = (
 COUNTER = itertools.count()
 
 
-def news_page(size: int, serial: int) -> bytes:
+def news_page(size: int, serial: int, moving: bool = False) -> bytes:
+    """`moving`: the ticker's rates change with `serial` too (last digit), as on a day the
+    currencies move with every poll."""
+    ticker = TICKER
+    if moving:
+        ticker = tuple((p, r[:-1] + str(serial % 10), c) for p, r, c in TICKER)
     items = "".join(
         f'<li class="ticker-item"><span class="pair">{p}</span> = <span>{r}</span> '
         f'<span class="chg">{c}%</span></li>'
         for _ in range(8)
-        for p, r, c in TICKER
+        for p, r, c in ticker
     )
     head = (
         "<!doctype html><html><head><meta charset=utf-8><title>News</title>"
@@ -60,6 +66,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             body, extra = news_page(self.size, 0), {"ETag": '"fixed"'}
+        elif self.path.startswith("/moving"):  # the ticker changes too
+            body, extra = news_page(self.size, next(COUNTER), moving=True), {}
         else:  # /page and /page?i=N: the rest of the page changes on every request
             body, extra = news_page(self.size, next(COUNTER)), {}
         self.send_response(200)
