@@ -1,6 +1,7 @@
 """Prometheus text (and OpenMetrics) for the per-source families, rendered per source and
-cached until that source changes. With a thousand sources a scrape re-renders only the
-few sources polled since the last one, instead of every sample every time.
+cached until that source changes. The poller renders a source right after polling it
+(`refresh`), so a scrape copies text; it renders only what changed without a poll (a
+rate passing drop_after).
 
 Sample lines are the same in both formats; only a counter's HELP/TYPE name differs
 (`x_total` in text format 0.0.4, `x` in OpenMetrics).
@@ -9,14 +10,15 @@ Sample lines are the same in both formats; only a counter's HELP/TYPE name diffe
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Final
 
 from prometheus_client.utils import floatToGoString as _untyped_go
 
 from tickerwatch.alerts import AlertState
+from tickerwatch.errors import FAILURE_REASONS
 from tickerwatch.state import POLL_BUCKETS, Rate, SourceState
 
 NS: Final = "tickerwatch"
@@ -96,27 +98,86 @@ def _escape(value: str) -> str:
 
 def _labels(pairs: Iterable[tuple[str, str]]) -> str:
     """Label pairs sorted by name, as prometheus_client writes them."""
-    return _label_text(tuple(sorted(pairs)))
+    return ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(pairs))
 
 
-@functools.lru_cache(maxsize=200_000)
-def _label_text(pairs: tuple[tuple[str, str], ...]) -> str:
-    """Label sets repeat on every render (source, pair, reason, le): write each once."""
-    return ",".join(f'{k}="{_escape(v)}"' for k, v in pairs)
-
-
-def _number(value: float) -> str:
+def _number(value: float | Decimal) -> str:
     """A sample value: repr of the float (valid in both formats), +Inf/-Inf/NaN spelled out."""
-    value = float(value)
-    if value != value:
-        return "NaN"
-    if value in (math.inf, -math.inf):
-        return "+Inf" if value > 0 else "-Inf"
-    return repr(value)
+    text = repr(float(value))
+    return _SPECIAL.get(text, text)
+
+
+_SPECIAL: Final = {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}
 
 
 def _line(name: str, labels: str, value: float) -> str:
     return f"{name}{{{labels}}} {_number(value)}\n"
+
+
+# Every series' `name{labels} ` is written once and remembered: a render only adds values.
+# Bounded: sources × pairs × (families + windows) stays far below this for 1,000 sources.
+_cached = functools.lru_cache(maxsize=100_000)
+
+
+@_cached
+def _pair_series(source: str, base: str, quote: str) -> tuple[str, ...]:
+    """Series prefixes of one pair: rate, source change, previous, resolution, updated,
+    changed (FAMILIES order, without the windowed change ratio)."""
+    labels = _labels([("source", source), ("base", base), ("quote", quote)])
+    return tuple(f"{RATE}{n}{{{labels}}} " for n in _PAIR_SUFFIXES)
+
+
+_PAIR_SUFFIXES: Final = (
+    "", "_source_change_ratio", "_previous", "_resolution", "_updated_timestamp_seconds",
+    "_changed_timestamp_seconds",
+)  # fmt: skip
+
+
+@_cached
+def _window_series(source: str, base: str, quote: str, window: str) -> str:
+    labels = _labels([("source", source), ("base", base), ("quote", quote), ("window", window)])
+    return f"{RATE}_change_ratio{{{labels}}} "
+
+
+@dataclass(frozen=True, slots=True)
+class _SourceSeries:
+    up: str
+    last_success: str
+    polls: str
+    failures: dict[str, str]
+    buckets: tuple[str, ...]
+    count: str
+    total: str
+    entries: str
+    pairs: str
+
+
+@_cached
+def _source_series(source: str) -> _SourceSeries:
+    src = _labels([("source", source)])
+    family = f"{NS}_source_poll_duration_seconds"
+    return _SourceSeries(
+        up=f"{NS}_source_up{{{src}}} ",
+        last_success=f"{NS}_source_last_success_timestamp_seconds{{{src}}} ",
+        polls=f"{NS}_source_polls_total{{{src}}} ",
+        failures={
+            r: f"{NS}_source_poll_failures_total{{{_labels([('reason', r), ('source', source)])}}} "
+            for r in FAILURE_REASONS
+        },
+        buckets=tuple(
+            f"{family}_bucket{{{_labels([('le', le), ('source', source)])}}} " for le in _BOUNDS
+        ),
+        count=f"{family}_count{{{src}}} ",
+        total=f"{family}_sum{{{src}}} ",
+        entries=f"{NS}_ticker_entries{{{src}}} ",
+        pairs=f"{NS}_ticker_pairs{{{src}}} ",
+    )
+
+
+@_cached
+def _conflict_series(source: str, base: str, quote: str) -> str:
+    labels = _labels([("source", source), ("base", base), ("quote", quote)])
+    return f"{NS}_ticker_conflicts_total{{{labels}}} "
 
 
 class Exposition:
@@ -140,6 +201,11 @@ class Exposition:
         out.extend(_alert_lines(alerts))
         return "".join(out)
 
+    def refresh(self, state: SourceState, now: float) -> None:
+        """Render a source that just changed now, so that the next scrape only copies it:
+        the work is done once per poll instead of by a scrape that finds everything new."""
+        self._source_chunks(state, now)
+
     def _source_chunks(self, state: SourceState, now: float) -> list[str]:
         live = state.live_rates(now)
         key = (id(state), state.version, tuple(r.pair for r in live))
@@ -161,20 +227,21 @@ def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
     name = state.source.name
     rate, printed, change, previous, resolution, updated, changed = ([] for _ in range(7))
     for r in live:
-        pair = [("source", name), ("base", r.pair.base), ("quote", r.pair.quote)]
-        labels = _labels(pair)
+        base, quote = r.pair.base, r.pair.quote
+        s_rate, s_printed, s_previous, s_resolution, s_updated, s_changed = _pair_series(
+            name, base, quote
+        )
         q = r.quote
-        rate.append(_line(RATE, labels, float(q.rate)))
-        printed.append(_line(f"{RATE}_source_change_ratio", labels, float(q.change_ratio)))
+        rate.append(f"{s_rate}{_number(q.rate)}\n")
+        printed.append(f"{s_printed}{_number(q.change_ratio)}\n")
         for window, value in r.window_changes.items():
             if window in state.source.windows:
-                windowed = _labels([*pair, ("window", window)])
-                change.append(_line(f"{RATE}_change_ratio", windowed, value))
+                change.append(f"{_window_series(name, base, quote, window)}{_number(value)}\n")
         if r.previous is not None:
-            previous.append(_line(f"{RATE}_previous", labels, float(r.previous)))
-        resolution.append(_line(f"{RATE}_resolution", labels, float(q.resolution)))
-        updated.append(_line(f"{RATE}_updated_timestamp_seconds", labels, r.updated_at))
-        changed.append(_line(f"{RATE}_changed_timestamp_seconds", labels, r.changed_at))
+            previous.append(f"{s_previous}{_number(r.previous)}\n")
+        resolution.append(f"{s_resolution}{_number(q.resolution)}\n")
+        updated.append(f"{s_updated}{_number(r.updated_at)}\n")
+        changed.append(f"{s_changed}{_number(r.changed_at)}\n")
     return [
         "".join(lines) for lines in (rate, printed, change, previous, resolution, updated, changed)
     ]
@@ -183,44 +250,27 @@ def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
 def _status_chunks(state: SourceState) -> list[str]:
     """Source status, poll counters and histogram, ticker sizes and conflicts."""
     name = state.source.name
-    src = _labels([("source", name)])
+    series = _source_series(name)
     success = state.last_success_at
     parsed = state.last_result is not None
+    d = state.durations
     return [
-        _line(f"{NS}_source_up", src, 1.0 if state.up else 0.0),
-        ""
-        if success is None
-        else _line(f"{NS}_source_last_success_timestamp_seconds", src, success),
-        _line(f"{NS}_source_polls_total", src, state.polls),
+        f"{series.up}{1.0 if state.up else 0.0}\n",
+        "" if success is None else f"{series.last_success}{_number(success)}\n",
+        f"{series.polls}{_number(state.polls)}\n",
+        "".join(f"{series.failures[r]}{_number(n)}\n" for r, n in state.failures.items()),
         "".join(
-            _line(f"{NS}_source_poll_failures_total", _labels([("reason", r), ("source", name)]), n)
-            for r, n in state.failures.items()
-        ),
-        _histogram(name, state),
-        _line(f"{NS}_ticker_entries", src, state.entries) if parsed else "",
-        _line(f"{NS}_ticker_pairs", src, state.pairs) if parsed else "",
+            f"{prefix}{_number(n)}\n"
+            for prefix, n in zip(series.buckets, [*d.buckets, d.count], strict=True)
+        )
+        + f"{series.count}{_number(d.count)}\n{series.total}{_number(d.total)}\n",
+        f"{series.entries}{_number(state.entries)}\n" if parsed else "",
+        f"{series.pairs}{_number(state.pairs)}\n" if parsed else "",
         "".join(
-            _line(
-                f"{NS}_ticker_conflicts_total",
-                _labels([("source", name), ("base", p.base), ("quote", p.quote)]),
-                n,
-            )
+            f"{_conflict_series(name, p.base, p.quote)}{_number(n)}\n"
             for p, n in state.conflict_counts.items()
         ),
     ]
-
-
-def _histogram(name: str, state: SourceState) -> str:
-    family = f"{NS}_source_poll_duration_seconds"
-    d = state.durations
-    src = _labels([("source", name)])
-    buckets = zip(_BOUNDS, [*d.buckets, d.count], strict=True)
-    lines = [
-        _line(f"{family}_bucket", _labels([("le", le), ("source", name)]), n) for le, n in buckets
-    ]
-    lines.append(_line(f"{family}_count", src, d.count))
-    lines.append(_line(f"{family}_sum", src, d.total))
-    return "".join(lines)
 
 
 def _alert_lines(alerts: Iterable[AlertState]) -> list[str]:

@@ -67,6 +67,10 @@ class Metrics:
         self.notifications.labels(name)
         self.notification_failures.labels(name)
 
+    def polled(self, state: SourceState) -> None:
+        """A source was just polled: render its families now rather than at the next scrape."""
+        self._exposition.refresh(state, self._clock())
+
     def render(self, accept: str = "") -> tuple[bytes, str]:
         """The exposition in the format the Accept header asks for, and its Content-Type
         (prometheus_client's negotiation: OpenMetrics when asked, else text 0.0.4)."""

@@ -86,6 +86,10 @@ class Poller:
             state.last_duration = duration
             state.durations.observe(duration)
             state.changed()
+        try:
+            self.metrics.polled(state)
+        except Exception:  # a rendering bug must not stop polling; a scrape shows it
+            log.exception("metrics_render_failed", source=name)
         event["duration"] = round(duration, 4)
         if event["result"] == "failed":
             log.warning("poll", **event)

@@ -106,6 +106,29 @@ def test_only_changed_sources_are_rendered_again(monkeypatch: pytest.MonkeyPatch
     assert rendered == ["a", "b", "b"]
 
 
+def test_a_source_refreshed_after_its_poll_is_only_copied_by_the_scrape(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rendered: list[str] = []
+    original = exposition_module._render_source
+
+    def counting(st: SourceState, live: list[Rate]) -> list[str]:
+        rendered.append(st.source.name)
+        return original(st, live)
+
+    monkeypatch.setattr(exposition_module, "_render_source", counting)
+    a, b = state("a"), state("b")
+    exposition = Exposition()
+    first = exposition.render([a, b], [], 200.0, False)
+    a.polls += 1
+    a.changed()
+    exposition.refresh(a, 201.0)  # what the poller does after a poll
+    assert rendered == ["a", "b", "a"]
+    second = exposition.render([a, b], [], 202.0, False)
+    assert rendered == ["a", "b", "a"]  # the scrape rendered nothing
+    assert second != first and 'tickerwatch_source_polls_total{source="a"} 4.0' in second
+
+
 @pytest.mark.parametrize(
     ("value", "text"),
     [(0.01144, "0.01144"), (8e-05, "8e-05"), (-0.0, "-0.0"), (3, "3.0"),
