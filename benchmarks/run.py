@@ -53,19 +53,23 @@ def free_port() -> int:
 
 
 def bench_parse(size: int, rounds: int) -> None:
+    """Time per parse as `timeit` reports it: the mean of the fastest of 10 batches (slower
+    batches measure the machine's other tenants, not the code); the median batch too."""
     page = news_page(size, 1).decode()
+    warm_until = time.perf_counter() + 1.0  # a fresh process on this VM starts slow
+    while time.perf_counter() < warm_until:
+        parse_text(page, "text/html", BUILTIN["timesca"], frozenset({"USD"}))
     for label, quotes in (("located", frozenset({"USD"})), ("full render", frozenset())):
-        times = []
-        for _ in range(rounds):
+        batches = []
+        for _ in range(10):
             started = time.perf_counter()
-            deduplicate(parse_text(page, "text/html", BUILTIN["timesca"], quotes).entries)
-            times.append(time.perf_counter() - started)
-        median = statistics.median(times)
-        report(f"parse_{size // 1000}kb_{label.replace(' ', '_')}_ms", round(median * 1000, 3))
-        report(
-            f"parse_{size // 1000}kb_{label.replace(' ', '_')}_mb_s",
-            round(len(page) / median / 1e6),
-        )
+            for _ in range(max(1, rounds // 10)):
+                deduplicate(parse_text(page, "text/html", BUILTIN["timesca"], quotes).entries)
+            batches.append((time.perf_counter() - started) / max(1, rounds // 10))
+        name = f"parse_{size // 1000}kb_{label.replace(' ', '_')}"
+        report(f"{name}_ms", round(min(batches) * 1000, 3))
+        report(f"{name}_mb_s", round(len(page) / min(batches) / 1e6))
+        report(f"{name}_median_batch_ms", round(statistics.median(batches) * 1000, 3))
 
 
 def bench_metrics(series: int) -> None:
