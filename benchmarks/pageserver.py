@@ -2,8 +2,8 @@
 
 GET /page serves ≈SIZE bytes of HTML with the ticker in the header; the rest of the page
 changes on every request, as a live site's does. GET /moving changes the ticker's rates on
-every request as well. GET /etag serves a fixed page with an
-ETag and answers If-None-Match with 304.
+every request as well; GET /menu has a static menu between the ticker and the stories.
+GET /etag serves a fixed page with an ETag and answers If-None-Match with 304.
 """
 
 from __future__ import annotations
@@ -19,9 +19,13 @@ TICKER = (
 COUNTER = itertools.count()
 
 
-def news_page(size: int, serial: int, moving: bool = False) -> bytes:
+MENU = "".join(f'<li><a href="/section/{n}">Section {n}</a></li>' for n in range(20))
+
+
+def news_page(size: int, serial: int, moving: bool = False, menu: bool = False) -> bytes:
     """`moving`: the ticker's rates change with `serial` too (last digit), as on a day the
-    currencies move with every poll."""
+    currencies move with every poll. `menu`: a static site menu follows the ticker in the
+    header, so the changing stories start further from it."""
     ticker = TICKER
     if moving:
         ticker = tuple((p, r[:-1] + str(serial % 10), c) for p, r, c in TICKER)
@@ -35,7 +39,9 @@ def news_page(size: int, serial: int, moving: bool = False) -> bytes:
         "<!doctype html><html><head><meta charset=utf-8><title>News</title>"
         + "<link rel=stylesheet href=/s.css>" * 20
         + "<script>window.cfg={a:1,b:[1,2,3]};</script>" * 10
-        + f'</head><body><header><nav><ul class="ticker">{items}</ul></nav></header><main>'
+        + f'</head><body><header><nav><ul class="ticker">{items}</ul></nav>'
+        + (f'<nav class="menu"><ul>{MENU}</ul></nav>' if menu else "")
+        + "</header><main>"
     )
     block = (
         '<article class="post"><h2><a href="/news/{n}">Headline number {n} for the benchmark'
@@ -66,6 +72,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.end_headers()
                 return
             body, extra = news_page(self.size, 0), {"ETag": '"fixed"'}
+        elif self.path.startswith("/menu"):  # a static menu after the ticker
+            body, extra = news_page(self.size, next(COUNTER), menu=True), {}
         elif self.path.startswith("/moving"):  # the ticker changes too
             body, extra = news_page(self.size, next(COUNTER), moving=True), {}
         else:  # /page and /page?i=N: the rest of the page changes on every request

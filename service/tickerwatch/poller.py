@@ -5,9 +5,10 @@ A failed poll is counted, logged once as a structured event, and the loop goes o
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -117,7 +118,7 @@ class Poller:
         fresh_for = min([STATS_EVERY, *(w / 10 for w in windows.values())])
         if _same_as_stored(state, dedup) and now - state.stats_at < fresh_for:
             await self.store.touch([r.row_id for r in state.rates.values()], now)
-            state.rates = {p: replace(r, updated_at=now) for p, r in state.rates.items()}
+            state.rates = {p: r.seen(now) for p, r in state.rates.items()}
         else:
             stats = await self.store.record(source.name, dedup.quotes, now, windows)
             quotes = {q.pair: q for q in dedup.quotes}
@@ -189,7 +190,13 @@ def _same_as_stored(state: SourceState, dedup: Deduplicated) -> bool:
 
 def all_windows(source: Source, extra: dict[str, float]) -> dict[str, float]:
     """The source's metric windows and the windows alert rules compare against."""
-    return {**{w: parse_duration(w) for w in source.windows}, **extra}
+    return {**_seconds(source.windows), **extra}
+
+
+@functools.lru_cache(maxsize=256)
+def _seconds(windows: tuple[str, ...]) -> dict[str, float]:
+    """Windows in seconds, read once per distinct list (callers copy, never change it)."""
+    return {w: parse_duration(w) for w in windows}
 
 
 async def restore(

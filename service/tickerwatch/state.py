@@ -29,6 +29,13 @@ class Rate:
     def pair(self) -> Pair:
         return self.quote.pair
 
+    def seen(self, now: float) -> Rate:
+        """The same quote, printed again at `now`."""
+        return Rate(
+            self.source, self.quote, now, self.changed_at, self.previous, self.window_changes,
+            self.window_rates, self.row_id,
+        )  # fmt: skip
+
     @classmethod
     def build(cls, source: str, quote: Quote, stats: SeriesStats, now: float) -> Rate:
         bases = {w: then for w, then in stats.window_rates.items() if then is not None and then > 0}

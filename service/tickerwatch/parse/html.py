@@ -9,12 +9,16 @@ from selectolax.lexbor import LexborHTMLParser
 
 _INVISIBLE: Final = ["script", "style", "noscript", "template", "svg", "head"]
 _INVISIBLE_TAG: Final = re.compile(rf"<(?:{'|'.join(_INVISIBLE)})(?![\w-])", re.IGNORECASE)
-_BLOCKS: Final = (
-    "address,article,aside,blockquote,dd,details,dialog,div,dl,dt,fieldset,figcaption,figure,"
-    "footer,form,h1,h2,h3,h4,h5,h6,header,hr,li,main,nav,ol,p,pre,section,summary,table,tr,ul,"
-    "caption,thead,tbody,tfoot,marquee,option"
-)
-_CELLS: Final = "td,th"
+_BLOCKS: Final = frozenset(
+    {
+        "address", "article", "aside", "blockquote", "dd", "details", "dialog", "div", "dl",
+        "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+        "h5", "h6", "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section",
+        "summary", "table", "tr", "ul", "caption", "thead", "tbody", "tfoot", "marquee",
+        "option",
+    }
+)  # fmt: skip
+_CELLS: Final = frozenset({"td", "th"})
 _SPACES: Final = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _INVISIBLE_CHARS: Final = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 _BLANK_RUNS: Final = re.compile(r"[ \t]*\n[ \t\n]*\n")
@@ -28,12 +32,21 @@ def html_to_text(html: str) -> str:
         return ""
     if _INVISIBLE_TAG.search(html):  # an invisible element needs its tag in the source
         root.strip_tags(_INVISIBLE)
-    for node in root.css("br"):
+    breaks, blocks, cells = [], [], []
+    for node in root.traverse():  # one walk: cheaper than compiling and running selectors
+        tag = node.tag
+        if tag in _BLOCKS:
+            blocks.append(node)
+        elif tag == "br":
+            breaks.append(node)
+        elif tag in _CELLS:
+            cells.append(node)
+    for node in breaks:
         node.insert_after("\n")
-    for node in root.css(_BLOCKS):
+    for node in blocks:
         node.insert_before("\n")
         node.insert_after("\n")
-    for node in root.css(_CELLS):
+    for node in cells:
         node.insert_after("\t")
     return normalize_text(root.text())
 
