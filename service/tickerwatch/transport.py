@@ -76,11 +76,13 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
 
 
 class _Buffered(asyncio.Protocol):
-    """Received bytes wait here, as the chunks they came in, until a read takes them."""
+    """Received bytes wait here, as the chunks they came in, until a read takes them.
+    `size` counts what is not yet read."""
 
     def __init__(self) -> None:
         self.transport: asyncio.Transport | None = None
         self.chunks: deque[bytes] = deque()
+        self.offset = 0  # how much of chunks[0] was already read
         self.size = 0
         self.eof = False
         self.error: Exception | None = None
@@ -119,17 +121,21 @@ class _Buffered(asyncio.Protocol):
         self.writable = None
 
     def take(self, max_bytes: int) -> bytes:
-        chunk = self.chunks[0]
-        if len(chunk) <= max_bytes:
+        """Up to `max_bytes` from the oldest chunk; a chunk read in parts is copied once."""
+        chunk, start = self.chunks[0], self.offset
+        end = start + max_bytes
+        if end >= len(chunk):
             self.chunks.popleft()
+            self.offset = 0
+            piece = chunk[start:] if start else chunk
         else:
-            self.chunks[0] = chunk[max_bytes:]
-            chunk = chunk[:max_bytes]
-        self.size -= len(chunk)
+            self.offset = end
+            piece = chunk[start:end]
+        self.size -= len(piece)
         if self.reading_paused and self.size <= HIGH_WATER // 4 and self.transport is not None:
             self.reading_paused = False
             self.transport.resume_reading()
-        return chunk
+        return piece
 
 
 def _seconds(timeout: float | None) -> str:

@@ -102,26 +102,29 @@ def test_a_fast_sender_is_held_back_at_the_high_water_mark(
     raw_listener: Listener,
 ) -> None:
     listener, accepted, first = raw_listener
-    total = 16 * 2**20
+    payload = bytes(range(251)) * (16 * 2**20 // 251)  # a period that no read size divides
+    total = len(payload)
 
-    async def go() -> tuple[int, int]:
+    async def go() -> tuple[bytes, int]:
         port = listener.getsockname()[1]
         stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
         assert isinstance(stream, AsyncioStream)
         assert await asyncio.to_thread(first.wait, 5)
-        sender = threading.Thread(target=accepted[0].sendall, args=(b"x" * total,))
+        sender = threading.Thread(target=accepted[0].sendall, args=(payload,))
         sender.start()
-        received, peak = 0, 0
-        while received < total:
+        received: list[bytes] = []
+        size, peak = 0, 0
+        while size < total:
             await asyncio.sleep(0.002)  # a slow reader: the sender could outrun it
             peak = max(peak, stream.buffered)
-            received += len(await stream.read(65536, timeout=5))
+            received.append(await stream.read(65536, timeout=5))
+            size += len(received[-1])
         sender.join()
         await stream.aclose()
-        return received, peak
+        return b"".join(received), peak
 
     received, peak = asyncio.run(go())
-    assert received == total
+    assert received == payload  # every byte once, in order, however the reads cut it
     # At most the high-water mark plus what one more receive brought in (≤ 256 KiB).
     assert HIGH_WATER <= peak <= HIGH_WATER + 256 * 1024
 
