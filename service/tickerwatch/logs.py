@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from typing import Any, TextIO
 
 import structlog
@@ -29,19 +30,25 @@ def configure(
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    exc_info: Any = structlog.processors.format_exc_info if json else _keep
+    # tickerwatch's own events go straight to the stream (a poll logs one per poll; the
+    # stdlib round trip cost three times as much); the libraries' stdlib records go through
+    # ProcessorFormatter. One lock for both writers, so lines never interleave.
+    lock = threading.RLock()
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        processors=[*shared, exc_info, renderer],
+        logger_factory=_LineLoggerFactory(out, lock),
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=True,
     )
     handler = logging.StreamHandler(out)
+    handler.lock = lock
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder(), _drop_color_message],
             processors=[
                 structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.format_exc_info if json else _keep,
+                exc_info,
                 renderer,
             ],
         )
@@ -54,6 +61,31 @@ def configure(
         logging.getLogger(name).propagate = True
     for name, quiet in _QUIET.items():
         logging.getLogger(name).setLevel(max(quiet, level))
+
+
+class _LineLogger:
+    """Writes each rendered event as one line; `name` is the logger name of the event."""
+
+    def __init__(self, name: str, out: TextIO, lock: threading.RLock) -> None:
+        self.name = name
+        self._out = out
+        self._lock = lock
+
+    def msg(self, line: str) -> None:
+        with self._lock:
+            self._out.write(line + "\n")
+            self._out.flush()
+
+    debug = info = warning = error = critical = exception = msg
+
+
+class _LineLoggerFactory:
+    def __init__(self, out: TextIO, lock: threading.RLock) -> None:
+        self._out = out
+        self._lock = lock
+
+    def __call__(self, *args: Any) -> _LineLogger:
+        return _LineLogger(str(args[0]) if args else "", self._out, self._lock)
 
 
 def _drop_color_message(logger: Any, method: str, event: Any) -> Any:
