@@ -288,6 +288,10 @@ def main() -> None:
                 round(side["tickerwatch_full_ticker_moved_ms"] / side["blackbox_ms"], 2),
             )  # type: ignore[operator]
             report(
+                "ratio_tickerwatch_full_static_menu_to_blackbox",
+                round(side["tickerwatch_full_static_menu_ms"] / side["blackbox_ms"], 2),
+            )  # type: ignore[operator]
+            report(
                 "ratio_tickerwatch_304_to_blackbox",
                 round(side["tickerwatch_304_ms"] / side["blackbox_ms"], 2),
             )  # type: ignore[operator]
