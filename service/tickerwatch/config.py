@@ -24,7 +24,7 @@ from pydantic import (
 from tickerwatch.configfile import load_yaml_model
 from tickerwatch.model import Pair
 from tickerwatch.parse import BUILTIN, compile_pattern
-from tickerwatch.units import parse_duration, parse_size
+from tickerwatch.units import is_number, parse_duration, parse_size
 from tickerwatch.webconfig import load_web_file
 
 DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
@@ -54,7 +54,7 @@ Window = Annotated[str, BeforeValidator(_window)]
 
 def _listen(text: str) -> str:
     host, sep, port = text.rpartition(":")
-    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+    if not sep or not is_number(port) or not 0 <= int(port) <= 65535:
         raise ValueError(f"expected HOST:PORT such as 0.0.0.0:10049, got {text!r}")
     if not host:
         raise ValueError(f"the host is missing in {text!r} (use 0.0.0.0:{port} for every address)")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 
 from tickerwatch.errors import ConfigError
 from tickerwatch.redact import REDACTED
+from tickerwatch.units import is_number
 
 Loc = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -42,7 +43,7 @@ def load_yaml_model(path: Path, model: type[M], environ: dict[str, str] | None =
 def _by_line(problems: list[str]) -> list[str]:
     def line(problem: str) -> int:
         number = problem.split(":", 2)[1] if problem.count(":") >= 2 else ""
-        return int(number) if number.isdigit() else 0
+        return int(number) if is_number(number) else 0
 
     return sorted(dict.fromkeys(problems), key=line)
 

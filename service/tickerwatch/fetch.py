@@ -24,6 +24,7 @@ from tickerwatch import __version__
 from tickerwatch.errors import FetchError
 from tickerwatch.model import Page
 from tickerwatch.transport import make_transport
+from tickerwatch.units import is_number
 
 USER_AGENT: Final = f"tickerwatch/{__version__} (currency ticker monitor)"
 MAX_REDIRECTS: Final = 5
@@ -223,7 +224,7 @@ async def _read_body(resp: httpx.Response, max_body: int) -> bytes:
     """The decoded body, refused as soon as it passes `max_body` decoded bytes."""
     encoding = resp.headers.get("content-encoding", "identity").strip().lower()
     length = resp.headers.get("content-length", "")
-    if encoding == "identity" and length.isdigit() and int(length) > max_body:
+    if encoding == "identity" and is_number(length) and int(length) > max_body:
         raise FetchError("too_large", f"Content-Length {length} exceeds max_body {max_body}")
     decoder = _Decoder(encoding, max_body)
     async for chunk in resp.aiter_raw():
@@ -302,7 +303,7 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if is_number(value):
         return float(value)
     try:
         when = parsedate_to_datetime(value)

@@ -61,3 +61,8 @@ def parse_size(text: object) -> int:
     if match is None:
         raise ValueError(f"expected a size such as 512KiB or 5MiB, got {text!r}")
     return int(float(match.group(1)) * _SIZE_UNITS[match.group(2)])
+
+
+def is_number(text: str) -> bool:
+    """ASCII digits only. str.isdigit() also accepts "¹" and "²", which int() refuses."""
+    return text.isascii() and text.isdigit()

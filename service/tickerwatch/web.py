@@ -16,6 +16,7 @@ from tickerwatch.alerts import AlertState
 from tickerwatch.config import NAME_PATTERN
 from tickerwatch.model import Pair
 from tickerwatch.runtime import Runtime
+from tickerwatch.units import is_number
 from tickerwatch.views import alert_view, history_view, rate_view, source_view
 
 HISTORY_DEFAULT_SPAN: Final = 86400.0
@@ -129,7 +130,7 @@ def _history_query(
     if since > until:
         raise BadRequest("since: must not be after until")
     limit_text = params.get("limit", "1000")
-    if not limit_text.isdigit() or not 1 <= int(limit_text) <= HISTORY_MAX_ROWS:
+    if not is_number(limit_text) or not 1 <= int(limit_text) <= HISTORY_MAX_ROWS:
         raise BadRequest(f"limit: a whole number from 1 to {HISTORY_MAX_ROWS}")
     return source, pair, since, until, int(limit_text)
 

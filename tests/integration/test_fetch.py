@@ -128,6 +128,20 @@ def test_429_retry_after_is_honoured_then_the_page_arrives(server: PageServer) -
     assert calls[1] - calls[0] >= 0.95
 
 
+def test_a_retry_after_that_is_no_number_means_the_usual_backoff(server: PageServer) -> None:
+    calls: list[int] = []
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        calls.append(1)
+        if len(calls) == 1:  # "¹" goes out as the Latin-1 byte 0xB9; str.isdigit() says yes
+            send(req, 503, b"", {"Retry-After": "\u00b9"})
+        else:
+            send(req, 200, TICKER)
+
+    url = server.route("/503", handler)
+    assert fetch(url).status == 200 and len(calls) == 2
+
+
 def test_retry_after_beyond_the_deadline_fails_at_once(server: PageServer) -> None:
     url = server.route("/429", lambda r: send(r, 429, b"", {"Retry-After": "120"}))
     started = time.monotonic()

@@ -70,6 +70,15 @@ def test_every_problem_is_reported_with_file_line_and_key_path(tmp_path: Path) -
     ]
 
 
+def test_a_port_written_in_superscript_digits_is_a_config_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "web:\n  listen: 0.0.0.0:¹²\nsources:\n  - name: a\n    url: http://x/\n"
+    )
+    assert problems(path) == [
+        f"{path}:2: web.listen: expected HOST:PORT such as 0.0.0.0:10049, got '0.0.0.0:¹²'"
+    ]
+
+
 def test_yaml_syntax_error_points_at_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "sources:\n  - name: a\n    url: [unclosed\n")
     (problem,) = problems(path)
