@@ -278,23 +278,12 @@ def main() -> None:
         side = compare(port, free_port())
         for key, value in side.items():
             report(key, None if value is None else round(value, 3))
-        if side["blackbox_ms"]:
-            report(
-                "ratio_tickerwatch_full_to_blackbox",
-                round(side["tickerwatch_full_ms"] / side["blackbox_ms"], 2),
-            )  # type: ignore[operator]
-            report(
-                "ratio_tickerwatch_full_ticker_moved_to_blackbox",
-                round(side["tickerwatch_full_ticker_moved_ms"] / side["blackbox_ms"], 2),
-            )  # type: ignore[operator]
-            report(
-                "ratio_tickerwatch_full_static_menu_to_blackbox",
-                round(side["tickerwatch_full_static_menu_ms"] / side["blackbox_ms"], 2),
-            )  # type: ignore[operator]
-            report(
-                "ratio_tickerwatch_304_to_blackbox",
-                round(side["tickerwatch_304_ms"] / side["blackbox_ms"], 2),
-            )  # type: ignore[operator]
+        blackbox = side["blackbox_ms"]
+        if blackbox:
+            for kind in ("full", "full_ticker_moved", "full_static_menu", "304"):
+                ms = side[f"tickerwatch_{kind}_ms"]
+                assert ms is not None
+                report(f"ratio_tickerwatch_{kind}_to_blackbox", round(ms / blackbox, 2))
         report(
             "ratio_tickerwatch_full_to_naive",
             round(side["tickerwatch_full_ms"] / side["naive_ms"], 3),

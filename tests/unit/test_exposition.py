@@ -88,15 +88,21 @@ def test_a_pair_past_drop_after_disappears() -> None:
     assert "tickerwatch_exchange_rate{" not in exposition.render([s], [], 100.0 + 86400 + 1, False)
 
 
-def test_only_changed_sources_are_rendered_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    rendered: list[str] = []
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the sources rendered, in order, from here on."""
+    names: list[str] = []
     original = exposition_module._render_source
 
     def counting(st: SourceState, live: list[Rate]) -> list[str]:
-        rendered.append(st.source.name)
+        names.append(st.source.name)
         return original(st, live)
 
     monkeypatch.setattr(exposition_module, "_render_source", counting)
+    return names
+
+
+def test_only_changed_sources_are_rendered_again(rendered: list[str]) -> None:
     a, b = state("a"), state("b")
     exposition = Exposition()
     exposition.render([a, b], [], 200.0, False)
@@ -107,16 +113,8 @@ def test_only_changed_sources_are_rendered_again(monkeypatch: pytest.MonkeyPatch
 
 
 def test_a_source_refreshed_after_its_poll_is_only_copied_by_the_scrape(
-    monkeypatch: pytest.MonkeyPatch,
+    rendered: list[str],
 ) -> None:
-    rendered: list[str] = []
-    original = exposition_module._render_source
-
-    def counting(st: SourceState, live: list[Rate]) -> list[str]:
-        rendered.append(st.source.name)
-        return original(st, live)
-
-    monkeypatch.setattr(exposition_module, "_render_source", counting)
     a, b = state("a"), state("b")
     exposition = Exposition()
     first = exposition.render([a, b], [], 200.0, False)
