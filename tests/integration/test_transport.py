@@ -98,6 +98,12 @@ def raw_listener() -> Iterator[Listener]:
         conn.close()
 
 
+async def connect(listener: socket.socket) -> AsyncioStream:
+    stream = await AsyncioBackend().connect_tcp("127.0.0.1", listener.getsockname()[1], timeout=5)
+    assert isinstance(stream, AsyncioStream)
+    return stream
+
+
 def test_a_fast_sender_is_held_back_at_the_high_water_mark(
     raw_listener: Listener,
 ) -> None:
@@ -106,9 +112,7 @@ def test_a_fast_sender_is_held_back_at_the_high_water_mark(
     total = len(payload)
 
     async def go() -> tuple[bytes, int]:
-        port = listener.getsockname()[1]
-        stream = await AsyncioBackend().connect_tcp("127.0.0.1", port, timeout=5)
-        assert isinstance(stream, AsyncioStream)
+        stream = await connect(listener)
         assert await asyncio.to_thread(first.wait, 5)
         sender = threading.Thread(target=accepted[0].sendall, args=(payload,))
         sender.start()
@@ -135,9 +139,7 @@ def test_a_peer_that_never_reads_makes_a_write_time_out(
     listener, _, _ = raw_listener
 
     async def go() -> float:
-        stream = await AsyncioBackend().connect_tcp(
-            "127.0.0.1", listener.getsockname()[1], timeout=5
-        )
+        stream = await connect(listener)
         started = time.monotonic()
         with pytest.raises(httpcore.WriteTimeout):
             for _ in range(64):  # far more than the socket buffers on both sides hold
@@ -154,9 +156,7 @@ def test_a_silent_peer_makes_a_read_time_out(
     listener, _, _ = raw_listener
 
     async def go() -> None:
-        stream = await AsyncioBackend().connect_tcp(
-            "127.0.0.1", listener.getsockname()[1], timeout=5
-        )
+        stream = await connect(listener)
         with pytest.raises(httpcore.ReadTimeout):
             await stream.read(100, timeout=0.2)
         await stream.aclose()
