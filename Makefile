@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo run test test-unit test-integration lint bench fuzz soak clean
+.PHONY: venv tools demo run test test-unit test-integration lint bench fuzz soak clean
 
 venv: $(STAMP)
 
@@ -20,13 +20,18 @@ demo: $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/tickerwatch run
 
-test: $(STAMP)
+# The system tools the integration tests run (Prometheus, Alertmanager, …): installed with
+# apt-get when missing and run as root, else the command to run is printed.
+tools:
+	@sh tests/system-tools.sh
+
+test: $(STAMP) tools
 	$(PY) -m pytest -q
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
-test-integration: $(STAMP)
+test-integration: $(STAMP) tools
 	$(PY) -m pytest -q tests/integration
 
 lint: $(STAMP)
@@ -38,7 +43,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/run.py
 
 # Long versions of the reliability tests: 50 SIGKILLs, 60 s of load, the fault matrix.
-soak: $(STAMP)
+soak: $(STAMP) tools
 	TICKERWATCH_SOAK_KILLS=50 TICKERWATCH_LOAD_SECONDS=60 $(PY) -m pytest -q -s \
 		tests/integration/test_durability.py tests/integration/test_load.py \
 		tests/integration/test_faults.py

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 
 from procstat import cpu_seconds
 from tickerwatch.config import Source
-from tickerwatch.fetch import Fetcher, make_client
+from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.metrics import Metrics
 from tickerwatch.model import Pair
 from tickerwatch.parse import BUILTIN
@@ -112,8 +112,8 @@ async def side_by_side(port: int, free: int, rounds: int, batch: int) -> dict[st
         store = await Store.open(Path(tmp) / "b.db")
         blackbox = None if binary is None else _Blackbox(binary, f"{base}/page", free, Path(tmp))
         try:
-            async with make_client() as client:
-                fetcher = Fetcher(client)
+            async with Clients() as clients:
+                fetcher = Fetcher(clients)
                 runs = {
                     name: _Tickerwatch(f"{base}/{path}", store, fetcher)
                     for name, path in (

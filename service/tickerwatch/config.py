@@ -68,6 +68,20 @@ def _url(text: str) -> str:
     return text
 
 
+def _proxy_url(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"expected a proxy URL such as http://proxy.example:3128, got {text!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        raise ValueError(f"bad port in the proxy URL: {exc}") from None
+    return text
+
+
+ProxyURL = Annotated[str, AfterValidator(_proxy_url)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -125,6 +139,7 @@ class SourceConfig(_Model):
     drop_after: PositiveDuration | None = None
     windows: tuple[Window, ...] | None = None
     redirect_hosts: tuple[Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9.-]+)$")], ...] = ()
+    proxy_url: ProxyURL | None = None
 
     @field_validator("pattern")
     @classmethod
@@ -348,6 +363,7 @@ class Source:
     drop_after: float
     windows: tuple[str, ...]
     redirect_hosts: frozenset[str] = frozenset()
+    proxy_url: str | None = None
 
     @property
     def quote_codes(self) -> frozenset[str]:
@@ -378,6 +394,7 @@ class Source:
             drop_after=pick(cfg.drop_after, defaults.drop_after),
             windows=pick(cfg.windows, defaults.windows),
             redirect_hosts=frozenset(h.lower() for h in cfg.redirect_hosts),
+            proxy_url=cfg.proxy_url,
         )
 
 

@@ -1,4 +1,4 @@
-"""Fetch a page politely and defensively. With transport.py, the only module that talks httpx.
+"""Fetch a page politely and defensively. The only module that builds httpx clients.
 
 Every failure leaves as FetchError with one reason from the closed set; httpx and zlib
 exceptions are translated in `_translate` and `_Decoder`, nowhere else.
@@ -12,6 +12,7 @@ import functools
 import random
 import re
 import time
+import urllib.request
 import zlib
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
@@ -23,7 +24,7 @@ import httpx
 from tickerwatch import __version__
 from tickerwatch.errors import FetchError
 from tickerwatch.model import Page
-from tickerwatch.transport import make_transport
+from tickerwatch.redact import redact_url
 from tickerwatch.units import is_number
 
 USER_AGENT: Final = f"tickerwatch/{__version__} (currency ticker monitor)"
@@ -49,31 +50,60 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def make_client() -> httpx.AsyncClient:
-    """The one client every poll shares (connection pool, redirects, identity)."""
+def make_client(proxy: str | None = None) -> httpx.AsyncClient:
+    """A client with httpx's default transport. Redirects are never followed by the client:
+    a GET follows them in `Fetcher` (host allow-list), and a notification's POST must not
+    turn into a body-less GET. Without `proxy`, HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and
+    NO_PROXY apply (httpx reads them); with it, every request goes through that proxy.
+    TLS trusts certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR when set."""
     return httpx.AsyncClient(
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
+        follow_redirects=False,
         headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
-        transport=make_transport(httpx.Limits(max_connections=200, max_keepalive_connections=50)),
+        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
+        proxy=proxy,
     )
+
+
+class Clients:
+    """The shared HTTP clients: one for direct connections (environment proxies apply) and
+    one per explicit `proxy_url`, made when first asked for. Close with `aclose`."""
+
+    def __init__(self) -> None:
+        self._by_proxy: dict[str | None, httpx.AsyncClient] = {}
+
+    def get(self, proxy: str | None = None) -> httpx.AsyncClient:
+        client = self._by_proxy.get(proxy)
+        if client is None:
+            client = self._by_proxy[proxy] = make_client(proxy)
+        return client
+
+    async def aclose(self) -> None:
+        clients, self._by_proxy = list(self._by_proxy.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    async def __aenter__(self) -> Clients:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 MAX_CONCURRENT: Final = 16
 
 
 class Fetcher:
-    """Fetches pages through one shared client. At most `concurrency` fetches run at once:
+    """Fetches pages through the shared clients. At most `concurrency` fetches run at once:
     httpx's pool slows down sharply with hundreds of queued requests, so polls queue here,
     and a poll's deadline starts when it gets its turn."""
 
     def __init__(
         self,
-        client: httpx.AsyncClient,
+        clients: Clients,
         retry: RetryPolicy | None = None,
         concurrency: int = MAX_CONCURRENT,
     ) -> None:
-        self.client = client
+        self.clients = clients
         self.retry = retry or RetryPolicy()
         self._slots = asyncio.Semaphore(concurrency)
 
@@ -86,9 +116,12 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         redirect_hosts: frozenset[str] = frozenset(),
+        proxy: str | None = None,
     ) -> Page:
         """GET `url` within `deadline` seconds overall, retries included. Redirects may go
-        to the URL's own host, to `redirect_hosts`, or anywhere when that holds "*"."""
+        to the URL's own host, to `redirect_hosts`, or anywhere when that holds "*".
+        `proxy`: an explicit proxy URL; None leaves the environment's proxies in charge.
+        Raises FetchError with a reason from the closed set."""
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -100,24 +133,28 @@ class Fetcher:
             try:
                 async with asyncio.timeout(deadline):
                     return await self._with_retries(
-                        url, headers, max_body, deadline, ends_at, hosts
+                        self.clients.get(proxy), url, headers, max_body, ends_at, hosts
                     )
             except TimeoutError as exc:
-                raise FetchError("timeout", f"no complete answer within {deadline:g}s") from exc
+                error = FetchError("timeout", f"no complete answer within {deadline:g}s")
+                raise _through(error, url, proxy) from exc
+            except FetchError as exc:
+                raise _through(exc, url, proxy) from exc.__cause__
 
     async def _with_retries(
         self,
+        client: httpx.AsyncClient,
         url: str,
         headers: dict[str, str],
         max_body: int,
-        deadline: float,
         ends_at: float,
         hosts: frozenset[str],
     ) -> Page:
         loop = asyncio.get_running_loop()
         for attempt in range(self.retry.attempts):
             try:
-                return await self._attempt(url, headers, max_body, deadline, hosts)
+                left = max(0.001, ends_at - loop.time())
+                return await _attempt(client, url, headers, max_body, left, hosts)
             except _Retryable as failure:
                 if attempt + 1 >= self.retry.attempts:
                     raise failure.error from None
@@ -132,34 +169,33 @@ class Fetcher:
                 await asyncio.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _attempt(
-        self,
-        url: str,
-        headers: dict[str, str],
-        max_body: int,
-        deadline: float,
-        hosts: frozenset[str],
-    ) -> Page:
-        timeout = httpx.Timeout(deadline, connect=min(deadline, 10.0))
-        try:
-            for _ in range(MAX_REDIRECTS + 1):
-                request = self.client.build_request(
-                    "GET", _parsed(url), headers=headers, timeout=timeout
-                )
-                resp = await self.client.send(request, stream=True, follow_redirects=False)
-                try:
-                    if not resp.has_redirect_location:
-                        return await _read_page(resp, url, max_body, headers.get("If-None-Match"))
-                    url = _redirect_target(url, resp.headers["location"], hosts)
-                    await _drain(resp)
-                finally:
-                    await resp.aclose()
-            raise FetchError("redirect", f"more than {MAX_REDIRECTS} redirects")
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            translated = _translate(exc)
-            if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
-                raise _Retryable(translated) from exc
-            raise translated from exc
+
+async def _attempt(
+    client: httpx.AsyncClient,
+    url: str,
+    headers: dict[str, str],
+    max_body: int,
+    deadline: float,
+    hosts: frozenset[str],
+) -> Page:
+    timeout = httpx.Timeout(deadline, connect=min(deadline, 10.0))
+    try:
+        for _ in range(MAX_REDIRECTS + 1):
+            request = client.build_request("GET", _parsed(url), headers=headers, timeout=timeout)
+            resp = await client.send(request, stream=True, follow_redirects=False)
+            try:
+                if not resp.has_redirect_location:
+                    return await _read_page(resp, url, max_body, headers.get("If-None-Match"))
+                url = _redirect_target(url, resp.headers["location"], hosts)
+                await _drain(resp)
+            finally:
+                await resp.aclose()
+        raise FetchError("redirect", f"more than {MAX_REDIRECTS} redirects")
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        translated = _translate(exc)
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout):
+            raise _Retryable(translated) from exc
+        raise translated from exc
 
 
 @functools.lru_cache(maxsize=4096)
@@ -310,6 +346,29 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _through(error: FetchError, url: str, proxy: str | None) -> FetchError:
+    """A timeout or connect failure, with the proxy it went through named (redacted):
+    behind an egress proxy, "connection refused" alone sends people to the wrong host."""
+    if error.reason not in {"connect", "timeout"}:
+        return error
+    via = proxy if proxy is not None else environment_proxy(url)
+    if via is None:
+        return error
+    return FetchError(error.reason, f"{error.message} (through the proxy {redact_url(via)})")
+
+
+def environment_proxy(url: str) -> str | None:
+    """The proxy HTTP_PROXY / HTTPS_PROXY / ALL_PROXY give for `url`, unless NO_PROXY
+    exempts its host (the standard library's reading of them, which httpx's matches for
+    the common forms)."""
+    proxies = urllib.request.getproxies_environment()
+    parts = urlsplit(url)
+    chosen = proxies.get(parts.scheme) or proxies.get("all")
+    if not chosen or urllib.request.proxy_bypass(parts.netloc):
+        return None
+    return chosen
 
 
 def _translate(exc: httpx.HTTPError | httpx.InvalidURL) -> FetchError:

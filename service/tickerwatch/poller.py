@@ -112,6 +112,7 @@ class Poller:
             etag=state.etag if have_data else None,
             last_modified=state.last_modified if have_data else None,
             redirect_hosts=source.redirect_hosts,
+            proxy=source.proxy_url,
         )
         result, dedup = self._read(state, page)
         windows = all_windows(source, self.extra_windows)

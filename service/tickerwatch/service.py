@@ -14,7 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
-import httpx
 import structlog
 import uvicorn
 from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
@@ -28,7 +27,7 @@ from tickerwatch.alerts import windows_needed
 from tickerwatch.auth import BasicAuth
 from tickerwatch.config import Settings, Source, load_settings
 from tickerwatch.errors import ConfigError
-from tickerwatch.fetch import Fetcher, make_client
+from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.metrics import Metrics
 from tickerwatch.notify.alertmanager import AlertmanagerSender, receiver_name
 from tickerwatch.notify.webhook import WebhookDelivery
@@ -75,7 +74,7 @@ class Service:
         self.server: _Server | None = None
         self.runtime: Runtime | None = None
         self.poller: Poller | None = None
-        self.client: httpx.AsyncClient | None = None
+        self.clients: Clients | None = None
         self.on_ready: Callable[[Runtime], None] | None = None
 
     def stop(self) -> None:
@@ -87,7 +86,7 @@ class Service:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         settings = self.settings
         store = await Store.open(settings.storage.path)
-        self.client = client = make_client()
+        self.clients = clients = Clients()
         now = self.clock()
         states: dict[str, SourceState] = {}
         alerting = Alerting(
@@ -98,7 +97,7 @@ class Service:
         rt.reload = self.reload if self.config_path is not None else None
         self.runtime = rt
         self.poller = Poller(
-            Fetcher(client),
+            Fetcher(clients),
             store,
             metrics,
             self.clock,
@@ -114,7 +113,7 @@ class Service:
             metrics.reload_time.set(now)
             await self._serve(rt)
         finally:
-            await client.aclose()
+            await clients.aclose()
             await store.close()
             log.info("stopped")
 
@@ -244,12 +243,12 @@ class Service:
         del rt.states[name]
 
     def _start_notifiers(self, rt: Runtime) -> None:
-        assert rt.alerting is not None and self.client is not None
+        assert rt.alerting is not None and self.clients is not None
         alerting, notify = rt.alerting, self.settings.notify
         alerting.listeners = []
         if notify.webhooks:
             delivery = WebhookDelivery(
-                notify.webhooks, rt.store, self.client, rt.metrics, self.clock
+                notify.webhooks, rt.store, self.clients.get(), rt.metrics, self.clock
             )
             for hook in notify.webhooks:
                 rt.metrics.add_receiver(hook.name)
@@ -257,7 +256,7 @@ class Service:
             self._workers.append(asyncio.create_task(delivery.run(), name="webhooks"))
         if notify.alertmanager is not None:
             sender = AlertmanagerSender(
-                notify.alertmanager, self.client, rt.metrics, self.clock,
+                notify.alertmanager, self.clients.get(), rt.metrics, self.clock,
                 self.settings.web.public_url(), lambda: list(alerting.states.values()),
             )  # fmt: skip
             for url in notify.alertmanager.urls:

@@ -6,7 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tickerwatch.fetch import Fetcher, make_client
+from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.model import Page
 
 DEFAULT_TIMEOUT = 20.0
@@ -29,7 +29,7 @@ def read_source(src: str) -> tuple[str, str]:
 
 
 async def _fetch(url: str) -> Page:
-    async with make_client() as client:
-        return await Fetcher(client).fetch(
+    async with Clients() as clients:
+        return await Fetcher(clients).fetch(
             url, deadline=DEFAULT_TIMEOUT, max_body=DEFAULT_MAX_BODY, redirect_hosts=ANY_HOST
         )

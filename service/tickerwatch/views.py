@@ -42,6 +42,7 @@ def source_view(state: SourceState, now: float) -> dict[str, Any]:
     return {
         "name": src.name,
         "url": redact_url(src.url),
+        "proxy_url": None if src.proxy_url is None else redact_url(src.proxy_url),
         "format": src.format,
         "interval_seconds": src.interval,
         "up": state.up,

@@ -27,7 +27,7 @@ from support.httpserver import (
 )
 from support.pages import DEC_08, plain_ticker
 from tickerwatch.errors import FetchError
-from tickerwatch.fetch import USER_AGENT, Fetcher, RetryPolicy, make_client
+from tickerwatch.fetch import USER_AGENT, Clients, Fetcher, RetryPolicy
 from tickerwatch.model import Page
 
 TICKER = plain_ticker(DEC_08).encode()
@@ -49,8 +49,8 @@ def fetch(
     **kw: Any,
 ) -> Page:
     async def go() -> Page:
-        async with make_client() as client:
-            return await Fetcher(client, retry).fetch(
+        async with Clients() as clients:
+            return await Fetcher(clients, retry).fetch(
                 url, deadline=deadline, max_body=max_body, **kw
             )
 
@@ -282,8 +282,8 @@ def test_concurrent_fetches_are_bounded_and_deadlines_start_at_their_turn(
     url = server.route("/slow-ok", slow)
 
     async def many() -> list[Page]:
-        async with make_client() as client:
-            fetcher = Fetcher(client, FAST_RETRY, concurrency=2)
+        async with Clients() as clients:
+            fetcher = Fetcher(clients, FAST_RETRY, concurrency=2)
             # 8 fetches × 0.2 s two at a time take 0.8 s: longer than each 0.5 s deadline,
             # which only runs once a fetch has its turn.
             return await asyncio.gather(

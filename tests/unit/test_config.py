@@ -138,3 +138,18 @@ def test_unreadable_file_is_a_config_error(tmp_path: Path) -> None:
     assert problems(tmp_path / "missing.yaml")[0].startswith(
         f"{tmp_path / 'missing.yaml'}:1: (file): "
     )
+
+
+def test_a_sources_proxy_url_is_checked(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources:\n"
+        "  - {name: a, url: 'https://a.example/', proxy_url: 'http://proxy.example:3128'}\n"
+        "  - {name: b, url: 'https://b.example/', proxy_url: 'socks9://proxy.example'}\n"
+        "  - {name: c, url: 'https://c.example/', proxy_url: 'http://proxy.example:70000'}\n",
+    )
+    assert problems(path) == [
+        f"{path}:3: sources[1].proxy_url: expected a proxy URL such as"
+        " http://proxy.example:3128, got 'socks9://proxy.example'",
+        f"{path}:4: sources[2].proxy_url: bad port in the proxy URL: Port out of range 0-65535",
+    ]
