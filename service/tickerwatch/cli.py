@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,11 @@ def _parser() -> argparse.ArgumentParser:
         "--format", default="timesca", choices=sorted(BUILTIN), help="built-in format"
     )
     parse.add_argument("--pattern", help="a regex with named groups base, quote, rate, change")
+    parse.add_argument(
+        "--decimal-mark",
+        choices=[".", ","],
+        help="what a lone . or , before three digits is (default: decided from the page)",
+    )
     parse.add_argument("--json", action="store_true", help="print JSON")
     parse.set_defaults(func=_parse)
 
@@ -119,19 +125,20 @@ def _parse(args: argparse.Namespace) -> int:
         return 2
     try:
         body, content_type = read_source(args.src)
-        ticker = parse_text(body, content_type, pattern)
+        ticker = parse_text(body, content_type, pattern, decimal_mark=args.decimal_mark)
     except (PollError, OSError) as exc:
         print(f"tickerwatch: {args.src}: {exc}", file=sys.stderr)
         return 1
-    result = deduplicate(ticker.entries)
+    result = deduplicate(ticker.entries, ticker.unreadable)
+    copies = Counter(u.text for u in ticker.unreadable)
     if args.json:
-        print(json.dumps(_parse_json(result), indent=2))
+        print(json.dumps(_parse_json(result, copies), indent=2))
     else:
-        print(_parse_text(args.src, result, ticker.context()))
+        print(_parse_text(args.src, result, copies, ticker.context()))
     return 0
 
 
-def _parse_json(result: Any) -> dict[str, Any]:
+def _parse_json(result: Any, copies: Counter[str]) -> dict[str, Any]:
     return {
         "quotes": [
             {
@@ -154,13 +161,17 @@ def _parse_json(result: Any) -> dict[str, Any]:
             }
             for c in result.conflicts
         ],
+        "unreadable": [
+            {"text": u.text, "reason": u.reason, "message": u.message, "copies": copies[u.text]}
+            for u in result.unreadable
+        ],
     }
 
 
-def _parse_text(src: str, result: Any, context: tuple[str, str]) -> str:
+def _parse_text(src: str, result: Any, copies: Counter[str], context: tuple[str, str]) -> str:
     lines = [
         f"{src}: {result.entries} ticker entries, {len(result.quotes)} pairs, "
-        f"{len(result.conflicts)} conflicts",
+        f"{len(result.conflicts)} conflicts, {result.unreadable_entries} unreadable",
         "",
         f"{'pair':<9} {'rate':>10} {'change':>8} {'copies':>6}",
     ]
@@ -168,6 +179,8 @@ def _parse_text(src: str, result: Any, context: tuple[str, str]) -> str:
         lines.append(f"{q.pair!s:<9} {q.rate!s:>10} {str(q.change_pct) + '%':>8} {q.copies:>6}")
     for c in result.conflicts:
         lines.append(f"conflict {c.pair}: {', '.join(c.values)} → kept {c.chosen}")
+    for u in result.unreadable:
+        lines.append(f"unreadable {u.text} ×{copies[u.text]}: {u.reason}: {u.message}")
     before, after = context
     lines += [
         "",

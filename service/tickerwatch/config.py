@@ -22,8 +22,9 @@ from pydantic import (
 )
 
 from tickerwatch.configfile import load_yaml_model
+from tickerwatch.decoding import codec_for
 from tickerwatch.model import Pair
-from tickerwatch.parse import BUILTIN, compile_pattern
+from tickerwatch.parse import BUILTIN, DecimalMark, compile_pattern
 from tickerwatch.units import is_number, parse_duration, parse_size
 from tickerwatch.webconfig import load_web_file
 
@@ -140,6 +141,8 @@ class SourceConfig(_Model):
     windows: tuple[Window, ...] | None = None
     redirect_hosts: tuple[Annotated[str, Field(pattern=r"^(\*|[A-Za-z0-9.-]+)$")], ...] = ()
     proxy_url: ProxyURL | None = None
+    decimal_mark: Literal[".", ","] | None = None
+    encoding: Annotated[str | None, AfterValidator(lambda v: v and codec_for(v))] = None
 
     @field_validator("pattern")
     @classmethod
@@ -364,6 +367,8 @@ class Source:
     windows: tuple[str, ...]
     redirect_hosts: frozenset[str] = frozenset()
     proxy_url: str | None = None
+    decimal_mark: DecimalMark | None = None
+    encoding: str | None = None
 
     @property
     def quote_codes(self) -> frozenset[str]:
@@ -395,6 +400,8 @@ class Source:
             windows=pick(cfg.windows, defaults.windows),
             redirect_hosts=frozenset(h.lower() for h in cfg.redirect_hosts),
             proxy_url=cfg.proxy_url,
+            decimal_mark=cfg.decimal_mark,
+            encoding=cfg.encoding,
         )
 
 

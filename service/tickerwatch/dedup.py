@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from tickerwatch.model import Conflict, Deduplicated, Pair, Quote, TickerEntry
+from tickerwatch.model import Conflict, Deduplicated, Pair, Quote, TickerEntry, Unreadable
 
 
-def deduplicate(entries: Sequence[TickerEntry]) -> Deduplicated:
-    """One quote per pair, in the order pairs first appear.
+def deduplicate(
+    entries: Sequence[TickerEntry], unreadable: Sequence[Unreadable] = ()
+) -> Deduplicated:
+    """One quote per pair, in the order pairs first appear; unreadable entries once per
+    printed text, in page order (their count, repeats included, in `unreadable_entries`).
 
     Copies that disagree are a conflict: the value most copies show wins, ties go to the
     value seen first.
@@ -26,7 +29,16 @@ def deduplicate(entries: Sequence[TickerEntry]) -> Deduplicated:
         )
         if conflict is not None:
             conflicts.append(conflict)
-    return Deduplicated(tuple(quotes), entries=len(entries), conflicts=tuple(conflicts))
+    distinct: dict[str, Unreadable] = {}
+    for refused in unreadable:
+        distinct.setdefault(refused.text, refused)
+    return Deduplicated(
+        tuple(quotes),
+        entries=len(entries),
+        conflicts=tuple(conflicts),
+        unreadable=tuple(distinct.values()),
+        unreadable_entries=len(unreadable),
+    )
 
 
 def _choose(copies: list[TickerEntry]) -> tuple[TickerEntry, Conflict | None]:

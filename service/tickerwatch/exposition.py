@@ -87,6 +87,17 @@ FAMILIES: Final = (
         "counter",
         "Polls whose repeated ticker copies disagreed about a pair.",
     ),
+    Family(
+        f"{NS}_ticker_unreadable_entries",
+        "gauge",
+        "Entries on the last parsed page that look like quotes but cannot be read (an"
+        f" ambiguous or malformed number), repeats included; see /api/v1/sources. {CACHED}",
+    ),
+    Family(
+        f"{NS}_source_decode_errors",
+        "counter",
+        "Invalid byte sequences in fetched bodies, replaced with U+FFFD while decoding.",
+    ),
 )
 ALERTS: Final = Family(f"{NS}_alerts", "gauge", "1 for each pending or firing alert.")
 _BOUNDS: Final = [floatToGoString(b) for b in POLL_BUCKETS] + ["+Inf"]
@@ -150,6 +161,8 @@ class _SourceSeries:
     total: str
     entries: str
     pairs: str
+    unreadable: str
+    decode_errors: str
 
 
 @_cached
@@ -171,6 +184,8 @@ def _source_series(source: str) -> _SourceSeries:
         total=f"{family}_sum{{{src}}} ",
         entries=f"{NS}_ticker_entries{{{src}}} ",
         pairs=f"{NS}_ticker_pairs{{{src}}} ",
+        unreadable=f"{NS}_ticker_unreadable_entries{{{src}}} ",
+        decode_errors=f"{NS}_source_decode_errors_total{{{src}}} ",
     )
 
 
@@ -248,7 +263,8 @@ def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
 
 
 def _status_chunks(state: SourceState) -> list[str]:
-    """Source status, poll counters and histogram, ticker sizes and conflicts."""
+    """Source status, poll counters and histogram, ticker sizes, conflicts, unreadable
+    entries and decode errors."""
     name = state.source.name
     series = _source_series(name)
     success = state.last_success_at
@@ -270,6 +286,8 @@ def _status_chunks(state: SourceState) -> list[str]:
             f"{_conflict_series(name, p.base, p.quote)}{_number(n)}\n"
             for p, n in state.conflict_counts.items()
         ),
+        f"{series.unreadable}{_number(state.unreadable_entries)}\n" if parsed else "",
+        f"{series.decode_errors}{_number(state.decode_errors)}\n",
     ]
 
 

@@ -1,19 +1,17 @@
 """Fetch a page politely and defensively. The only module that builds httpx clients.
 
-Every failure leaves as FetchError with one reason from the closed set; httpx and zlib
-exceptions are translated in `_translate` and `_Decoder`, nowhere else.
+Every failure leaves as FetchError with one reason from the closed set; httpx's exceptions
+are translated in `_translate`, the decompressors' in codings.py, nowhere else. Bodies are
+decoded to text as browsers decode them (decoding.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
 import functools
 import random
-import re
 import time
 import urllib.request
-import zlib
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Final
@@ -22,6 +20,8 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from tickerwatch import __version__
+from tickerwatch.codings import CODINGS, BodyDecoder, parse_codings
+from tickerwatch.decoding import decode_body
 from tickerwatch.errors import FetchError
 from tickerwatch.model import Page
 from tickerwatch.redact import redact_url
@@ -29,7 +29,9 @@ from tickerwatch.units import is_number
 
 USER_AGENT: Final = f"tickerwatch/{__version__} (currency ticker monitor)"
 MAX_REDIRECTS: Final = 5
-_META_CHARSET: Final = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+ACCEPT_ENCODING: Final = ", ".join(CODINGS)
+_VALIDATORS: Final = frozenset({"If-None-Match", "If-Modified-Since"})
+_BAD_LOCATION: Final = "Invalid URL in location header"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +60,7 @@ def make_client(proxy: str | None = None) -> httpx.AsyncClient:
     TLS trusts certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR when set."""
     return httpx.AsyncClient(
         follow_redirects=False,
-        headers={"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+        headers={"User-Agent": USER_AGENT, "Accept-Encoding": ACCEPT_ENCODING},
         limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
         proxy=proxy,
     )
@@ -117,10 +119,12 @@ class Fetcher:
         last_modified: str | None = None,
         redirect_hosts: frozenset[str] = frozenset(),
         proxy: str | None = None,
+        encoding: str | None = None,
     ) -> Page:
         """GET `url` within `deadline` seconds overall, retries included. Redirects may go
         to the URL's own host, to `redirect_hosts`, or anywhere when that holds "*".
         `proxy`: an explicit proxy URL; None leaves the environment's proxies in charge.
+        `encoding`: decode the body with this codec whatever the page says (decoding.py).
         Raises FetchError with a reason from the closed set."""
         headers = {}
         if etag:
@@ -128,13 +132,12 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         hosts = redirect_hosts | {urlsplit(url).hostname or ""}
+        want = _Wanted(headers, max_body, hosts, encoding)
         async with self._slots:
             ends_at = asyncio.get_running_loop().time() + deadline
             try:
                 async with asyncio.timeout(deadline):
-                    return await self._with_retries(
-                        self.clients.get(proxy), url, headers, max_body, ends_at, hosts
-                    )
+                    return await self._with_retries(self.clients.get(proxy), url, want, ends_at)
             except TimeoutError as exc:
                 error = FetchError("timeout", f"no complete answer within {deadline:g}s")
                 raise _through(error, url, proxy) from exc
@@ -145,16 +148,14 @@ class Fetcher:
         self,
         client: httpx.AsyncClient,
         url: str,
-        headers: dict[str, str],
-        max_body: int,
+        want: _Wanted,
         ends_at: float,
-        hosts: frozenset[str],
     ) -> Page:
         loop = asyncio.get_running_loop()
         for attempt in range(self.retry.attempts):
             try:
                 left = max(0.001, ends_at - loop.time())
-                return await _attempt(client, url, headers, max_body, left, hosts)
+                return await _attempt(client, url, want, left)
             except _Retryable as failure:
                 if attempt + 1 >= self.retry.attempts:
                     raise failure.error from None
@@ -170,23 +171,29 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def _attempt(
-    client: httpx.AsyncClient,
-    url: str,
-    headers: dict[str, str],
-    max_body: int,
-    deadline: float,
-    hosts: frozenset[str],
-) -> Page:
+@dataclass(frozen=True, slots=True)
+class _Wanted:
+    """What one fetch asks for: its conditional headers, body limit, the hosts redirects
+    may lead to, and the encoding to decode with (None: as the page says)."""
+
+    headers: dict[str, str]
+    max_body: int
+    hosts: frozenset[str]
+    encoding: str | None
+
+
+async def _attempt(client: httpx.AsyncClient, url: str, want: _Wanted, deadline: float) -> Page:
     timeout = httpx.Timeout(deadline, connect=min(deadline, 10.0))
     try:
         for _ in range(MAX_REDIRECTS + 1):
-            request = client.build_request("GET", _parsed(url), headers=headers, timeout=timeout)
+            request = client.build_request(
+                "GET", _parsed(url), headers=want.headers, timeout=timeout
+            )
             resp = await client.send(request, stream=True, follow_redirects=False)
             try:
                 if not resp.has_redirect_location:
-                    return await _read_page(resp, url, max_body, headers.get("If-None-Match"))
-                url = _redirect_target(url, resp.headers["location"], hosts)
+                    return await _read_page(resp, url, want)
+                url = _redirect_target(url, resp.headers["location"], want.hosts)
                 await _drain(resp)
             finally:
                 await resp.aclose()
@@ -210,6 +217,11 @@ def _redirect_target(current: str, location: str, hosts: frozenset[str]) -> str:
     parts = urlsplit(target)
     if parts.scheme not in {"http", "https"}:
         raise FetchError("redirect", f"redirect to a {parts.scheme or 'relative'}: URL refused")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+        _parsed(target)
+    except (ValueError, httpx.InvalidURL) as exc:
+        raise FetchError("redirect", f"redirect to an invalid URL refused: {exc}") from None
     if "*" not in hosts and parts.hostname not in hosts:
         raise FetchError(
             "redirect", f"redirect to another host ({parts.hostname}) refused: see redirect_hosts"
@@ -226,16 +238,21 @@ async def _drain(resp: httpx.Response, limit: int = 65536) -> None:
             return
 
 
-async def _read_page(resp: httpx.Response, url: str, max_body: int, etag: str | None) -> Page:
+async def _read_page(resp: httpx.Response, url: str, want: _Wanted) -> Page:
     status = resp.status_code
+    content_type = resp.headers.get("content-type", "")
     if status == 304:
         await _drain(resp)
+        if not want.headers.keys() & _VALIDATORS:
+            raise FetchError(
+                "http_status", "HTTP 304 Not Modified to a request that sent no validators"
+            )
         return Page(
             url,
             status,
-            resp.headers.get("content-type", ""),
+            content_type,
             None,
-            etag=resp.headers.get("etag", etag),
+            etag=resp.headers.get("etag", want.headers.get("If-None-Match")),
             last_modified=resp.headers.get("last-modified"),
         )
     if status == 429 or status >= 500:
@@ -245,94 +262,31 @@ async def _read_page(resp: httpx.Response, url: str, max_body: int, etag: str | 
         )
     if not 200 <= status < 300:
         raise FetchError("http_status", f"HTTP {status}")
-    body = await _read_body(resp, max_body)
+    decoded = decode_body(await _read_body(resp, want.max_body), content_type, want.encoding)
     return Page(
         url=url,
         status=status,
-        content_type=resp.headers.get("content-type", ""),
-        body=_decode(body, resp.headers.get("content-type", "")),
+        content_type=content_type,
+        body=decoded.text,
         etag=resp.headers.get("etag"),
         last_modified=resp.headers.get("last-modified"),
+        encoding=decoded.encoding,
+        encoding_origin=decoded.origin,
+        replaced=decoded.replaced,
     )
 
 
 async def _read_body(resp: httpx.Response, max_body: int) -> bytes:
-    """The decoded body, refused as soon as it passes `max_body` decoded bytes."""
-    encoding = resp.headers.get("content-encoding", "identity").strip().lower()
+    """The body with its Content-Encoding undone, refused as soon as it passes `max_body`
+    decoded bytes."""
+    codings = parse_codings(resp.headers.get_list("content-encoding", split_commas=True))
     length = resp.headers.get("content-length", "")
-    if encoding == "identity" and is_number(length) and int(length) > max_body:
+    if not codings and is_number(length) and int(length) > max_body:
         raise FetchError("too_large", f"Content-Length {length} exceeds max_body {max_body}")
-    decoder = _Decoder(encoding, max_body)
+    decoder = BodyDecoder(codings, max_body)
     async for chunk in resp.aiter_raw():
         decoder.feed(chunk)
     return decoder.finish()
-
-
-class _Decoder:
-    """gzip/deflate/identity decoding that never produces more than `limit` bytes."""
-
-    def __init__(self, encoding: str, limit: int) -> None:
-        if encoding in {"gzip", "x-gzip"}:
-            self._z: zlib._Decompress | None = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif encoding == "deflate":
-            self._z = zlib.decompressobj(zlib.MAX_WBITS)
-        elif encoding in {"identity", ""}:
-            self._z = None
-        else:
-            raise FetchError("decode", f"unsupported Content-Encoding {encoding!r}")
-        self._limit = limit
-        self._parts: list[bytes] = []
-        self._size = 0
-
-    def feed(self, data: bytes) -> None:
-        if self._z is None:
-            self._keep(data)
-            return
-        try:
-            while data:
-                self._keep(self._z.decompress(data, self._limit - self._size + 1))
-                data = self._z.unconsumed_tail
-        except zlib.error as exc:
-            raise FetchError("decode", f"the compressed body is corrupt: {exc}") from exc
-
-    def _keep(self, data: bytes) -> None:
-        self._size += len(data)
-        if self._size > self._limit:
-            raise FetchError("too_large", f"the body exceeds max_body ({self._limit} bytes)")
-        self._parts.append(data)
-
-    def finish(self) -> bytes:
-        if self._z is not None:
-            try:
-                self._keep(self._z.flush())
-            except zlib.error as exc:
-                raise FetchError("decode", f"the compressed body is corrupt: {exc}") from exc
-        return b"".join(self._parts)
-
-
-def _decode(body: bytes, content_type: str) -> str:
-    charset = _charset(body, content_type)
-    try:
-        return body.decode(charset)
-    except UnicodeDecodeError as exc:
-        raise FetchError(
-            "decode", f"the body is not valid {charset} (byte {exc.start}: {exc.reason})"
-        ) from exc
-
-
-def _charset(body: bytes, content_type: str) -> str:
-    if body.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    match = re.search(r"charset\s*=\s*\"?([A-Za-z0-9_.:-]+)", content_type, re.I)
-    if match is None:
-        match_meta = _META_CHARSET.search(body[:4096])
-        name = match_meta.group(1).decode("ascii") if match_meta else "utf-8"
-    else:
-        name = match.group(1)
-    try:
-        return codecs.lookup(name).name
-    except LookupError as exc:
-        raise FetchError("decode", f"unknown charset {name!r}") from exc
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -380,6 +334,9 @@ def _translate(exc: httpx.HTTPError | httpx.InvalidURL) -> FetchError:
         return FetchError("timeout", f"{type(exc).__name__}: {message}")
     if isinstance(exc, httpx.DecodingError):
         return FetchError("decode", message)
+    if isinstance(exc, httpx.RemoteProtocolError) and message.startswith(_BAD_LOCATION):
+        # httpx parses a redirect's Location before handing the response back
+        return FetchError("redirect", f"redirect to an invalid URL refused: {message}")
     if isinstance(exc, httpx.TransportError | httpx.InvalidURL):
         return FetchError("connect", f"{type(exc).__name__}: {message}")
     return FetchError("internal", f"{type(exc).__name__}: {message}")

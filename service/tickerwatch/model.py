@@ -90,13 +90,29 @@ class Conflict:
 
 
 @dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A ticker entry that looks like a quote but whose numbers or codes cannot be read.
+
+    `text` is the entry as printed; `pair` is its pair when the codes could be read;
+    `reason` is one of not_a_number, ambiguous, bad_grouping, two_decimal_marks,
+    out_of_range, incomplete, bad_pair; `message` says it in words."""
+
+    text: str
+    pair: Pair | None
+    reason: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Ticker:
-    """What a page's ticker says: every entry in the ticker block and where the block stood."""
+    """What a page's ticker says: every readable entry in the ticker block, the entries that
+    could not be read, and where the block stood in the page text."""
 
     entries: tuple[TickerEntry, ...]
     text: str
     start: int
     end: int
+    unreadable: tuple[Unreadable, ...] = ()
 
     def context(self, around: int = 160) -> tuple[str, str]:
         """The page text just before and just after the ticker block, to explain a match."""
@@ -109,6 +125,8 @@ class Deduplicated:
     quotes: tuple[Quote, ...]
     entries: int
     conflicts: tuple[Conflict, ...] = field(default=())
+    unreadable: tuple[Unreadable, ...] = field(default=())  # one per distinct printed text
+    unreadable_entries: int = 0  # repeats included
 
     def quote_for(self, pair: Pair) -> Quote | None:
         return next((q for q in self.quotes if q.pair == pair), None)
@@ -116,7 +134,11 @@ class Deduplicated:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A fetched page. `body` is None when the server answered 304 Not Modified."""
+    """A fetched page. `body` is None when the server answered 304 Not Modified.
+
+    `encoding` is the Python codec the body was decoded with, `encoding_origin` where that
+    came from (bom, http, meta, detected, default), `replaced` the invalid byte sequences
+    that became U+FFFD."""
 
     url: str
     status: int
@@ -124,6 +146,9 @@ class Page:
     body: str | None
     etag: str | None = None
     last_modified: str | None = None
+    encoding: str = ""
+    encoding_origin: str = ""
+    replaced: int = 0
 
     @property
     def not_modified(self) -> bool:

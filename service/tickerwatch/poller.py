@@ -113,6 +113,7 @@ class Poller:
             last_modified=state.last_modified if have_data else None,
             redirect_hosts=source.redirect_hosts,
             proxy=source.proxy_url,
+            encoding=source.encoding,
         )
         result, dedup = self._read(state, page)
         windows = all_windows(source, self.extra_windows)
@@ -139,19 +140,43 @@ class Poller:
 
     def _read(self, state: SourceState, page: Page) -> tuple[str, Deduplicated]:
         if page.body is None:
-            assert state.last_result is not None  # conditional headers only go with data
+            assert state.last_result is not None  # fetch refuses a 304 sent no validators
             return "not_modified", state.last_result
+        self._decoded(state, page)
         source = state.source
         key, ticker = parse_changed(
             page.body, page.content_type, source.entry_pattern, source.quote_codes,
-            state.read_key if state.last_result is not None else None,
+            state.read_key if state.last_result is not None else None, source.decimal_mark,
         )  # fmt: skip
         if ticker is None:
             assert state.last_result is not None
             return "unchanged", state.last_result
         state.context_before, state.context_after = ticker.context()
         state.read_key = key
-        return "ok", deduplicate(ticker.entries)
+        dedup = deduplicate(ticker.entries, ticker.unreadable)
+        state.unreadable, state.unreadable_entries = dedup.unreadable, dedup.unreadable_entries
+        if dedup.unreadable:
+            log.warning(
+                "ticker_unreadable",
+                source=source.name,
+                entries=dedup.unreadable_entries,
+                unreadable=[{"text": u.text, "reason": u.message} for u in dedup.unreadable],
+            )
+        return "ok", dedup
+
+    def _decoded(self, state: SourceState, page: Page) -> None:
+        """Note how the body was decoded; invalid bytes are counted and logged per poll."""
+        state.encoding, state.encoding_origin = page.encoding, page.encoding_origin
+        state.replaced = page.replaced
+        if page.replaced:
+            state.decode_errors += page.replaced
+            log.warning(
+                "body_decode_errors",
+                source=state.source.name,
+                encoding=page.encoding,
+                origin=page.encoding_origin,
+                replaced=page.replaced,
+            )
 
     def _report_conflicts(self, state: SourceState, dedup: Deduplicated) -> None:
         state.conflicts = dedup.conflicts

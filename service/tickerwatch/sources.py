@@ -6,6 +6,7 @@ import asyncio
 import sys
 from pathlib import Path
 
+from tickerwatch.decoding import decode_body
 from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.model import Page
 
@@ -15,17 +16,16 @@ ANY_HOST = frozenset({"*"})
 
 
 def read_source(src: str) -> tuple[str, str]:
-    """(body, content type) of SRC; raises FetchError for URLs and OSError for files."""
+    """(body, content type) of SRC; raises FetchError for URLs and OSError for files. Files
+    and standard input are decoded as the service decodes pages (decoding.py)."""
     if src.startswith(("http://", "https://")):
         page = asyncio.run(_fetch(src))
         return page.body or "", page.content_type
     if src == "-":
-        data = sys.stdin.buffer.read()
-        return data.decode("utf-8", "replace"), ""
+        return decode_body(sys.stdin.buffer.read(), "").text, ""
     path = Path(src)
-    data = path.read_bytes()
     kind = "text/html" if path.suffix.lower() in {".html", ".htm"} else ""
-    return data.decode("utf-8", "replace"), kind
+    return decode_body(path.read_bytes(), kind).text, kind
 
 
 async def _fetch(url: str) -> Page:

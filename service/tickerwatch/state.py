@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from tickerwatch.config import Source
 from tickerwatch.errors import FAILURE_REASONS, FailureReason
-from tickerwatch.model import Conflict, Deduplicated, Pair, Quote, SeriesStats
+from tickerwatch.model import Conflict, Deduplicated, Pair, Quote, SeriesStats, Unreadable
 from tickerwatch.parse import ReadKey
 
 
@@ -83,6 +83,12 @@ class SourceState:
     context_before: str = ""
     context_after: str = ""
     conflicts: tuple[Conflict, ...] = ()
+    unreadable: tuple[Unreadable, ...] = ()  # on the last parsed page, once per text
+    unreadable_entries: int = 0  # on the last parsed page, repeats included
+    encoding: str = ""  # the codec the last fetched body was decoded with
+    encoding_origin: str = ""  # bom, http, meta, detected or default
+    replaced: int = 0  # invalid byte sequences in the last fetched body
+    decode_errors: int = 0  # invalid byte sequences in every fetched body, in total
     rates: dict[Pair, Rate] = field(default_factory=dict)
     last_result: Deduplicated | None = None
     read_key: ReadKey | None = None  # what the last ticker was read from (parse_changed)
@@ -111,6 +117,16 @@ class SourceState:
 
     def missing_pairs(self) -> list[Pair]:
         return [p for p in self.source.pairs if p not in self.rates]
+
+    def missing_reasons(self) -> dict[Pair, str]:
+        """Why each missing expected pair is missing, when the last page printed it in a
+        form that could not be read."""
+        missing = set(self.missing_pairs())
+        reasons: dict[Pair, str] = {}
+        for entry in self.unreadable:
+            if entry.pair in missing:
+                reasons.setdefault(entry.pair, f"unreadable: {entry.text!r}: {entry.message}")
+        return reasons
 
 
 def inverse(rate: Decimal, decimals: int) -> tuple[Decimal, Decimal, Decimal]:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tickerwatch.alerts import AlertState
+from tickerwatch.model import Unreadable
 from tickerwatch.redact import redact_url
 from tickerwatch.state import Rate, SourceState, inverse
 from tickerwatch.store import HistoryRow
@@ -58,12 +59,26 @@ def source_view(state: SourceState, now: float) -> dict[str, Any]:
         "pairs": [str(p) for p in state.rates],
         "expected_pairs": [str(p) for p in src.pairs],
         "missing_pairs": [str(p) for p in state.missing_pairs()],
+        "missing_reasons": {str(p): why for p, why in state.missing_reasons().items()},
+        "unreadable_entries": state.unreadable_entries,
+        "unreadable": [_unreadable_view(u) for u in state.unreadable],
+        "decoding": {
+            "encoding": state.encoding or None,
+            "from": state.encoding_origin or None,
+            "replaced_last": state.replaced,
+            "replaced_total": state.decode_errors,
+        },
         "conflicts": [
             {"pair": str(c.pair), "values": list(c.values), "chosen": c.chosen}
             for c in state.conflicts
         ],
         "last_match": {"before": state.context_before, "after": state.context_after},
     }
+
+
+def _unreadable_view(u: Unreadable) -> dict[str, Any]:
+    pair = None if u.pair is None else str(u.pair)
+    return {"text": u.text, "pair": pair, "reason": u.reason, "message": u.message}
 
 
 def history_view(row: HistoryRow) -> dict[str, Any]:

@@ -38,6 +38,10 @@ FAULTS = {
     "reset": (lambda r: reset_mid_body(r, GOOD[:200]), "connect"),
     "bytes": (
         lambda r: send(r, 200, os.urandom(4096), {"Content-Type": "text/html; charset=utf-8"}),
+        "no_ticker",
+    ),
+    "badgz": (
+        lambda r: send(r, 200, b"not gzip at all", {"Content-Encoding": "gzip"}),
         "decode",
     ),
     "empty": (lambda r: send(r, 200, b"", {"Content-Type": "text/html"}), "no_ticker"),
@@ -102,6 +106,7 @@ def test_every_fault_is_counted_with_its_reason_and_the_service_stays_up(tmp_pat
             print(f"RSS after the fault matrix: {rss:.1f} MB")
             assert rss < 150, "40 MB bodies and 100 MB gzip bombs must not stay in memory"
             assert svc.get("/healthz").json()["status"] == "degraded"
+            assert (sample(text, "tickerwatch_source_decode_errors_total", source="bytes") or 0) > 0
 
             site.page("/bomb", GOOD)
             wait_for(

@@ -13,10 +13,12 @@ from tickerwatch.model import Ticker
 from tickerwatch.parse.formats import BUILTIN, compile_pattern
 from tickerwatch.parse.html import html_to_text, normalize_text
 from tickerwatch.parse.locate import ticker_regions
+from tickerwatch.parse.number import DecimalMark
 from tickerwatch.parse.ticker import find_ticker
 
 __all__ = [
     "BUILTIN",
+    "DecimalMark",
     "ReadKey",
     "compile_pattern",
     "looks_like_html",
@@ -47,13 +49,16 @@ def parse_text(
     content_type: str,
     entry_pattern: re.Pattern[str],
     quotes: frozenset[str] = frozenset(),
+    decimal_mark: DecimalMark | None = None,
 ) -> Ticker:
     """Find the ticker of a page body; raises ParseError (no_ticker) when there is none.
 
     The built-in formats need two adjacent entries; a custom pattern is specific enough to
     accept one. With the quote currencies known, HTML is searched region by region first
-    (see locate.py); the whole page is rendered only when that finds nothing."""
-    ticker = parse_changed(body, content_type, entry_pattern, quotes, None)[1]
+    (see locate.py); the whole page is rendered only when that finds nothing.
+    `decimal_mark` decides numbers such as `12,650` (see parse/number.py); without it the
+    ticker's other numbers do."""
+    ticker = parse_changed(body, content_type, entry_pattern, quotes, None, decimal_mark)[1]
     assert ticker is not None  # nothing to compare with: always parsed
     return ticker
 
@@ -67,6 +72,7 @@ def parse_changed(
     entry_pattern: re.Pattern[str],
     quotes: frozenset[str],
     last_key: ReadKey | None,
+    decimal_mark: DecimalMark | None = None,
 ) -> tuple[ReadKey, Ticker | None]:
     """parse_text, skipped when the bytes the ticker is read from are the ones `last_key`
     stands for. Returns the key of this page and its ticker, or None in place of the
@@ -74,30 +80,38 @@ def parse_changed(
 
     The key is the raw HTML of the regions when the ticker was found there (a live page
     changes everywhere but its ticker, and then nothing is rendered again), else a digest of
-    the whole body; either way with the pattern and quotes, which a reload may change."""
+    the whole body; either way with the pattern, quotes and decimal mark, which a reload may
+    change."""
     builtin = entry_pattern in BUILTIN.values()
     if builtin and quotes and looks_like_html(content_type, body):
         regions = tuple(body[start:end] for start, end in ticker_regions(body, quotes))
-        key: ReadKey = (entry_pattern, quotes, regions)
+        key: ReadKey = (entry_pattern, quotes, decimal_mark, regions)
         if key == last_key:
             return key, None
-        found = _in_regions(regions, entry_pattern)
+        found = _in_regions(regions, entry_pattern, decimal_mark)
         if found is not None:
             return key, found
-    key = (entry_pattern, quotes, hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest())
+    digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
+    key = (entry_pattern, quotes, decimal_mark, digest)
     if key == last_key:
         return key, None
     text = page_text(body, content_type)
-    return key, find_ticker(text, entry_pattern, 2 if builtin else 1)
+    return key, find_ticker(text, entry_pattern, 2 if builtin else 1, decimal_mark)
 
 
-def _in_regions(regions: tuple[str, ...], pattern: re.Pattern[str]) -> Ticker | None:
+def _in_regions(
+    regions: tuple[str, ...], pattern: re.Pattern[str], decimal_mark: DecimalMark | None
+) -> Ticker | None:
     best: Ticker | None = None
     for region in regions:
         try:
-            ticker = find_ticker(html_to_text(region), pattern)
+            ticker = find_ticker(html_to_text(region), pattern, decimal_mark=decimal_mark)
         except ParseError:
             continue
-        if best is None or len(ticker.entries) > len(best.entries):
+        if best is None or _size(ticker) > _size(best):
             best = ticker
     return best
+
+
+def _size(ticker: Ticker) -> int:
+    return len(ticker.entries) + len(ticker.unreadable)

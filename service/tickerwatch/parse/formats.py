@@ -5,17 +5,25 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from tickerwatch.parse.ticker import SIGNS
+from tickerwatch.parse.number import SEPARATORS, SIGNS
 
 REQUIRED_GROUPS: Final = frozenset({"base", "quote", "rate", "change"})
 
-_NUMBER: Final = r"\d+(?:[.,]\d+)?(?![.,]?\d)"
+# A printed number, liberally: digits (any script) with single separators between them.
+# parse/number.py decides what it says or why it cannot be read.
+# A number ends where no digit follows, nor a separator other than a space and then a digit
+# (a space may also stand between a rate and an unsigned change: `0.01144 0%`).
+_SEP: Final = f"[{re.escape(SEPARATORS)}]"
+_NOT_SPACE_SEP: Final = f"[{re.escape(SEPARATORS.replace(' ', ''))}]"
+_NUMBER: Final = rf"\d(?:{_SEP}?\d){{0,40}}(?!{_NOT_SPACE_SEP}?\d)"
+_PERCENT: Final = "[%\u066a\uff05]"
+_SIGN: Final = f"[{re.escape(SIGNS)}]"
 TIMESCA: Final = re.compile(
     r"(?<![A-Za-z])(?P<base>[A-Z]{3})[ \t]*/[ \t]*(?P<quote>[A-Z]{3})(?![A-Za-z])"
     r"\s*(?:[=:]\s*)?"
     rf"(?P<rate>\+?{_NUMBER})"
-    rf"(?:\s+|(?=[{SIGNS}]))"
-    rf"(?P<change>[{SIGNS}]?\s?{_NUMBER})\s*%"
+    rf"(?:\s+|(?={_SIGN}))"
+    rf"(?P<change>{_SIGN}?\s?{_NUMBER})\s*{_PERCENT}"
 )
 
 BUILTIN: Final[dict[str, re.Pattern[str]]] = {"timesca": TIMESCA}

@@ -7,6 +7,8 @@ from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser
 
+from tickerwatch.parse.number import INVISIBLE
+
 _INVISIBLE: Final = ["script", "style", "noscript", "template", "svg", "head"]
 _INVISIBLE_TAG: Final = re.compile(rf"<(?:{'|'.join(_INVISIBLE)})(?![\w-])", re.IGNORECASE)
 _BLOCKS: Final = frozenset(
@@ -20,7 +22,7 @@ _BLOCKS: Final = frozenset(
 )  # fmt: skip
 _CELLS: Final = frozenset({"td", "th"})
 _SPACES: Final = re.compile("[\u00a0\u2000-\u200a\u202f\u205f\u3000]")
-_INVISIBLE_CHARS: Final = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
+_INVISIBLE_CHARS: Final = re.compile(f"[{INVISIBLE}]")
 _BLANK_RUNS: Final = re.compile(r"[ \t]*\n[ \t\n]*\n")
 
 
@@ -52,7 +54,8 @@ def html_to_text(html: str) -> str:
 
 
 def normalize_text(text: str) -> str:
-    """Turn nbsp, thin and other odd spaces into plain spaces; fold runs of blank lines."""
+    """Turn nbsp, thin and other odd spaces into plain spaces, drop invisible format marks
+    (zero-width, direction marks), fold runs of blank lines."""
     text = _SPACES.sub(" ", text)
     text = _INVISIBLE_CHARS.sub("", text)
     return _BLANK_RUNS.sub("\n\n", text).strip()
