@@ -33,6 +33,7 @@ from tickerwatch.notify.alertmanager import AlertmanagerSender, receiver_name
 from tickerwatch.notify.webhook import WebhookDelivery
 from tickerwatch.poller import Poller, restore
 from tickerwatch.runtime import Runtime
+from tickerwatch.schedule import poll_trigger
 from tickerwatch.state import SourceState
 from tickerwatch.store import Store
 from tickerwatch.web import create_app
@@ -182,22 +183,24 @@ class Service:
         self.scheduler.start()
 
     def _add_job(self, state: SourceState) -> None:
+        """Poll now, then on the source's grid (schedule.py: jitter spreads, never slows)."""
         source = state.source
         assert self.poller is not None
+        now = datetime.now(UTC)
         self.scheduler.add_job(
             functools.partial(self._poll, self.poller, state),
-            IntervalTrigger(seconds=source.interval, jitter=source.jitter or None),
+            poll_trigger(source.name, source.interval, source.jitter, now),
             id=f"poll:{source.name}",
             name=f"poll {source.name}",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=max(1, int(source.interval)),
-            next_run_time=datetime.now(UTC),
+            next_run_time=now,
             replace_existing=True,
         )
 
     def _submitted(self, event: JobSubmissionEvent) -> None:
-        """Remember when a run was planned (jitter included), to log how late it started."""
+        """Remember when a run was planned (its offset included), to log how late it started."""
         self._planned[event.job_id] = event.scheduled_run_times[-1].timestamp()
 
     async def _poll(self, poller: Poller, state: SourceState) -> None:
