@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(STAMP)
+	@sh benchmarks/tools.sh
 	$(PY) benchmarks/run.py
 
 # Long versions of the reliability tests: 50 SIGKILLs, 60 s of load, the fault matrix.

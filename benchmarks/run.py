@@ -25,6 +25,7 @@ from typing import ClassVar
 
 import httpx
 
+from auth import auth_timing
 from compare import PAIRS, compare
 from pageserver import TICKER, news_page
 from procstat import rss_mb
@@ -267,6 +268,8 @@ def main() -> None:
     bench_parse(1_000_000, 30)
     for n in (10, 1000, 10000):
         bench_metrics(n)
+    for key, value in auth_timing().items():
+        report(key, round(value, 3))
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).parent / "pageserver.py")],
         stdout=subprocess.PIPE,

@@ -13,7 +13,6 @@ need docker-compose docker-compose                  # config check of deploy/com
 need systemd-analyze systemd                        # verify of deploy/systemd
 need openssl openssl                                # the TLS tests' certificates
 need tinyproxy tinyproxy-bin                        # the forward proxy of the proxy tests
-need wrk wrk                                        # the load test
 [ -z "$missing" ] && exit 0
 packages=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

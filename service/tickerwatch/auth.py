@@ -1,14 +1,26 @@
-"""HTTP basic auth against bcrypt hashes, as an ASGI middleware. /livez and /readyz stay
-open for probes. A verified Authorization header is remembered (by its SHA-256), so a
-Prometheus scraping every few seconds does not pay bcrypt's ~80 ms each time."""
+"""HTTP basic auth against bcrypt hashes, as an ASGI middleware, the way Prometheus'
+exporter-toolkit does it. /livez and /readyz stay open for probes.
+
+- An unknown user is compared against a dummy hash of the users' cost, so the time of a
+  refusal does not tell who exists.
+- bcrypt runs one comparison at a time (a thread, behind a lock): a flood of bad logins
+  takes one core, not all of them.
+- Recent outcomes are remembered by the SHA-256 of the Authorization header: a verified
+  header (a Prometheus scraping every few seconds) and a refused one (a client repeating
+  the same wrong header) cost bcrypt's ~80 ms once. Successes and failures are kept apart,
+  so a flood of wrong headers never evicts a good one.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
 import hmac
+import secrets
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Final
 
 import anyio.to_thread
@@ -16,14 +28,26 @@ import bcrypt
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 OPEN_PATHS: Final = frozenset({"/livez", "/readyz"})
-CACHE_SIZE: Final = 256
+CACHE_SIZE: Final = 256  # remembered headers, per outcome
+BCRYPT_MAX: Final = 72  # bcrypt reads this many bytes of a password; the rest never counted
 
 
 class BasicAuth:
-    def __init__(self, app: ASGIApp, users: dict[str, str]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        users: dict[str, str],
+        checkpw: Callable[[bytes, bytes], bool] = bcrypt.checkpw,
+    ) -> None:
+        """`users`: name → bcrypt hash (checked by webconfig). Hashes the dummy password
+        once, at the highest cost among the users' hashes (~80 ms at cost 10)."""
         self.app = app
         self.users = {name: hashed.encode() for name, hashed in users.items()}
+        self._checkpw = checkpw
+        self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(_cost(self.users)))
+        self._bcrypt = asyncio.Lock()
         self._verified: OrderedDict[bytes, None] = OrderedDict()
+        self._refused: OrderedDict[bytes, None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
@@ -47,22 +71,34 @@ class BasicAuth:
 
     async def _allowed(self, header: bytes) -> bool:
         key = hashlib.sha256(header).digest()
-        if key in self._verified:
-            self._verified.move_to_end(key)
-            return True
+        for known, outcome in ((self._verified, True), (self._refused, False)):
+            if key in known:
+                known.move_to_end(key)
+                return outcome
         credentials = _credentials(header)
         if credentials is None:
             return False
         user, password = credentials
         hashed = self.users.get(user)
-        if hashed is None:
-            return False
-        ok = await anyio.to_thread.run_sync(bcrypt.checkpw, password.encode(), hashed)
-        if ok:
-            self._verified[key] = None
-            if len(self._verified) > CACHE_SIZE:
-                self._verified.popitem(last=False)
-        return bool(ok)
+        async with self._bcrypt:
+            matches = await anyio.to_thread.run_sync(
+                self._checkpw, password.encode()[:BCRYPT_MAX], hashed or self._dummy
+            )
+        ok = hashed is not None and bool(matches)
+        _remember(self._verified if ok else self._refused, key)
+        return ok
+
+
+def _remember(cache: OrderedDict[bytes, None], key: bytes) -> None:
+    cache[key] = None
+    if len(cache) > CACHE_SIZE:
+        cache.popitem(last=False)
+
+
+def _cost(users: dict[str, bytes]) -> int:
+    """The highest cost among bcrypt hashes ($2y$10$… → 10); bcrypt's default without any."""
+    costs = [int(h.split(b"$")[2]) for h in users.values()]
+    return max(costs, default=12)
 
 
 def _credentials(header: bytes) -> tuple[str, str] | None:

@@ -17,6 +17,7 @@ from typing import Any, Final
 import structlog
 import uvicorn
 from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import disable_created_metrics
@@ -25,14 +26,16 @@ from tickerwatch import __version__
 from tickerwatch.alerting import Alerting
 from tickerwatch.alerts import windows_needed
 from tickerwatch.auth import BasicAuth
-from tickerwatch.config import Settings, Source, load_settings
-from tickerwatch.errors import ConfigError
+from tickerwatch.config import Settings, load_settings
+from tickerwatch.errors import ConfigError, TickerwatchError
 from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.metrics import Metrics
 from tickerwatch.notify.alertmanager import AlertmanagerSender, receiver_name
 from tickerwatch.notify.webhook import WebhookDelivery
-from tickerwatch.poller import Poller, restore
+from tickerwatch.poller import Poller
+from tickerwatch.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.runtime import Runtime
+from tickerwatch.schedule import poll_trigger
 from tickerwatch.state import SourceState
 from tickerwatch.store import Store
 from tickerwatch.web import create_app
@@ -68,6 +71,7 @@ class Service:
         self._inflight: set[asyncio.Task[None]] = set()
         self._workers: list[asyncio.Task[None]] = []
         self._reload_lock = asyncio.Lock()
+        self._reloads: set[asyncio.Task[bool]] = set()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
         self._planned: dict[str, float] = {}
@@ -106,7 +110,9 @@ class Service:
         )
         try:
             for source in settings.resolved_sources():
-                await self._add_source(rt, source, schedule=False)
+                states[source.name] = await restored_state(
+                    source, store, self.clock, self.poller.extra_windows
+                )
             await alerting.load()
             self._start_notifiers(rt)
             metrics.reload_ok.set(1)
@@ -122,7 +128,7 @@ class Service:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
         if rt.reload is not None:
-            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
+            loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
         self.server = _Server(_server_config(self.settings, rt))
         server_task = asyncio.create_task(self.server.serve(), name="web")
         try:
@@ -144,6 +150,9 @@ class Service:
             stop_task.cancel()
         finally:
             rt.ready = False
+            for task in self._reloads:
+                task.cancel()
+            await asyncio.gather(*self._reloads, return_exceptions=True)
             await self._shutdown(server_task)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
@@ -182,22 +191,24 @@ class Service:
         self.scheduler.start()
 
     def _add_job(self, state: SourceState) -> None:
+        """Poll now, then on the source's grid (schedule.py: jitter spreads, never slows)."""
         source = state.source
         assert self.poller is not None
+        now = datetime.now(UTC)
         self.scheduler.add_job(
             functools.partial(self._poll, self.poller, state),
-            IntervalTrigger(seconds=source.interval, jitter=source.jitter or None),
+            poll_trigger(source.name, source.interval, source.jitter, now),
             id=f"poll:{source.name}",
             name=f"poll {source.name}",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=max(1, int(source.interval)),
-            next_run_time=datetime.now(UTC),
+            next_run_time=now,
             replace_existing=True,
         )
 
     def _submitted(self, event: JobSubmissionEvent) -> None:
-        """Remember when a run was planned (jitter included), to log how late it started."""
+        """Remember when a run was planned (its offset included), to log how late it started."""
         self._planned[event.job_id] = event.scheduled_run_times[-1].timestamp()
 
     async def _poll(self, poller: Poller, state: SourceState) -> None:
@@ -228,19 +239,6 @@ class Service:
             log.info("retention", removed=removed)
 
     # ------------------------------------------------------------------ sources and notifiers
-
-    async def _add_source(self, rt: Runtime, source: Source, schedule: bool = True) -> None:
-        state = SourceState(source, started_at=self.clock())
-        rt.states[source.name] = state
-        assert self.poller is not None
-        await restore(state, rt.store, self.clock(), self.poller.extra_windows)
-        if schedule:
-            self._add_job(state)
-
-    def _remove_source(self, rt: Runtime, name: str) -> None:
-        with contextlib.suppress(Exception):
-            self.scheduler.remove_job(f"poll:{name}")
-        del rt.states[name]
 
     def _start_notifiers(self, rt: Runtime) -> None:
         assert rt.alerting is not None and self.clients is not None
@@ -277,58 +275,65 @@ class Service:
 
     # ------------------------------------------------------------------ reload
 
+    def _reload_on_signal(self) -> None:
+        """SIGHUP: reload in a task that is kept until it ends (reload logs its failures)."""
+        task = asyncio.create_task(self.reload(), name="reload")
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+
     async def reload(self) -> bool:
-        """Load the config file again. A broken one changes nothing and says why; a good
-        one applies without a restart and without losing history or alert state."""
+        """Load the config file again and apply it in one step; True if it applied. A
+        broken file, or any failure while building the new state (such as a StoreError
+        restoring an added source), changes nothing: the old config keeps running,
+        `tickerwatch_config_last_reload_successful` is 0, and `rt.last_reload_error` and
+        one `reload_failed` event say why. A good one applies without a restart and
+        without losing history or alert state."""
         rt = self.runtime
-        assert rt is not None and self.config_path is not None
+        assert rt is not None and self.config_path is not None and rt.alerting is not None
         async with self._reload_lock:
             try:
                 new = load_settings(self.config_path)
+                plan = await plan_reload(self.settings, new, rt.states, rt.store, self.clock)
+                old_notify = self.settings.notify
+                self._swap(rt, plan)
+                if plan.settings.notify != old_notify:
+                    await self._stop_notifiers()
+                    self._start_notifiers(rt)
             except ConfigError as exc:
-                rt.metrics.reload_ok.set(0)
-                rt.last_reload_error = exc.problems
-                log.error("reload_failed", problems=exc.problems)
-                return False
-            await self._apply(rt, new)
+                return self._reload_failed(rt, exc.problems)
+            except TickerwatchError as exc:
+                return self._reload_failed(rt, [str(exc)])
+            except Exception as exc:  # a bug: say so, with the traceback, and keep running
+                return self._reload_failed(rt, [f"{type(exc).__name__}: {exc}"], exc_info=True)
             rt.metrics.reload_ok.set(1)
             rt.metrics.reload_time.set(self.clock())
             rt.last_reload_error = []
             log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
-        assert rt.alerting is not None
-        await rt.alerting.evaluate(rt.states.values())
+        await self._evaluate(rt)
         return True
 
-    async def _apply(self, rt: Runtime, new: Settings) -> None:
-        old = self.settings
-        for what, before, after in (
-            ("web.listen", old.web.listen, new.web.listen),
-            ("web.config_file", old.web.config_file, new.web.config_file),
-            ("storage.path", old.storage.path, new.storage.path),
-        ):
-            if before != after:
-                log.warning(
-                    "reload_needs_restart", key=what, running=str(before), configured=str(after)
-                )
-        new = new.model_copy(update={"web": old.web, "storage": old.storage})
+    def _reload_failed(self, rt: Runtime, problems: list[str], exc_info: bool = False) -> bool:
+        rt.metrics.reload_ok.set(0)
+        rt.last_reload_error = problems
+        log.error("reload_failed", problems=problems, exc_info=exc_info)
+        return False
+
+    def _swap(self, rt: Runtime, plan: ReloadPlan) -> None:
+        """Put a reload plan in place; no await, so nothing runs half-way through."""
         assert self.poller is not None and rt.alerting is not None
-        self.poller.extra_windows = windows_needed(new.alerts)
-        wanted = {s.name: s for s in new.resolved_sources()}
-        for name in [n for n in rt.states if n not in wanted]:
-            self._remove_source(rt, name)
-        for name, source in wanted.items():
-            state = rt.states.get(name)
-            if state is None:
-                await self._add_source(rt, source)
-            elif state.source != source:
-                state.source = source
-                self._add_job(state)
-        rt.alerting.rules = new.alerts
-        rt.alerting.webhooks = new.notify.webhooks
-        self.settings = rt.settings = new
-        if new.notify != old.notify:
-            await self._stop_notifiers()
-            self._start_notifiers(rt)
+        for name in plan.removed:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(f"poll:{name}")
+        self.poller.extra_windows = plan.extra_windows
+        rt.states.clear()
+        rt.states.update(plan.states)  # the same dict the metrics and the web layer read
+        for state, source in plan.changed:
+            state.source = source
+        for state in plan.to_schedule:
+            self._add_job(state)
+        rt.alerting.rules = plan.settings.alerts
+        rt.alerting.webhooks = plan.settings.notify.webhooks
+        self.settings = rt.settings = plan.settings
 
 
 def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:

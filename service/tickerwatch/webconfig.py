@@ -1,4 +1,5 @@
-"""The web config file, in the Prometheus exporter-toolkit format: TLS and basic auth.
+"""The web config file, a subset of the Prometheus exporter-toolkit format: TLS and basic
+auth (config/CONFIGURATION.md lists the keys supported and not).
 
 tls_server_config:
   cert_file: server.crt        # relative paths: relative to this file
@@ -9,6 +10,7 @@ basic_auth_users:
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Final, Literal
 
@@ -17,12 +19,13 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from tickerwatch.configfile import load_yaml_model
 from tickerwatch.errors import ConfigError
 
-BCRYPT_PREFIXES: Final = ("$2a$", "$2b$", "$2y$")
+# $2a$, $2b$ or $2y$, a cost of 04–31, then 53 characters of salt and hash
+BCRYPT_HASH: Final = re.compile(r"\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}")
 
 
 def _bcrypt(value: str) -> str:
-    if not value.startswith(BCRYPT_PREFIXES) or len(value) != 60:
-        raise ValueError("not a bcrypt hash (expected $2y$…, 60 characters)")
+    if not BCRYPT_HASH.fullmatch(value):
+        raise ValueError("not a bcrypt hash (expected $2y$10$…, 60 characters)")
     return value
 
 

@@ -1,5 +1,6 @@
-"""/metrics and /healthz under 50 concurrent connections (wrk, two processes of 25) on
-loopback while polls keep their rhythm: scrapes never block polls. Bounded in time.
+"""/metrics and /healthz under 50 concurrent connections (two load processes of 25,
+support/loadgen.py) on loopback while polls keep their rhythm: scrapes never block polls.
+Bounded in time.
 
 TICKERWATCH_LOAD_SECONDS sets the duration: 5 in `make test`, 60 in `make soak`.
 """
@@ -9,14 +10,13 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import re
-import shutil
 import subprocess
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
-from support import pages
+from support import loadgen, pages
 from support.httpserver import PageServer
 from support.pages import DEC_08
 from support.service import Service, config_text, wait_for
@@ -26,31 +26,12 @@ CLIENTS = 50
 INTERVAL = 0.5
 
 
-def wrk(url: str, connections: int) -> subprocess.Popen[str]:
-    """wrk from Debian, in its own process: the load must not share the test's CPU time."""
-    binary = shutil.which("wrk")
-    assert binary, "wrk is not installed (.ci/run installs it)"
+def load(url: str, connections: int) -> subprocess.Popen[str]:
+    """The load generator in its own process: the load must not share the test's CPU time."""
     return subprocess.Popen(
-        [binary, "-t1", f"-c{connections}", f"-d{SECONDS:g}s", "--latency", "--timeout", "5s", url],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [sys.executable, loadgen.__file__, url, str(connections), f"{SECONDS:g}"],
+        stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
-
-
-def parse_wrk(output: str) -> dict[str, float]:
-    """Requests, errors and latency percentiles (ms) from wrk's --latency report."""
-    out: dict[str, float] = {"errors": 0.0}
-    units = {"us": 0.001, "ms": 1.0, "s": 1000.0}
-    for line in output.splitlines():
-        words = line.split()
-        if len(words) == 2 and words[0] in {"50%", "99%"}:
-            value = re.fullmatch(r"([\d.]+)(us|ms|s)", words[1])
-            assert value, line
-            out[f"p{words[0][:-1]}_ms"] = float(value[1]) * units[value[2]]
-        elif "requests in" in line:
-            out["requests"] = float(words[0])
-        elif line.strip().startswith(("Non-2xx", "Socket errors")):
-            out["errors"] += sum(int(n) for n in re.findall(r"\d+", line))
-    return out
 
 
 def poll_times(svc: Service) -> list[float]:
@@ -72,9 +53,9 @@ def test_scrapes_under_load_do_not_delay_polls(tmp_path: Path) -> None:
             wait_for(lambda: len(poll_times(svc)) >= 2, what="polling")
             started = time.time()
             base = f"http://127.0.0.1:{svc.port}"
-            runs = {path: wrk(base + path, CLIENTS // 2) for path in ("/metrics", "/healthz")}
+            runs = {path: load(base + path, CLIENTS // 2) for path in ("/metrics", "/healthz")}
             reports = {
-                p: parse_wrk(r.communicate(timeout=SECONDS + 60)[0]) for p, r in runs.items()
+                p: json.loads(r.communicate(timeout=SECONDS + 60)[0]) for p, r in runs.items()
             }
             ended = time.time()
         finally:

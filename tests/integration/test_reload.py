@@ -12,7 +12,7 @@ import pytest
 from support import pages
 from support.httpserver import PageServer
 from support.pages import DEC_08, OLD_4
-from support.service import Service, config_text, sample, wait_for
+from support.service import Service, config_text, sample, wait_for, with_fault
 
 RULE = "alerts:\n  - {name: KZTLow, pairs: [KZT/USD], rate: {below: 0.002}}\n"
 LIFECYCLE = 'web: {listen: "127.0.0.1:{port}", enable_lifecycle: true}'
@@ -40,6 +40,22 @@ def write(svc: Service, text: str) -> None:
 
 def reload_ok(svc: Service) -> float | None:
     return sample(svc.metrics(), "tickerwatch_config_last_reload_successful")
+
+
+def polls(svc: Service, source: str) -> float:
+    return sample(svc.metrics(), "tickerwatch_source_polls_total", source=source) or 0
+
+
+def events(svc: Service, name: str) -> list[str]:
+    return [line for line in svc.log.read_text().splitlines() if f'"event": "{name}"' in line]
+
+
+def failing_store(tmp_path: Path, site: PageServer) -> Service:
+    """a (with a rule) runs; the history store fails every read of source b, as a failing
+    disk would, so a reload that adds b fails while building b's state."""
+    svc = Service(tmp_path, config_text(source("a", site, "/a"), RULE))
+    write(svc, config_text(source("a", site, "/a"), RULE))
+    return with_fault(svc, "support.faultystore", TICKERWATCH_FAIL_READS="b")
 
 
 def test_a_broken_config_keeps_the_old_one_running(tmp_path: Path, site: PageServer) -> None:
@@ -105,5 +121,46 @@ def test_a_good_config_adds_and_removes_sources_and_rules(tmp_path: Path, site: 
         assert failed.status_code == 500 and "sources[0].url" in failed.text
         assert reload_ok(svc) == 0
         assert [s["name"] for s in svc.get("/api/v1/sources").json()["sources"]] == ["b"]
+    finally:
+        svc.close()
+
+
+def test_a_reload_that_fails_while_applying_changes_nothing(
+    tmp_path: Path, site: PageServer
+) -> None:
+    svc = failing_store(tmp_path, site).start()
+    try:
+        wait_for(lambda: svc.get("/api/v1/alerts").json()["alerts"], what="the alert")
+        write(svc, config_text(source("a", site, "/a") + source("b", site, "/b")))  # no rule
+        failed = svc.client.post("/-/reload")
+        assert failed.status_code == 500
+        assert "disk I/O error (injected)" in failed.text
+        assert reload_ok(svc) == 0
+        (event,) = events(svc, "reload_failed")
+        assert "disk I/O error (injected)" in event
+        assert [s["name"] for s in svc.get("/api/v1/sources").json()["sources"]] == ["a"]
+        assert [a["alertname"] for a in svc.get("/api/v1/alerts").json()["alerts"]] == ["KZTLow"]
+        before = polls(svc, "a")
+        wait_for(lambda: polls(svc, "a") > before + 1, what="a polling on")
+        write(svc, config_text(source("a", site, "/a")))  # b's store is fine without b
+        assert svc.client.post("/-/reload").status_code == 200
+        assert reload_ok(svc) == 1
+        assert svc.get("/api/v1/alerts").json()["alerts"] == []
+    finally:
+        svc.close()
+
+
+def test_sighup_reports_a_failed_apply(tmp_path: Path, site: PageServer) -> None:
+    svc = failing_store(tmp_path, site).start()
+    try:
+        write(svc, config_text(source("b", site, "/b")))  # a out, b in: b's restore fails
+        assert svc.proc is not None
+        svc.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: reload_ok(svc) == 0, what="the failed reload")
+        (event,) = events(svc, "reload_failed")
+        assert "disk I/O error (injected)" in event
+        before = polls(svc, "a")
+        wait_for(lambda: polls(svc, "a") > before + 1, what="a polling on")
+        assert sample(svc.metrics(), "tickerwatch_source_up", source="b") is None
     finally:
         svc.close()

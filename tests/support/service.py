@@ -54,16 +54,18 @@ class Service:
         )
         self.log = workdir / "service.log"
         self.proc: subprocess.Popen[bytes] | None = None
+        self.module = "tickerwatch"  # or a support module running it with a fault injected
+        self.env: dict[str, str] = {}  # added to the environment
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=5)
 
     def start(self) -> Service:
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [
                     sys.executable,
                     "-m",
-                    "tickerwatch",
+                    self.module,
                     "run",
                     "-c",
                     str(self.config),
@@ -104,6 +106,14 @@ class Service:
             self.proc.kill()
             self.proc.wait()
         self.client.close()
+
+
+def with_fault(svc: Service, module: str, **env: str) -> Service:
+    """Run `svc` through the support module `module` (e.g. "support.faultystore"), which
+    injects a fault, with `env` added to its environment."""
+    svc.module = module
+    svc.env = {"PYTHONPATH": str(Path(__file__).parents[1]), **env}
+    return svc
 
 
 def sample(metrics: str, name: str, **labels: str) -> float | None:
