@@ -65,6 +65,10 @@ def _url(text: str) -> str:
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValueError(f"expected an http:// or https:// URL, got {text!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:  # the URL itself is not quoted: it may hold a token
+        raise ValueError(f"bad port in the URL: {exc}") from None
     return text
 
 
@@ -286,6 +290,15 @@ class AlertmanagerConfig(_Model):
     urls: Annotated[tuple[Annotated[str, AfterValidator(_url)], ...], Field(min_length=1)]
     resend_interval: PositiveDuration = parse_duration("1m")
     timeout: PositiveDuration = parse_duration("10s")
+    proxy_url: ProxyURL | None = None
+
+    @field_validator("urls")
+    @classmethod
+    def _one_per_host(cls, urls: tuple[str, ...]) -> tuple[str, ...]:
+        hosts = [(urlsplit(u).hostname, urlsplit(u).port) for u in urls]
+        if len(set(hosts)) != len(hosts):
+            raise ValueError("two URLs name the same host and port (the receiver label)")
+        return urls
 
 
 class WebhookConfig(_Model):
@@ -295,6 +308,7 @@ class WebhookConfig(_Model):
     max_age: PositiveDuration = parse_duration("24h")
     max_backoff: PositiveDuration = parse_duration("5m")
     timeout: PositiveDuration = parse_duration("10s")
+    proxy_url: ProxyURL | None = None
 
 
 class NotifyConfig(_Model):

@@ -29,8 +29,7 @@ from tickerwatch.config import Settings, Source, load_settings
 from tickerwatch.errors import ConfigError
 from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.metrics import Metrics
-from tickerwatch.notify.alertmanager import AlertmanagerSender, receiver_name
-from tickerwatch.notify.webhook import WebhookDelivery
+from tickerwatch.notify.build import build_notifiers
 from tickerwatch.poller import Poller, restore
 from tickerwatch.runtime import Runtime
 from tickerwatch.state import SourceState
@@ -243,26 +242,19 @@ class Service:
         del rt.states[name]
 
     def _start_notifiers(self, rt: Runtime) -> None:
+        """One supervised worker per receiver; alert transitions wake them all."""
         assert rt.alerting is not None and self.clients is not None
-        alerting, notify = rt.alerting, self.settings.notify
-        alerting.listeners = []
-        if notify.webhooks:
-            delivery = WebhookDelivery(
-                notify.webhooks, rt.store, self.clients.get(), rt.metrics, self.clock
-            )
-            for hook in notify.webhooks:
-                rt.metrics.add_receiver(hook.name)
-            alerting.listeners.append(delivery.wake)
-            self._workers.append(asyncio.create_task(delivery.run(), name="webhooks"))
-        if notify.alertmanager is not None:
-            sender = AlertmanagerSender(
-                notify.alertmanager, self.clients.get(), rt.metrics, self.clock,
-                self.settings.web.public_url(), lambda: list(alerting.states.values()),
-            )  # fmt: skip
-            for url in notify.alertmanager.urls:
-                rt.metrics.add_receiver(receiver_name(url))
-            alerting.listeners.append(sender.wake)
-            self._workers.append(asyncio.create_task(sender.run(), name="alertmanager"))
+        alerting = rt.alerting
+        notifiers = build_notifiers(
+            self.settings.notify, rt.store, self.clients, rt.metrics, self.clock,
+            self.settings.web.public_url(), lambda: list(alerting.states.values()),
+        )  # fmt: skip
+        rt.metrics.keep_receivers(n.name for n in notifiers)
+        alerting.listeners = [n.wake for n in notifiers]
+        for notifier in notifiers:
+            task = asyncio.create_task(notifier.run(), name=f"notify {notifier.name}")
+            task.add_done_callback(_notifier_ended)
+            self._workers.append(task)
 
     async def _stop_notifiers(self) -> None:
         """Cancel the senders; the outbox is durable, so anything unsent waits for the next
@@ -329,6 +321,12 @@ class Service:
         if new.notify != old.notify:
             await self._stop_notifiers()
             self._start_notifiers(rt)
+
+
+def _notifier_ended(task: asyncio.Task[None]) -> None:
+    """A notifier's loop only ends when cancelled; anything else is said loudly."""
+    if not task.cancelled():
+        log.error("notifier_stopped", task=task.get_name(), error=repr(task.exception()))
 
 
 def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:
