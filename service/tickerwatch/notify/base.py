@@ -117,10 +117,16 @@ class SupervisedNotifier(ABC):
         self.events = events
         self.crash_backoff = crash_backoff
         self._wake = asyncio.Event()
+        self._busy = False
 
     @property
     def name(self) -> str:
         return self._name
+
+    @property
+    def busy(self) -> bool:
+        """True while a step runs (a wake then waits for it to end)."""
+        return self._busy
 
     def wake(self) -> None:
         self._wake.set()
@@ -136,6 +142,7 @@ class SupervisedNotifier(ABC):
         try:
             while True:
                 self._wake.clear()  # before the step: a wake during it is not lost
+                self._busy = True
                 try:
                     wait = await self.step()
                 except Exception as exc:
@@ -143,6 +150,8 @@ class SupervisedNotifier(ABC):
                     self._crashed(exc, crashes, logged)
                     await asyncio.sleep(self.crash_backoff.delay(crashes))
                     continue
+                finally:
+                    self._busy = False
                 if crashes:
                     log.info("notifier_recovered", receiver=self.name, crashes=crashes)
                     crashes = 0

@@ -52,10 +52,10 @@ class WebhookNotifier(SupervisedNotifier):
         self._counting: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
-        """New notifications were queued: look for work, and count the queue now even if
-        the loop is busy (a receiver that takes its time must not hide a growing queue)."""
+        """New notifications were queued: look for work. If the loop is busy (a receiver
+        taking its time), count the queue now: a slow receiver must not hide a growing one."""
         super().wake()
-        if self._counting is None or self._counting.done():
+        if self.busy and (self._counting is None or self._counting.done()):
             self._counting = asyncio.get_running_loop().create_task(self._count())
 
     async def _count(self) -> None:
