@@ -114,7 +114,7 @@ class Metrics:
     def delivered(self, receiver: str) -> None:
         self.notifications.labels(receiver).inc()
 
-    def delivery_failed(self, receiver: str, reason: FailureReason) -> None:
+    def delivery_failed(self, receiver: str, reason: FailureReason, detail: str = "") -> None:
         self.notification_failures.labels(receiver, reason).inc()
 
     def dropped(self, receiver: str, reason: DropReason) -> None:
@@ -126,7 +126,7 @@ class Metrics:
     def notifier_up(self, receiver: str, up: bool) -> None:
         self.notifiers_up.labels(receiver).set(1 if up else 0)
 
-    def notifier_crashed(self, receiver: str) -> None:
+    def notifier_crashed(self, receiver: str, error: str = "") -> None:
         self.notifier_errors.labels(receiver).inc()
 
     def polled(self, state: SourceState) -> None:

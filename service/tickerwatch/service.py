@@ -30,6 +30,7 @@ from tickerwatch.errors import ConfigError
 from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.metrics import Metrics
 from tickerwatch.notify.build import build_notifiers
+from tickerwatch.notify.status import Receivers
 from tickerwatch.poller import Poller, restore
 from tickerwatch.runtime import Runtime
 from tickerwatch.state import SourceState
@@ -94,6 +95,7 @@ class Service:
         metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
         rt.reload = self.reload if self.config_path is not None else None
+        rt.receivers = Receivers(metrics, self.clock)
         self.runtime = rt
         self.poller = Poller(
             Fetcher(clients),
@@ -243,13 +245,14 @@ class Service:
 
     def _start_notifiers(self, rt: Runtime) -> None:
         """One supervised worker per receiver; alert transitions wake them all."""
-        assert rt.alerting is not None and self.clients is not None
+        assert rt.alerting is not None and self.clients is not None and rt.receivers is not None
         alerting = rt.alerting
         notifiers = build_notifiers(
-            self.settings.notify, rt.store, self.clients, rt.metrics, self.clock,
+            self.settings.notify, rt.store, self.clients, rt.receivers, self.clock,
             self.settings.web.public_url(), lambda: list(alerting.states.values()),
         )  # fmt: skip
         rt.metrics.keep_receivers(n.name for n in notifiers)
+        rt.receivers.keep(n.name for n in notifiers)
         alerting.listeners = [n.wake for n in notifiers]
         for notifier in notifiers:
             task = asyncio.create_task(notifier.run(), name=f"notify {notifier.name}")

@@ -123,8 +123,14 @@ def test_crossing_fires_after_for_then_resolves_on_both_paths(
         )
         assert statuses(via_am(receiver)).count("firing") == 1
         assert svc.get("/api/v1/alerts").json()["alerts"] == []
-        assert sample(svc.metrics(), "tickerwatch_notifications_total", receiver="ops") == 2
-        assert sample(svc.metrics(), "tickerwatch_notification_queue_length", receiver="ops") == 0
+        wait_for(
+            lambda: (
+                sample(svc.metrics(), "tickerwatch_notifications_total", receiver="ops") == 2
+                and sample(svc.metrics(), "tickerwatch_notification_queue_length", receiver="ops")
+                == 0
+            ),
+            what="both notifications counted and the outbox empty",
+        )
         assert sample(svc.metrics(), "tickerwatch_notifier_up", receiver="ops") == 1
     finally:
         svc.close()

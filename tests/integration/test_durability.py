@@ -180,15 +180,18 @@ def test_a_kill_between_the_post_and_its_record_resends_it_with_the_same_key(
             assert svc.proc is not None and svc.proc.wait(timeout=10) == -signal.SIGKILL
             svc.start()
             wait_for(
-                lambda: sample(svc.metrics(), "tickerwatch_notifications_total", receiver="ops"),
-                what="the notification delivered after the restart",
+                lambda: (
+                    sample(svc.metrics(), "tickerwatch_notifications_total", receiver="ops") == 1
+                    and sample(
+                        svc.metrics(), "tickerwatch_notification_queue_length", receiver="ops"
+                    )
+                    == 0
+                ),
+                what="the notification delivered after the restart, and the outbox empty",
             )
             first, again = receiver.posts
             assert again.headers["Idempotency-Key"] == first.headers["Idempotency-Key"]
             assert again.body == first.body and first.json()["status"] == "firing"
-            assert (
-                sample(svc.metrics(), "tickerwatch_notification_queue_length", receiver="ops") == 0
-            )
             assert svc.stop(signal.SIGTERM) == 0
         finally:
             svc.close()

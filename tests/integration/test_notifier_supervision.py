@@ -22,6 +22,7 @@ from tickerwatch.fetch import Clients
 from tickerwatch.metrics import Metrics
 from tickerwatch.notify import base
 from tickerwatch.notify.base import CrashBackoff
+from tickerwatch.notify.status import Receivers
 from tickerwatch.notify.webhook import WebhookNotifier
 from tickerwatch.store import OutboxItem, Store
 
@@ -66,17 +67,25 @@ def value(metrics: Metrics, name: str, **labels: str) -> float | None:
     return metrics.registry.get_sample_value(name, labels)
 
 
-async def run_notifier(
-    tmp_path: Path, url: str, failing: set[str], check: Any
-) -> tuple[FlakyStore, Metrics]:
+def delivered_and_up(metrics: Metrics) -> bool:
+    """One notification delivered, and the round that delivered it ended without a crash."""
+    return (
+        value(metrics, "tickerwatch_notifications_total", receiver="ops") == 1
+        and value(metrics, "tickerwatch_notifier_up", receiver="ops") == 1
+    )
+
+
+async def run_notifier(tmp_path: Path, url: str, failing: set[str], check: Any) -> Receivers:
     store = await FlakyStore.open(tmp_path / "tw.db")
     store.failing, store.raised = failing, 0
     await store.save_alerts({}, [OutboxItem("ops", "key-1", '{"n": 1}', time.time())])
     metrics = Metrics(list, time.time)
     metrics.keep_receivers(["ops"])
+    receivers = Receivers(metrics, time.time)  # the service's events: API status + metrics
+    receivers.keep(["ops"])
     hook = WebhookConfig(name="ops", url=url, max_backoff="50ms")
     async with Clients() as clients:
-        notifier = WebhookNotifier(hook, store, clients.get(), metrics, time.time, FAST)
+        notifier = WebhookNotifier(hook, store, clients.get(), receivers, time.time, FAST)
         task = asyncio.create_task(notifier.run())
         try:
             await check(store, metrics)
@@ -84,7 +93,7 @@ async def run_notifier(
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
             await store.close()
-    return store, metrics
+    return receivers
 
 
 def test_a_store_fault_stops_delivery_only_while_it_lasts(
@@ -96,15 +105,16 @@ def test_a_store_fault_stops_delivery_only_while_it_lasts(
         assert (value(metrics, "tickerwatch_notifier_errors_total", receiver="ops") or 0) >= 5
         assert receiver.posts == []
         store.failing.clear()
-        await until(
-            lambda: value(metrics, "tickerwatch_notifications_total", receiver="ops") == 1,
-            what="the delivery once the fault cleared",
-        )
-        assert value(metrics, "tickerwatch_notifier_up", receiver="ops") == 1
+        await until(lambda: delivered_and_up(metrics), what="the delivery once the fault cleared")
         assert value(metrics, "tickerwatch_notification_queue_length", receiver="ops") == 0
 
-    asyncio.run(run_notifier(tmp_path, receiver.url("/hook"), {"next_outbox"}, check))
+    receivers = asyncio.run(run_notifier(tmp_path, receiver.url("/hook"), {"next_outbox"}, check))
     assert len(receiver.posts) == 1
+    (status,) = receivers.statuses()
+    assert status.up and status.delivered == 1 and status.worker_errors >= 5
+    assert status.last_error == (
+        "worker: StoreError: history database error: database or disk is full"
+    )
     failed = [e for e in logs.entries if e["event"] == "notifier_failed"]
     assert len(failed) == 1, "logged once per kind, not once per crash"
     assert failed[0]["error"] == "StoreError: history database error: database or disk is full"
@@ -121,11 +131,9 @@ def test_a_disk_full_while_a_retry_is_pending_does_not_stop_delivery(
 
     async def check(store: FlakyStore, metrics: Metrics) -> None:
         await until(
-            lambda: value(metrics, "tickerwatch_notifications_total", receiver="ops") == 1,
-            what="the delivery after three failed retry records",
+            lambda: delivered_and_up(metrics), what="the delivery after three failed retry records"
         )
         assert store.raised == 3
-        assert value(metrics, "tickerwatch_notifier_up", receiver="ops") == 1
 
     asyncio.run(run_notifier(tmp_path, receiver.url("/hook"), {"outbox_retry"}, check))
     assert [p.headers["Idempotency-Key"] for p in receiver.posts] == ["key-1"] * 4

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,6 +62,21 @@ def failures(svc: Service, receiver: str, reason: str) -> float:
     return counter(svc, "tickerwatch_notification_failures_total", receiver=receiver, reason=reason)
 
 
+def settled(svc: Service, receiver: str, delivered: int, queued: int) -> bool:
+    """The receiver's delivered counter and queue length are these (both are updated in
+    the round that delivers: wait for both, not one)."""
+    text = svc.metrics()
+    return (
+        sample(text, "tickerwatch_notifications_total", receiver=receiver) == delivered
+        and sample(text, "tickerwatch_notification_queue_length", receiver=receiver) == queued
+    )
+
+
+def notifiers(svc: Service) -> dict[str, dict[str, Any]]:
+    """/api/v1/notifiers by receiver."""
+    return {n["receiver"]: n for n in svc.get("/api/v1/notifiers").json()["notifiers"]}
+
+
 def statuses(posts: list[Post]) -> list[str]:
     return [p.json()["status"] for p in posts]
 
@@ -95,6 +111,11 @@ def test_a_redirect_is_a_failed_delivery_and_the_payload_goes_nowhere(
             assert receiver.hits("/final") == 0 and receiver.posted("/final") == []
             assert elsewhere.requests == [] and elsewhere.posts == []
             assert {str(e["reason"]) for e in logged(svc, "notification_failed")} == {"redirect"}
+            seen = notifiers(svc)
+            for name in names:
+                assert seen[name]["up"] is True and seen[name]["queued"] == 1
+                assert seen[name]["delivered"] == 0 and seen[name]["failed_attempts"] >= 2
+                assert seen[name]["last_error"] == f"redirect: HTTP {name[1:]}"
         finally:
             svc.close()
 
@@ -115,7 +136,7 @@ def test_a_rejected_notification_is_dropped_once_and_the_next_one_goes_out(
             wait_for(lambda: receiver.posted("/hook"), what="the firing notification")
             site.page("/", kzt("0.00196"))
             wait_for(
-                lambda: counter(svc, "tickerwatch_notifications_total", receiver="ops") == 1,
+                lambda: settled(svc, "ops", delivered=1, queued=0),
                 what="the resolved notification delivered behind the rejected one",
             )
             assert statuses(receiver.posted("/hook")) == ["firing", "resolved"]
@@ -127,9 +148,11 @@ def test_a_rejected_notification_is_dropped_once_and_the_next_one_goes_out(
                 sample(text, "tickerwatch_notification_failures_total", receiver="ops",
                        reason="rejected") == 1
             )  # fmt: skip
-            assert sample(text, "tickerwatch_notification_queue_length", receiver="ops") == 0
             (rejected,) = logged(svc, "notification_rejected")
             assert rejected["status"] == 400 and rejected["receiver"] == "ops"
+            ops = notifiers(svc)["ops"]
+            assert (ops["delivered"], ops["dropped"], ops["queued"]) == (1, 1, 0)
+            assert ops["last_error"] == "rejected: HTTP 400" and ops["last_delivered"]
         finally:
             svc.close()
 
@@ -166,9 +189,14 @@ def test_a_stuck_receiver_delays_no_other(tmp_path: Path, site: PageServer) -> N
                 what="the resolution at the healthy Alertmanager",
             )
             assert len(receiver.posted("/stuck")) == 1 and not release.is_set()
+            wait_for(
+                lambda: (
+                    settled(svc, "stuck", delivered=0, queued=2)
+                    and settled(svc, "fast", delivered=2, queued=0)
+                ),
+                what="the stuck webhook's queue counted while it waits",
+            )
             text = svc.metrics()
-            assert sample(text, "tickerwatch_notification_queue_length", receiver="stuck") == 2
-            assert sample(text, "tickerwatch_notification_queue_length", receiver="fast") == 0
             for name in (
                 "stuck",
                 "fast",

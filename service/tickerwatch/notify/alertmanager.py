@@ -70,7 +70,7 @@ class AlertmanagerNotifier(SupervisedNotifier):
             log.debug("alertmanager_sent", receiver=self.name, alerts=len(body))
             return interval
         assert outcome.failure is not None
-        self.events.delivery_failed(self.name, outcome.failure)
+        self.events.delivery_failed(self.name, outcome.failure, outcome.detail)
         self.events.queue_length(self.name, len(body))
         fields = {"receiver": self.name, "alerts": len(body), "error": outcome.detail}
         if outcome.permanent:

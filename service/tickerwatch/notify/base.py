@@ -41,7 +41,7 @@ class Events(Protocol):
 
     def delivered(self, receiver: str) -> None: ...
 
-    def delivery_failed(self, receiver: str, reason: FailureReason) -> None: ...
+    def delivery_failed(self, receiver: str, reason: FailureReason, detail: str) -> None: ...
 
     def dropped(self, receiver: str, reason: DropReason) -> None: ...
 
@@ -49,7 +49,7 @@ class Events(Protocol):
 
     def notifier_up(self, receiver: str, up: bool) -> None: ...
 
-    def notifier_crashed(self, receiver: str) -> None: ...
+    def notifier_crashed(self, receiver: str, error: str) -> None: ...
 
 
 class Notifier(Protocol):
@@ -165,19 +165,20 @@ class SupervisedNotifier(ABC):
             raise
 
     def _crashed(self, exc: Exception, crashes: int, logged: set[str]) -> None:
-        self.events.notifier_crashed(self.name)
-        self.events.notifier_up(self.name, False)
         kind = type(exc).__name__
+        mine = isinstance(exc, TickerwatchError)
+        error = f"{kind}: {exc}" if mine else kind
+        self.events.notifier_crashed(self.name, error)
+        self.events.notifier_up(self.name, False)
         if kind in logged:
             return
         logged.add(kind)
         # Our own errors say what went wrong without secrets; anything else is a bug, whose
         # message might quote a URL: its type and the frames it came through find it.
-        mine = isinstance(exc, TickerwatchError)
         log.error(
             "notifier_failed",
             receiver=self.name,
-            error=f"{kind}: {exc}" if mine else kind,
+            error=error,
             crashes=crashes,
             retry_in=self.crash_backoff.delay(crashes),
             traceback=None if mine else "".join(traceback.format_tb(exc.__traceback__)),

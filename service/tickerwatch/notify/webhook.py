@@ -95,7 +95,7 @@ class WebhookNotifier(SupervisedNotifier):
                 )
                 continue
             assert outcome.failure is not None
-            self.events.delivery_failed(self.name, outcome.failure)
+            self.events.delivery_failed(self.name, outcome.failure, outcome.detail)
             if outcome.permanent:
                 await self._drop(item, "rejected", outcome.detail, outcome)
                 continue
