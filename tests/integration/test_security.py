@@ -149,6 +149,7 @@ def test_secrets_never_reach_logs_api_metrics_or_pages(tmp_path: Path, site: Pag
             "/api/v1/rates",
             "/api/v1/sources",
             "/api/v1/alerts",
+            "/api/v1/notifiers",
         ):
             seen.append(svc.get(path).text)
         assert all(SECRET not in text for text in seen)

@@ -194,3 +194,17 @@ def test_receivers_take_a_proxy_url(tmp_path: Path) -> None:
     notify = load_settings(path, environ={}).notify
     assert notify.alertmanager is not None
     assert notify.alertmanager.proxy_url == notify.webhooks[0].proxy_url == "http://proxy:3128"
+
+
+def test_two_alertmanager_urls_on_one_host_and_port_are_an_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources: [{name: a, url: 'https://a.example/'}]\n"
+        "notify:\n"
+        "  alertmanager:\n"
+        "    urls: ['http://am:9093', 'http://am:9093/prefix']\n",
+    )
+    assert problems(path) == [
+        f"{path}:4: notify.alertmanager.urls: two URLs name the same host and port"
+        " (the receiver label)"
+    ]
