@@ -3,5 +3,6 @@
 `payloads` builds what is sent (pure); `base` is what every notifier is (one receiver,
 one supervised loop, outcomes reported as `Events`); `http` posts and classifies the
 answer; `webhook` delivers the durable outbox in order; `alertmanager` re-sends the
-current alert states to one Alertmanager; `build` makes one notifier per receiver.
+current alert states to one Alertmanager; `build` makes one notifier per receiver;
+`status` keeps each receiver's latest state for /api/v1/notifiers.
 """
