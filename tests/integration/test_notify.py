@@ -5,6 +5,7 @@ another, a proxy per receiver."""
 from __future__ import annotations
 
 import re
+import signal
 import threading
 from collections.abc import Iterator
 from datetime import datetime
@@ -45,9 +46,13 @@ def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name.lower(), raising=False)
 
 
-def service(tmp_path: Path, site: PageServer, notify: str) -> Service:
+def config(site: PageServer, notify: str) -> str:
     sources = f"  - name: timesca\n    url: {site.url('/')}\n"
-    return Service(tmp_path, config_text(sources, KZT_LOW + "notify:\n" + notify))
+    return config_text(sources, KZT_LOW + "notify:\n" + notify)
+
+
+def service(tmp_path: Path, site: PageServer, notify: str) -> Service:
+    return Service(tmp_path, config(site, notify))
 
 
 def webhooks(*hooks: str) -> str:
@@ -258,3 +263,26 @@ def test_every_metric_the_self_monitoring_rules_read_is_exported_per_receiver(
             assert sample(text, "tickerwatch_notifications_total", receiver=name) == 0
     finally:
         svc.close()
+
+
+def test_a_reload_that_removes_a_receiver_removes_its_series(
+    tmp_path: Path, site: PageServer
+) -> None:
+    """Otherwise a removed receiver's notifier_up would read 0 forever (and page someone)."""
+    with PageServer() as receiver:
+        ops = f"name: ops, url: '{receiver.url('/ops')}'"
+        old = f"name: old, url: '{receiver.url('/old')}'"
+        svc = service(tmp_path, site, webhooks(ops, old)).start()
+        try:
+            wait_for(lambda: receiver.posted("/old"), what="a notification to old")
+            new = config(site, webhooks(ops)).replace("{port}", str(svc.port))
+            svc.config.write_text(new.replace("{db}", str(svc.db)))
+            assert svc.proc is not None
+            svc.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: list(notifiers(svc)) == ["ops"], what="the reload without old")
+            text = svc.metrics()
+            assert sample(text, "tickerwatch_notifier_up", receiver="old") is None
+            assert sample(text, "tickerwatch_notification_queue_length", receiver="old") is None
+            assert sample(text, "tickerwatch_notifier_up", receiver="ops") == 1
+        finally:
+            svc.close()

@@ -131,6 +131,9 @@ class SupervisedNotifier(ABC):
     def wake(self) -> None:
         self._wake.set()
 
+    def stopped(self) -> None:  # noqa: B027 - a hook: most notifiers start nothing
+        """The loop was cancelled: end anything it started (nothing by default)."""
+
     @abstractmethod
     async def step(self) -> float:
         """Deliver what is due; return seconds until the next step is wanted."""
@@ -159,6 +162,7 @@ class SupervisedNotifier(ABC):
                     self.events.notifier_up(self.name, True)
                 await self._idle(wait)
         except asyncio.CancelledError:
+            self.stopped()
             raise  # stopped on purpose (shutdown, reload): the service updates the series
         except BaseException:
             self.events.notifier_up(self.name, False)

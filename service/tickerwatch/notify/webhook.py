@@ -58,6 +58,10 @@ class WebhookNotifier(SupervisedNotifier):
         if self.busy and (self._counting is None or self._counting.done()):
             self._counting = asyncio.get_running_loop().create_task(self._count())
 
+    def stopped(self) -> None:
+        if self._counting is not None:
+            self._counting.cancel()  # it must not report for a receiver that is gone
+
     async def _count(self) -> None:
         with contextlib.suppress(StoreError):  # the loop meets it too, and reports it
             self.events.queue_length(self.name, await self.store.outbox_length(self.name))
