@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
-from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -26,6 +25,7 @@ from tickerwatch.decoding import codec_for
 from tickerwatch.model import Pair
 from tickerwatch.parse import BUILTIN, DecimalMark, compile_pattern
 from tickerwatch.units import is_number, parse_duration, parse_size
+from tickerwatch.urls import HttpURL, ProxyURL, http_url, one_per_host
 from tickerwatch.webconfig import load_web_file
 
 DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
@@ -62,27 +62,6 @@ def _listen(text: str) -> str:
     return text
 
 
-def _url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"expected an http:// or https:// URL, got {text!r}")
-    return text
-
-
-def _proxy_url(text: str) -> str:
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"expected a proxy URL such as http://proxy.example:3128, got {text!r}")
-    try:
-        parts.port  # noqa: B018 - raises ValueError for a port out of range
-    except ValueError as exc:
-        raise ValueError(f"bad port in the proxy URL: {exc}") from None
-    return text
-
-
-ProxyURL = Annotated[str, AfterValidator(_proxy_url)]
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -91,7 +70,7 @@ class WebConfig(_Model):
     listen: Annotated[str, AfterValidator(_listen)] = "0.0.0.0:10049"
     config_file: Path | None = None
     enable_lifecycle: bool = False
-    external_url: Annotated[str | None, AfterValidator(lambda v: v and _url(v))] = None
+    external_url: Annotated[str | None, AfterValidator(lambda v: v and http_url(v))] = None
 
     @property
     def host(self) -> str:
@@ -128,7 +107,7 @@ class Defaults(_Model):
 
 class SourceConfig(_Model):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
-    url: Annotated[str, AfterValidator(_url)]
+    url: HttpURL
     format: Literal["timesca"] | None = None
     pattern: str | None = None
     pairs: tuple[Annotated[Pair, BeforeValidator(lambda v: Pair.parse(str(v)))], ...] = ()
@@ -286,18 +265,20 @@ class AlertRule(_Model):
 
 
 class AlertmanagerConfig(_Model):
-    urls: Annotated[tuple[Annotated[str, AfterValidator(_url)], ...], Field(min_length=1)]
+    urls: Annotated[tuple[HttpURL, ...], Field(min_length=1), AfterValidator(one_per_host)]
     resend_interval: PositiveDuration = parse_duration("1m")
     timeout: PositiveDuration = parse_duration("10s")
+    proxy_url: ProxyURL | None = None
 
 
 class WebhookConfig(_Model):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
-    url: Annotated[str, AfterValidator(_url)]
+    url: HttpURL
     send_resolved: bool = True
     max_age: PositiveDuration = parse_duration("24h")
     max_backoff: PositiveDuration = parse_duration("5m")
     timeout: PositiveDuration = parse_duration("10s")
+    proxy_url: ProxyURL | None = None
 
 
 class NotifyConfig(_Model):

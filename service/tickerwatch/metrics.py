@@ -6,12 +6,20 @@ from __future__ import annotations
 import platform
 from collections.abc import Callable, Iterable
 
-from prometheus_client import CollectorRegistry, Counter, Gauge
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+)
 from prometheus_client import exposition as text_format
 
 from tickerwatch import __version__
 from tickerwatch.alerts import AlertState
 from tickerwatch.exposition import NS, Exposition
+from tickerwatch.notify.base import DROP_REASONS, FAILURE_REASONS, DropReason, FailureReason
 from tickerwatch.state import SourceState
 
 
@@ -26,24 +34,9 @@ class Metrics:
         self._alerts = alerts
         self._clock = clock
         self._exposition = Exposition()
+        self._receivers: set[str] = set()
         self.registry = r = CollectorRegistry(auto_describe=False)
-        self.notifications = Counter(
-            f"{NS}_notifications",
-            "Notifications delivered, per receiver (webhook name or alertmanager:host:port).",
-            ["receiver"],
-            registry=r,
-        )
-        self.notification_failures = Counter(
-            f"{NS}_notification_failures",
-            "Failed notification attempts (each retry counts), per receiver.",
-            ["receiver"],
-            registry=r,
-        )
-        self.queue_length = Gauge(
-            f"{NS}_notification_queue_length",
-            "Webhook notifications queued and not yet delivered.",
-            registry=r,
-        )
+        self._notification_instruments(r)
         self.reload_ok = Gauge(
             f"{NS}_config_last_reload_successful",
             "1 if the last configuration load succeeded.",
@@ -61,11 +54,80 @@ class Metrics:
             registry=r,
         )
         build.labels(__version__, platform.python_version()).set(1)
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
 
-    def add_receiver(self, name: str) -> None:
-        """Initialise a receiver's label sets to 0 so increase() sees the first one."""
-        self.notifications.labels(name)
-        self.notification_failures.labels(name)
+    def _notification_instruments(self, r: CollectorRegistry) -> None:
+        receiver = "Per receiver (webhook name or alertmanager:host:port)"
+        self.notifications = Counter(
+            f"{NS}_notifications", f"Notifications delivered (a 2xx answer). {receiver}.",
+            ["receiver"], registry=r,
+        )  # fmt: skip
+        self.notification_failures = Counter(
+            f"{NS}_notification_failures",
+            f"Failed delivery attempts (each retry counts), by reason. {receiver}.",
+            ["receiver", "reason"], registry=r,
+        )  # fmt: skip
+        self.notifications_dropped = Counter(
+            f"{NS}_notifications_dropped",
+            f"Notifications given up on: rejected by the receiver, or expired. {receiver}.",
+            ["receiver", "reason"], registry=r,
+        )  # fmt: skip
+        self.notification_queue = Gauge(
+            f"{NS}_notification_queue_length",
+            "Notifications not yet delivered: a webhook's outbox rows, or the alerts of an"
+            f" Alertmanager's last send if it failed. {receiver}.",
+            ["receiver"], registry=r,
+        )  # fmt: skip
+        self.notifiers_up = Gauge(
+            f"{NS}_notifier_up",
+            f"1 while the receiver's worker runs and its last round did not crash. {receiver}.",
+            ["receiver"], registry=r,
+        )  # fmt: skip
+        self.notifier_errors = Counter(
+            f"{NS}_notifier_errors",
+            f"Rounds of a receiver's worker that crashed (e.g. a database error). {receiver}.",
+            ["receiver"], registry=r,
+        )  # fmt: skip
+
+    def keep_receivers(self, names: Iterable[str]) -> None:
+        """Start the notification series of `names` (counters at 0, so increase() sees
+        the first event) and drop the gauges of receivers no longer configured."""
+        wanted = set(names)
+        for gone in self._receivers - wanted:
+            self.notification_queue.remove(gone)
+            self.notifiers_up.remove(gone)
+        self._receivers = wanted
+        for name in wanted:
+            self.notifications.labels(name)
+            self.notifier_errors.labels(name)
+            self.notification_queue.labels(name)
+            self.notifiers_up.labels(name)
+            for reason in FAILURE_REASONS:
+                self.notification_failures.labels(name, reason)
+            for dropped in DROP_REASONS:
+                self.notifications_dropped.labels(name, dropped)
+
+    # Events (tickerwatch.notify.base): what the notifiers report.
+
+    def delivered(self, receiver: str) -> None:
+        self.notifications.labels(receiver).inc()
+
+    def delivery_failed(self, receiver: str, reason: FailureReason, detail: str = "") -> None:
+        self.notification_failures.labels(receiver, reason).inc()
+
+    def dropped(self, receiver: str, reason: DropReason) -> None:
+        self.notifications_dropped.labels(receiver, reason).inc()
+
+    def queue_length(self, receiver: str, length: int) -> None:
+        self.notification_queue.labels(receiver).set(length)
+
+    def notifier_up(self, receiver: str, up: bool) -> None:
+        self.notifiers_up.labels(receiver).set(1 if up else 0)
+
+    def notifier_crashed(self, receiver: str, error: str = "") -> None:
+        self.notifier_errors.labels(receiver).inc()
 
     def polled(self, state: SourceState) -> None:
         """A source was just polled: render its families now rather than at the next scrape."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from tickerwatch.alerting import Alerting
 from tickerwatch.config import Settings
 from tickerwatch.metrics import Metrics
+from tickerwatch.notify.status import Receivers
 from tickerwatch.state import SourceState
 from tickerwatch.store import Store
 
@@ -24,3 +25,4 @@ class Runtime:
     alerting: Alerting | None = None
     reload: Callable[[], Awaitable[bool]] | None = None
     last_reload_error: list[str] = field(default_factory=list)
+    receivers: Receivers | None = None

@@ -30,8 +30,8 @@ from tickerwatch.config import Settings, load_settings
 from tickerwatch.errors import ConfigError, TickerwatchError
 from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.metrics import Metrics
-from tickerwatch.notify.alertmanager import AlertmanagerSender, receiver_name
-from tickerwatch.notify.webhook import WebhookDelivery
+from tickerwatch.notify.build import build_notifiers
+from tickerwatch.notify.status import Receivers
 from tickerwatch.poller import Poller
 from tickerwatch.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.runtime import Runtime
@@ -99,6 +99,7 @@ class Service:
         metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
         rt.reload = self.reload if self.config_path is not None else None
+        rt.receivers = Receivers(metrics, self.clock)
         self.runtime = rt
         self.poller = Poller(
             Fetcher(clients),
@@ -241,26 +242,20 @@ class Service:
     # ------------------------------------------------------------------ sources and notifiers
 
     def _start_notifiers(self, rt: Runtime) -> None:
-        assert rt.alerting is not None and self.clients is not None
-        alerting, notify = rt.alerting, self.settings.notify
-        alerting.listeners = []
-        if notify.webhooks:
-            delivery = WebhookDelivery(
-                notify.webhooks, rt.store, self.clients.get(), rt.metrics, self.clock
-            )
-            for hook in notify.webhooks:
-                rt.metrics.add_receiver(hook.name)
-            alerting.listeners.append(delivery.wake)
-            self._workers.append(asyncio.create_task(delivery.run(), name="webhooks"))
-        if notify.alertmanager is not None:
-            sender = AlertmanagerSender(
-                notify.alertmanager, self.clients.get(), rt.metrics, self.clock,
-                self.settings.web.public_url(), lambda: list(alerting.states.values()),
-            )  # fmt: skip
-            for url in notify.alertmanager.urls:
-                rt.metrics.add_receiver(receiver_name(url))
-            alerting.listeners.append(sender.wake)
-            self._workers.append(asyncio.create_task(sender.run(), name="alertmanager"))
+        """One supervised worker per receiver; alert transitions wake them all."""
+        assert rt.alerting is not None and self.clients is not None and rt.receivers is not None
+        alerting = rt.alerting
+        notifiers = build_notifiers(
+            self.settings.notify, rt.store, self.clients, rt.receivers, self.clock,
+            self.settings.web.public_url(), lambda: list(alerting.states.values()),
+        )  # fmt: skip
+        rt.metrics.keep_receivers(n.name for n in notifiers)
+        rt.receivers.keep(n.name for n in notifiers)
+        alerting.listeners = [n.wake for n in notifiers]
+        for notifier in notifiers:
+            task = asyncio.create_task(notifier.run(), name=f"notify {notifier.name}")
+            task.add_done_callback(_notifier_ended)
+            self._workers.append(task)
 
     async def _stop_notifiers(self) -> None:
         """Cancel the senders; the outbox is durable, so anything unsent waits for the next
@@ -334,6 +329,12 @@ class Service:
         rt.alerting.rules = plan.settings.alerts
         rt.alerting.webhooks = plan.settings.notify.webhooks
         self.settings = rt.settings = plan.settings
+
+
+def _notifier_ended(task: asyncio.Task[None]) -> None:
+    """A notifier's loop only ends when cancelled; anything else is said loudly."""
+    if not task.cancelled():
+        log.error("notifier_stopped", task=task.get_name(), error=repr(task.exception()))
 
 
 def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:

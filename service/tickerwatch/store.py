@@ -281,9 +281,12 @@ class HistoryDB:
                 (due, error, item_id),
             )
 
-    def outbox_length(self) -> int:
+    def outbox_length(self, receiver: str) -> int:
+        """Notifications of `receiver` not yet delivered or dropped."""
         (count,) = self._db.execute(
-            "SELECT count(*) FROM outbox WHERE delivered IS NULL AND dropped IS NULL"
+            "SELECT count(*) FROM outbox"
+            " WHERE receiver=? AND delivered IS NULL AND dropped IS NULL",
+            (receiver,),
         ).fetchone()
         return int(count)
 
@@ -365,8 +368,8 @@ class Store:
     async def outbox_retry(self, item_id: int, due: float, error: str) -> None:
         await self._run(lambda: self._db.outbox_retry(item_id, due, error))
 
-    async def outbox_length(self) -> int:
-        return await self._run(self._db.outbox_length)
+    async def outbox_length(self, receiver: str) -> int:
+        return await self._run(lambda: self._db.outbox_length(receiver))
 
     async def prune_outbox(self, before: float) -> None:
         await self._run(lambda: self._db.prune_outbox(before))

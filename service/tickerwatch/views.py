@@ -7,6 +7,7 @@ from typing import Any
 
 from tickerwatch.alerts import AlertState
 from tickerwatch.model import Unreadable
+from tickerwatch.notify.status import ReceiverStatus
 from tickerwatch.redact import redact_url
 from tickerwatch.state import Rate, SourceState, inverse
 from tickerwatch.store import HistoryRow
@@ -90,6 +91,21 @@ def history_view(row: HistoryRow) -> dict[str, Any]:
         "decimals": row.decimals,
         "first_seen": iso(row.first_seen),
         "last_seen": iso(row.last_seen),
+    }
+
+
+def notifier_view(s: ReceiverStatus) -> dict[str, Any]:
+    return {
+        "receiver": s.receiver,
+        "up": s.up,
+        "queued": s.queued,
+        "delivered": s.delivered,
+        "failed_attempts": s.failed_attempts,
+        "dropped": s.dropped,
+        "worker_errors": s.worker_errors,
+        "last_delivered": iso(s.last_delivered_at),
+        "last_error": s.last_error,
+        "last_error_at": iso(s.last_error_at),
     }
 
 

@@ -17,7 +17,7 @@ from tickerwatch.config import NAME_PATTERN
 from tickerwatch.model import Pair
 from tickerwatch.runtime import Runtime
 from tickerwatch.units import is_number
-from tickerwatch.views import alert_view, history_view, rate_view, source_view
+from tickerwatch.views import alert_view, history_view, notifier_view, rate_view, source_view
 
 HISTORY_DEFAULT_SPAN: Final = 86400.0
 HISTORY_MAX_ROWS: Final = 10_000
@@ -82,6 +82,10 @@ class Endpoints:
     async def alerts(self, request: Request) -> Response:
         return JSONResponse({"alerts": [alert_view(a) for a in self._active_alerts()]})
 
+    async def notifiers(self, request: Request) -> Response:
+        statuses = self.rt.receivers.statuses() if self.rt.receivers else []
+        return JSONResponse({"notifiers": [notifier_view(s) for s in statuses]})
+
     async def reload(self, request: Request) -> Response:
         rt = self.rt
         if not rt.settings.web.enable_lifecycle or rt.reload is None:
@@ -107,6 +111,7 @@ def create_app(rt: Runtime) -> Starlette:
             Route("/api/v1/rates/history", e.history),
             Route("/api/v1/sources", e.sources),
             Route("/api/v1/alerts", e.alerts),
+            Route("/api/v1/notifiers", e.notifiers),
             Route("/-/reload", e.reload, methods=["POST", "PUT"]),
         ]
     )

@@ -38,7 +38,7 @@ def test_promtool_checks_the_prometheus_config_and_rules() -> None:
         "rules",
         str(DEPLOY / "prometheus" / "tickerwatch-self.rules.yml"),
     )
-    assert "SUCCESS: 5 rules found" in out.stdout
+    assert "SUCCESS: 7 rules found" in out.stdout
 
 
 def test_promtool_unit_tests_of_the_self_monitoring_rules() -> None:

@@ -4,7 +4,9 @@ Every poll serves a new KZT/USD rate (so every good poll writes a history row) a
 TMT/USD across an alert threshold (so every poll makes an alert transition and a webhook
 notification). After the kills: the file is intact, every poll that was logged as stored
 is in history exactly once and in order, and every transition that was logged reaches the
-idempotent receiver exactly once (by Idempotency-Key), in order.
+receiver, in order. Delivery is at least once: a kill between a POST and its outbox record
+sends it again, and such a repeat carries the same Idempotency-Key and body, so a receiver
+that drops repeats by key sees each transition exactly once.
 
 TICKERWATCH_SOAK_KILLS sets the number of kills: 5 in `make test`, 50 in `make soak`.
 """
@@ -12,7 +14,6 @@ TICKERWATCH_SOAK_KILLS sets the number of kills: 5 in `make test`, 50 in `make s
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import random
 import signal
@@ -26,7 +27,7 @@ from pathlib import Path
 from support import pages
 from support.httpserver import PageServer, send
 from support.pages import DEC_08, Line
-from support.service import Service, config_text, sample, wait_for
+from support.service import Service, config_text, logged, sample, wait_for
 
 KILLS = int(os.environ.get("TICKERWATCH_SOAK_KILLS", "5"))
 
@@ -53,20 +54,9 @@ class MovingTicker:
         send(req, 200, pages.list_items(tuple(lines)).encode(), {"Content-Type": "text/html"})
 
 
-def logged(svc: Service, event: str) -> list[dict[str, object]]:
-    out = []
-    for line in svc.log.read_text(errors="replace").splitlines():
-        if line.startswith("{"):
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut by SIGKILL
-            if item.get("event") == event:
-                out.append(item)
-    return out
-
-
-def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> None:
+def test_sigkill_at_random_moments_loses_nothing_and_repeats_only_under_one_key(
+    tmp_path: Path,
+) -> None:
     rng = random.Random(20261121)
     with PageServer() as site, PageServer() as receiver:
         site.route("/", MovingTicker())
@@ -88,7 +78,10 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> 
                     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
             svc.start()
             wait_for(
-                lambda: sample(svc.metrics(), "tickerwatch_notification_queue_length") == 0,
+                lambda: (
+                    sample(svc.metrics(), "tickerwatch_notification_queue_length", receiver="ops")
+                    == 0
+                ),
                 timeout=30,
                 what="drained outbox",
             )
@@ -119,6 +112,10 @@ def test_sigkill_at_random_moments_loses_and_repeats_nothing(tmp_path: Path) -> 
         # start: logged means delivered, or still queued.
         assert transitions and set(transitions) <= set(received) | queued, "no transition lost"
         firsts = list(dict.fromkeys(received))
+        bodies: dict[str, set[bytes]] = {}
+        for post in receiver.posts:
+            bodies.setdefault(post.headers["Idempotency-Key"], set()).add(post.body)
+        assert all(len(b) == 1 for b in bodies.values()), "a repeat is the same notification"
         delivered = [k for k in firsts if k in transitions]
         assert delivered == transitions[: len(delivered)], "delivered once each, in order"
         assert set(transitions[len(delivered) :]) <= queued
@@ -151,3 +148,51 @@ def test_sigterm_while_notifications_flow_exits_cleanly_every_time(tmp_path: Pat
                 assert time.monotonic() - started < 6
         finally:
             svc.close()
+
+
+def test_a_kill_between_the_post_and_its_record_resends_it_with_the_same_key(
+    tmp_path: Path,
+) -> None:
+    """The worst moment: the receiver has the POST, tickerwatch dies before it hears the
+    answer. Delivery is at least once: after the restart the same notification comes again,
+    with the same Idempotency-Key and body, and then the outbox is empty: nothing lost."""
+    with PageServer() as site, PageServer() as receiver:
+        site.page("/", pages.list_items(DEC_08))
+        extra = (
+            "alerts:\n  - {name: AlwaysOn, pairs: [KZT/USD], rate: {above: 0}}\n"
+            f"notify:\n  webhooks: [{{name: ops, url: '{receiver.url('/hook')}'}}]\n"
+        )
+        svc = Service(tmp_path, config_text(f"  - name: s\n    url: {site.url('/')}\n", extra))
+        kills = iter([True])
+
+        def kill_before_answering(req: BaseHTTPRequestHandler) -> None:
+            if next(kills, False):
+                assert svc.proc is not None
+                svc.proc.send_signal(signal.SIGKILL)
+                req.close_connection = True
+                return
+            send(req, 200, b"{}")
+
+        receiver.on_post("/hook", kill_before_answering)
+        try:
+            svc.start()
+            wait_for(lambda: receiver.posts, what="the first POST")
+            assert svc.proc is not None and svc.proc.wait(timeout=10) == -signal.SIGKILL
+            svc.start()
+            wait_for(
+                lambda: (
+                    sample(svc.metrics(), "tickerwatch_notifications_total", receiver="ops") == 1
+                    and sample(
+                        svc.metrics(), "tickerwatch_notification_queue_length", receiver="ops"
+                    )
+                    == 0
+                ),
+                what="the notification delivered after the restart, and the outbox empty",
+            )
+            first, again = receiver.posts
+            assert again.headers["Idempotency-Key"] == first.headers["Idempotency-Key"]
+            assert again.body == first.body and first.json()["status"] == "firing"
+            assert svc.stop(signal.SIGTERM) == 0
+        finally:
+            svc.close()
+        assert len(receiver.posts) == 2, "one repeat of the interrupted POST, nothing more"

@@ -68,6 +68,10 @@ def test_metrics_pass_promtool_and_carry_the_right_content_type(service: Service
     assert openmetrics.headers["content-type"].startswith("application/openmetrics-text")
     assert openmetrics.text.rstrip().endswith("# EOF")
     assert "tickerwatch_build_info{" in response.text
+    names = {line.split("{")[0].split(" ")[0] for line in response.text.splitlines()}
+    process = {"process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"}
+    python = {"python_info", "python_gc_objects_collected_total", "python_gc_collections_total"}
+    assert process | python <= names
 
 
 def test_a_failing_source_is_counted_and_its_last_good_data_stays(

@@ -31,14 +31,19 @@ class Post:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float  # time.time() when it arrived
 
     def json(self) -> Any:
         return json.loads(self.body)
 
 
 class PageServer:
+    """GET answers come from `routes` (404 otherwise). Every POST is recorded in `posts`,
+    then answered by its `post_routes` handler, or with 200 `{}`."""
+
     def __init__(self, port: int = 0, tls: tuple[Path, Path] | None = None) -> None:
         self.routes: dict[str, Handler] = {}
+        self.post_routes: dict[str, Handler] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.posts: list[Post] = []
         server = self
@@ -58,8 +63,13 @@ class PageServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
-                server.posts.append(Post(self.path, dict(self.headers.items()), body))
-                send(self, 200, b"{}", {"Content-Type": "application/json"})
+                server.posts.append(Post(self.path, dict(self.headers.items()), body, time.time()))
+                route = server.post_routes.get(self.path.split("?")[0])
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    if route is None:
+                        send(self, 200, b"{}", {"Content-Type": "application/json"})
+                    else:
+                        route(self)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -86,6 +96,14 @@ class PageServer:
         self.routes[path] = handler
         return self.url(path)
 
+    def on_post(self, path: str, handler: Handler) -> str:
+        """Answer POSTs to `path` with `handler` (after recording them in `posts`)."""
+        self.post_routes[path] = handler
+        return self.url(path)
+
+    def posted(self, path: str) -> list[Post]:
+        return [p for p in self.posts if p.path.split("?")[0] == path]
+
     def page(self, path: str, body: str | bytes, content_type: str = "text/html") -> str:
         data = body.encode() if isinstance(body, str) else body
         return self.route(path, lambda req: send(req, 200, data, {"Content-Type": content_type}))
@@ -111,6 +129,11 @@ def send(
     req.send_header("Content-Length", str(len(body)))
     req.end_headers()
     req.wfile.write(body)
+
+
+def answer(status: int, headers: dict[str, str] | None = None, body: bytes = b"") -> Handler:
+    """A handler that answers every request with `status`, `headers` and `body`."""
+    return lambda req: send(req, status, body, headers)
 
 
 def with_etag(body: bytes, etag: str, headers: dict[str, str] | None = None) -> Handler:
@@ -186,3 +209,20 @@ def headers_then_silence(req: BaseHTTPRequestHandler, seconds: float = 10.0) -> 
     req.end_headers()
     req.wfile.flush()
     time.sleep(seconds)
+
+
+class BlackHole:
+    """A port that accepts connections (the kernel's backlog) and never answers."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port: int = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> BlackHole:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.sock.close()

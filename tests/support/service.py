@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -31,6 +33,16 @@ def wait_for(check: Callable[[], T | None], timeout: float = 15.0, what: str = "
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}; last error: {last_error!r}")
+
+
+async def until(check: Callable[[], object], within: float = 15.0, what: str = "condition") -> None:
+    """wait_for inside an event loop: poll `check` without blocking the loop; fail after
+    `within` seconds."""
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 def config_text(sources: str, extra: str = "") -> str:
@@ -125,3 +137,17 @@ def sample(metrics: str, name: str, **labels: str) -> float | None:
         if all(f'{k}="{v}"' in series for k, v in labels.items()) and series.split("{")[0] == name:
             return float(value)
     return None
+
+
+def logged(svc: Service, event: str) -> list[dict[str, object]]:
+    """The JSON log lines of `svc` whose event is `event` (lines cut by a SIGKILL skipped)."""
+    out = []
+    for line in svc.log.read_text(errors="replace").splitlines():
+        if line.startswith("{"):
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if item.get("event") == event:
+                out.append(item)
+    return out

@@ -153,3 +153,58 @@ def test_a_sources_proxy_url_is_checked(tmp_path: Path) -> None:
         " http://proxy.example:3128, got 'socks9://proxy.example'",
         f"{path}:4: sources[2].proxy_url: bad port in the proxy URL: Port out of range 0-65535",
     ]
+
+
+def test_every_url_with_a_port_out_of_range_is_an_error_at_its_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "web: {external_url: 'http://tw.example:99999'}\n"
+        "sources:\n"
+        "  - {name: a, url: 'https://a.example:65536/'}\n"
+        "notify:\n"
+        "  alertmanager:\n"
+        "    urls: ['http://am.example:9093', 'http://am2.example:123456']\n"
+        "    proxy_url: 'http://proxy.example:70000'\n"
+        "  webhooks:\n"
+        "    - name: ops\n"
+        "      url: 'https://hooks.example:70000/in?token=s3cret'\n"
+        "      proxy_url: 'http://proxy.example:3128'\n",
+    )
+    found = problems(path)
+    bad_port = "bad port in the URL: Port out of range 0-65535"
+    assert found == [
+        f"{path}:1: web.external_url: {bad_port}",
+        f"{path}:3: sources[0].url: {bad_port}",
+        f"{path}:6: notify.alertmanager.urls[1]: {bad_port}",
+        f"{path}:7: notify.alertmanager.proxy_url: bad port in the proxy URL:"
+        " Port out of range 0-65535",
+        f"{path}:10: notify.webhooks[0].url: {bad_port}",
+    ]
+    assert not any("s3cret" in problem for problem in found)
+
+
+def test_receivers_take_a_proxy_url(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources: [{name: a, url: 'https://a.example/'}]\n"
+        "notify:\n"
+        "  alertmanager: {urls: ['http://am:9093'], proxy_url: 'http://proxy:3128'}\n"
+        "  webhooks: [{name: ops, url: 'https://h.example/', proxy_url: 'http://proxy:3128'}]\n",
+    )
+    notify = load_settings(path, environ={}).notify
+    assert notify.alertmanager is not None
+    assert notify.alertmanager.proxy_url == notify.webhooks[0].proxy_url == "http://proxy:3128"
+
+
+def test_two_alertmanager_urls_on_one_host_and_port_are_an_error(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources: [{name: a, url: 'https://a.example/'}]\n"
+        "notify:\n"
+        "  alertmanager:\n"
+        "    urls: ['http://am:9093', 'http://am:9093/prefix']\n",
+    )
+    assert problems(path) == [
+        f"{path}:4: notify.alertmanager.urls: two URLs name the same host and port"
+        " (the receiver label)"
+    ]

@@ -1,11 +1,14 @@
-"""Send the current alerts to every Alertmanager (API v2), on each transition and every
+"""Send the current alerts to one Alertmanager (API v2), on each transition and every
 `resend_interval`: firing alerts with endsAt ahead, resolved ones with their resolve time.
-Labels carry no values or times, so replicas' alerts de-duplicate in an Alertmanager."""
+Labels carry no values or times, so replicas' alerts de-duplicate in an Alertmanager.
+
+Each Alertmanager URL has its own notifier: a slow or black-holed one delays no other.
+A failed send is retried with backoff (1, 2, 4 … s, at most `resend_interval`); a
+rejection (a 4xx other than 408 and 429) waits for the next regular resend. Its queue
+length is the number of alerts its last send carried if that send failed, else 0."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -15,7 +18,8 @@ import structlog
 
 from tickerwatch.alerts import AlertState
 from tickerwatch.config import AlertmanagerConfig
-from tickerwatch.metrics import Metrics
+from tickerwatch.notify.base import CrashBackoff, Events, SupervisedNotifier, retry_delay
+from tickerwatch.notify.http import post
 from tickerwatch.notify.payloads import alertmanager_alerts
 
 log = structlog.get_logger("tickerwatch.notify")
@@ -28,59 +32,59 @@ def receiver_name(url: str) -> str:
     return f"alertmanager:{parts.hostname}{port}"
 
 
-class AlertmanagerSender:
+class AlertmanagerNotifier(SupervisedNotifier):
     def __init__(
         self,
+        url: str,
         cfg: AlertmanagerConfig,
         client: httpx.AsyncClient,
-        metrics: Metrics,
+        events: Events,
         clock: Callable[[], float],
         external_url: str,
         alerts: Callable[[], list[AlertState]],
+        crash_backoff: CrashBackoff | None = None,
     ) -> None:
+        super().__init__(receiver_name(url), events, crash_backoff or CrashBackoff())
+        self.endpoint = url.rstrip("/") + "/api/v2/alerts"
         self.cfg = cfg
         self.client = client
-        self.metrics = metrics
         self.clock = clock
         self.external_url = external_url
         self.alerts = alerts
-        self._wake = asyncio.Event()
+        self._failures = 0
 
-    def wake(self) -> None:
-        self._wake.set()
-
-    async def run(self) -> None:
-        while True:
-            await self.send()
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
-                async with asyncio.timeout(self.cfg.resend_interval):
-                    await self._wake.wait()
-
-    async def send(self) -> None:
-        body = alertmanager_alerts(
-            self.alerts(), self.clock(), self.cfg.resend_interval, self.external_url
-        )
+    async def step(self) -> float:
+        interval = self.cfg.resend_interval
+        body = alertmanager_alerts(self.alerts(), self.clock(), interval, self.external_url)
         if not body:
-            return
-        data = json.dumps(body).encode()
-        await asyncio.gather(*(self._post(url, data, len(body)) for url in self.cfg.urls))
-
-    async def _post(self, url: str, data: bytes, count: int) -> None:
-        name = receiver_name(url)
-        try:
-            response = await self.client.post(
-                url.rstrip("/") + "/api/v2/alerts",
-                content=data,
-                headers={"Content-Type": "application/json"},
-                timeout=self.cfg.timeout,
-            )
-            error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
-        except httpx.HTTPError as exc:
-            error = type(exc).__name__
-        if error is None:
-            self.metrics.notifications.labels(name).inc()
-            log.debug("alertmanager_sent", receiver=name, alerts=count)
-        else:
-            self.metrics.notification_failures.labels(name).inc()
-            log.warning("alertmanager_failed", receiver=name, error=error, alerts=count)
+            self._failures = 0
+            self.events.queue_length(self.name, 0)
+            return interval
+        outcome = await post(
+            self.client, self.endpoint, json.dumps(body).encode(), {}, self.cfg.timeout
+        )
+        if outcome.delivered:
+            self._failures = 0
+            self.events.delivered(self.name)
+            self.events.queue_length(self.name, 0)
+            log.debug("alertmanager_sent", receiver=self.name, alerts=len(body))
+            return interval
+        assert outcome.failure is not None
+        self.events.delivery_failed(self.name, outcome.failure, outcome.detail)
+        self.events.queue_length(self.name, len(body))
+        fields = {"receiver": self.name, "alerts": len(body), "error": outcome.detail}
+        if outcome.permanent:
+            self._failures = 0
+            self.events.dropped(self.name, "rejected")
+            log.error("notification_rejected", status=outcome.status, **fields)
+            return interval
+        self._failures += 1
+        delay = retry_delay(self._failures, interval, outcome.retry_after)
+        log.warning(
+            "notification_failed",
+            reason=outcome.failure,
+            attempts=self._failures,
+            retry_in=round(delay, 2),
+            **fields,
+        )
+        return delay

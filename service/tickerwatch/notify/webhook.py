@@ -1,107 +1,136 @@
-"""Deliver the webhook outbox: per receiver in order, at least once, retried with backoff
-until `max_age`. Each request carries an Idempotency-Key header so receivers can drop
-repeats. URLs (which may hold tokens) are never logged."""
+"""Deliver one webhook's share of the durable outbox, in order, at least once.
+
+Each request carries an Idempotency-Key header that is the same on every resend, so a
+receiver can drop repeats: a kill between a POST and its outbox record sends it again.
+Retries back off up to `max_backoff` until `max_age`; a rejection (a 4xx other than 408
+and 429) drops that one notification and the next goes out. URLs (which may hold tokens)
+are never logged."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections.abc import Callable
+from typing import Final
 
 import httpx
 import structlog
 
 from tickerwatch.config import WebhookConfig
-from tickerwatch.metrics import Metrics
+from tickerwatch.errors import StoreError
+from tickerwatch.notify.base import (
+    CrashBackoff,
+    DropReason,
+    Events,
+    Outcome,
+    SupervisedNotifier,
+    retry_delay,
+)
+from tickerwatch.notify.http import post
 from tickerwatch.store import OutboxItem, Store
 
 log = structlog.get_logger("tickerwatch.notify")
 
-IDLE_WAKEUP = 5.0
+IDLE_WAKEUP: Final = 5.0  # look at the outbox this often without a wake (max_age expiry)
 
 
-class WebhookDelivery:
+class WebhookNotifier(SupervisedNotifier):
     def __init__(
         self,
-        hooks: tuple[WebhookConfig, ...],
+        hook: WebhookConfig,
         store: Store,
         client: httpx.AsyncClient,
-        metrics: Metrics,
+        events: Events,
         clock: Callable[[], float],
+        crash_backoff: CrashBackoff | None = None,
     ) -> None:
-        self.hooks = hooks
+        super().__init__(hook.name, events, crash_backoff or CrashBackoff())
+        self.hook = hook
         self.store = store
         self.client = client
-        self.metrics = metrics
         self.clock = clock
-        self._wake = asyncio.Event()
+        self._counting: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
-        self._wake.set()
+        """New notifications were queued: look for work. If the loop is busy (a receiver
+        taking its time), count the queue now: a slow receiver must not hide a growing one."""
+        super().wake()
+        if self.busy and (self._counting is None or self._counting.done()):
+            self._counting = asyncio.get_running_loop().create_task(self._count())
 
-    async def run(self) -> None:
-        while True:
-            wait = await self.deliver_ready()
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):  # not wait_for: it can swallow a cancel
-                async with asyncio.timeout(min(wait, IDLE_WAKEUP)):
-                    await self._wake.wait()
+    def stopped(self) -> None:
+        if self._counting is not None:
+            self._counting.cancel()  # it must not report for a receiver that is gone
 
-    async def deliver_ready(self) -> float:
-        """Deliver what is due; return seconds until the next retry is due."""
-        wait = IDLE_WAKEUP
-        for hook in self.hooks:
-            wait = min(wait, await self._deliver(hook))
-        self.metrics.queue_length.set(await self.store.outbox_length())
-        return max(0.05, wait)
+    async def _count(self) -> None:
+        with contextlib.suppress(StoreError):  # the loop meets it too, and reports it
+            self.events.queue_length(self.name, await self.store.outbox_length(self.name))
 
-    async def _deliver(self, hook: WebhookConfig) -> float:
-        while (item := await self.store.next_outbox(hook.name)) is not None:
+    async def step(self) -> float:
+        wait = await self._deliver_due()
+        self.events.queue_length(self.name, await self.store.outbox_length(self.name))
+        return wait
+
+    async def _deliver_due(self) -> float:
+        """Deliver this receiver's due notifications, oldest first; return seconds until
+        the next retry is due."""
+        while (item := await self.store.next_outbox(self.name)) is not None:
             now = self.clock()
-            if now - item.created > hook.max_age:
-                await self._drop(hook, item, now)
+            if now - item.created > self.hook.max_age:
+                await self._drop(item, "expired", f"max_age passed after {item.attempts} tries")
                 continue
             if item.due > now:
                 return item.due - now
-            error = await self._post(hook, item)
-            if error is None:
+            outcome = await post(
+                self.client,
+                self.hook.url,
+                item.payload.encode(),
+                {"Idempotency-Key": item.key},
+                self.hook.timeout,
+            )
+            if outcome.delivered:
                 await self.store.outbox_done(item.id, self.clock())
-                self.metrics.notifications.labels(hook.name).inc()
+                self.events.delivered(self.name)
                 log.info(
                     "notification_sent",
-                    receiver=hook.name,
+                    receiver=self.name,
                     key=item.key,
                     attempts=item.attempts + 1,
                 )
                 continue
-            self.metrics.notification_failures.labels(hook.name).inc()
-            backoff = min(hook.max_backoff, 2.0**item.attempts) * random.uniform(0.5, 1.0)
-            await self.store.outbox_retry(item.id, now + backoff, error)
-            log.warning(
-                "notification_failed",
-                receiver=hook.name,
-                key=item.key,
-                error=error,
-                attempts=item.attempts + 1,
-                retry_in=round(backoff, 2),
-            )
-            return backoff
+            assert outcome.failure is not None
+            self.events.delivery_failed(self.name, outcome.failure, outcome.detail)
+            if outcome.permanent:
+                await self._drop(item, "rejected", outcome.detail, outcome)
+                continue
+            return await self._retry_later(item, outcome, now)
         return IDLE_WAKEUP
 
-    async def _drop(self, hook: WebhookConfig, item: OutboxItem, now: float) -> None:
-        await self.store.outbox_done(item.id, now, dropped=True, error="expired: max_age passed")
-        self.metrics.notification_failures.labels(hook.name).inc()
-        log.error("notification_expired", receiver=hook.name, key=item.key, attempts=item.attempts)
+    async def _retry_later(self, item: OutboxItem, outcome: Outcome, now: float) -> float:
+        delay = retry_delay(item.attempts + 1, self.hook.max_backoff, outcome.retry_after)
+        await self.store.outbox_retry(item.id, now + delay, outcome.detail)
+        log.warning(
+            "notification_failed",
+            receiver=self.name,
+            key=item.key,
+            reason=outcome.failure,
+            error=outcome.detail,
+            attempts=item.attempts + 1,
+            retry_in=round(delay, 2),
+        )
+        return delay
 
-    async def _post(self, hook: WebhookConfig, item: OutboxItem) -> str | None:
-        headers = {"Content-Type": "application/json", "Idempotency-Key": item.key}
-        try:
-            response = await self.client.post(
-                hook.url, content=item.payload.encode(), headers=headers, timeout=hook.timeout
-            )
-        except httpx.HTTPError as exc:
-            return type(exc).__name__  # str(exc) may quote the URL and its token
-        if 200 <= response.status_code < 300:
-            return None
-        return f"HTTP {response.status_code}"
+    async def _drop(
+        self, item: OutboxItem, reason: DropReason, error: str, outcome: Outcome | None = None
+    ) -> None:
+        """Give up on one notification: recorded as dropped, counted, logged once."""
+        await self.store.outbox_done(item.id, self.clock(), dropped=True, error=error)
+        self.events.dropped(self.name, reason)
+        log.error(
+            f"notification_{reason}",
+            receiver=self.name,
+            key=item.key,
+            error=error,
+            status=outcome.status if outcome is not None else None,
+            attempts=item.attempts + 1 if outcome is not None else item.attempts,
+        )

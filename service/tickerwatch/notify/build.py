@@ -1,0 +1,38 @@
+"""One notifier per configured receiver: each webhook, and each Alertmanager URL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tickerwatch.alerts import AlertState
+from tickerwatch.config import NotifyConfig
+from tickerwatch.fetch import Clients
+from tickerwatch.notify.alertmanager import AlertmanagerNotifier
+from tickerwatch.notify.base import Events, Notifier
+from tickerwatch.notify.webhook import WebhookNotifier
+from tickerwatch.store import Store
+
+
+def build_notifiers(
+    notify: NotifyConfig,
+    store: Store,
+    clients: Clients,
+    events: Events,
+    clock: Callable[[], float],
+    external_url: str,
+    alerts: Callable[[], list[AlertState]],
+) -> list[Notifier]:
+    """Webhooks first, in config order, then Alertmanagers. Each posts through its
+    `proxy_url`, or directly with the environment's proxies (HTTP_PROXY …)."""
+    notifiers: list[Notifier] = [
+        WebhookNotifier(hook, store, clients.get(hook.proxy_url), events, clock)
+        for hook in notify.webhooks
+    ]
+    am = notify.alertmanager
+    if am is not None:
+        client = clients.get(am.proxy_url)
+        notifiers += [
+            AlertmanagerNotifier(url, am, client, events, clock, external_url, alerts)
+            for url in am.urls
+        ]
+    return notifiers
