@@ -259,10 +259,6 @@ class AlertRule(_Model):
     def kind(self) -> str:
         return next(k for k in RULE_KINDS if getattr(self, k) is not None)
 
-    @property
-    def pair_level(self) -> bool:
-        return self.kind != "source_down"
-
 
 class AlertmanagerConfig(_Model):
     urls: Annotated[tuple[HttpURL, ...], Field(min_length=1), AfterValidator(one_per_host)]
