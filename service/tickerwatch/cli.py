@@ -124,17 +124,28 @@ def _parse(args: argparse.Namespace) -> int:
         print(f"tickerwatch: --pattern: {exc}", file=sys.stderr)
         return 2
     try:
-        body, content_type = read_source(args.src)
-        ticker = parse_text(body, content_type, pattern, decimal_mark=args.decimal_mark)
+        page = read_source(args.src)
+        ticker = parse_text(
+            page.body or "", page.content_type, pattern, decimal_mark=args.decimal_mark
+        )
     except (PollError, OSError) as exc:
         print(f"tickerwatch: {args.src}: {exc}", file=sys.stderr)
         return 1
     result = deduplicate(ticker.entries, ticker.unreadable)
     copies = Counter(u.text for u in ticker.unreadable)
+    decoding = {
+        "encoding": page.encoding,
+        "from": page.encoding_origin,
+        "replaced": page.replaced,
+    }
     if args.json:
-        print(json.dumps(_parse_json(result, copies), indent=2))
+        print(json.dumps({**_parse_json(result, copies), "decoding": decoding}, indent=2))
     else:
         print(_parse_text(args.src, result, copies, ticker.context()))
+        print(
+            f"decoded as {page.encoding} (from {page.encoding_origin}); "
+            f"{page.replaced} invalid byte sequence(s) replaced with U+FFFD"
+        )
     return 0
 
 

@@ -79,7 +79,7 @@ FAMILIES: Final = (
     Family(
         f"{NS}_ticker_entries",
         "gauge",
-        f"Ticker entries on the last parsed page, repeats included. {CACHED}",
+        f"Readable ticker entries on the last parsed page, repeats included. {CACHED}",
     ),
     Family(f"{NS}_ticker_pairs", "gauge", f"Distinct pairs on the last parsed page. {CACHED}"),
     Family(

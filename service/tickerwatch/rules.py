@@ -51,11 +51,12 @@ DEFAULT_SUMMARY = "{alertname}: {pair} on {source} is {value} ({threshold})"
 def _promtemplate(text: str, rule: AlertRule) -> str:
     """tickerwatch's {pair}-style fields as Prometheus template expressions."""
     fields = {
-        "alertname": "{{ $labels.alertname }}", "source": "{{ $labels.source }}",
+        # $labels holds the series' labels only: the rule's name and severity are literals
+        "alertname": rule.name, "source": "{{ $labels.source }}",
         "pair": "{{ $labels.base }}/{{ $labels.quote }}", "base": "{{ $labels.base }}",
         "quote": "{{ $labels.quote }}", "value": "{{ $value }}", "threshold": _threshold(rule),
         "window": rule.change.window if rule.change else "",
-        "severity": "{{ $labels.severity }}", "for": format_duration(rule.for_),
+        "severity": rule.severity, "for": format_duration(rule.for_),
     }  # fmt: skip
     return text.format_map(fields)
 

@@ -15,17 +15,22 @@ DEFAULT_MAX_BODY = 5 * 2**20
 ANY_HOST = frozenset({"*"})
 
 
-def read_source(src: str) -> tuple[str, str]:
-    """(body, content type) of SRC; raises FetchError for URLs and OSError for files. Files
-    and standard input are decoded as the service decodes pages (decoding.py)."""
+def read_source(src: str) -> Page:
+    """SRC as a page: a URL fetched as a poll fetches it (FetchError on failure), a file or
+    standard input (`-`) decoded as the service decodes pages (OSError for a file)."""
     if src.startswith(("http://", "https://")):
-        page = asyncio.run(_fetch(src))
-        return page.body or "", page.content_type
+        return asyncio.run(_fetch(src))
     if src == "-":
-        return decode_body(sys.stdin.buffer.read(), "").text, ""
-    path = Path(src)
-    kind = "text/html" if path.suffix.lower() in {".html", ".htm"} else ""
-    return decode_body(path.read_bytes(), kind).text, kind
+        data, kind = sys.stdin.buffer.read(), ""
+    else:
+        path = Path(src)
+        data = path.read_bytes()
+        kind = "text/html" if path.suffix.lower() in {".html", ".htm"} else ""
+    decoded = decode_body(data, kind)
+    return Page(
+        src, 200, kind, decoded.text, encoding=decoded.encoding,
+        encoding_origin=decoded.origin, replaced=decoded.replaced,
+    )  # fmt: skip
 
 
 async def _fetch(url: str) -> Page:

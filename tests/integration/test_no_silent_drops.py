@@ -66,6 +66,8 @@ def test_tickerwatch_parse_lists_unreadable_entries(tmp_path: Path) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert "unreadable USD/UZS = 12,650 0% ×4: ambiguous" in out.stdout
+    assert "decoded as utf-8 (from meta)" not in out.stdout  # no meta: valid UTF-8, detected
+    assert "decoded as utf-8 (from detected); 0 invalid" in out.stdout
     as_json = subprocess.run(
         [sys.executable, "-m", "tickerwatch", "parse", str(path), "--json"],
         capture_output=True, text=True, check=True,
@@ -73,6 +75,7 @@ def test_tickerwatch_parse_lists_unreadable_entries(tmp_path: Path) -> None:
     data = json.loads(as_json.stdout)
     assert data["unreadable"][0]["text"] == AMBIGUOUS
     assert data["unreadable"][0]["reason"] == "ambiguous"
+    assert data["decoding"] == {"encoding": "utf-8", "from": "detected", "replaced": 0}
     settled = subprocess.run(
         [sys.executable, "-m", "tickerwatch", "parse", str(path), "--decimal-mark", ","],
         capture_output=True, text=True, check=True,
