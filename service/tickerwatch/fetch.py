@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import random
 import time
-import urllib.request
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Final
 from urllib.parse import urljoin, urlsplit
 
@@ -25,13 +24,14 @@ from tickerwatch.decoding import decode_body
 from tickerwatch.errors import FetchError
 from tickerwatch.model import Page
 from tickerwatch.redact import redact_url
-from tickerwatch.units import is_number
+from tickerwatch.units import is_number, parse_retry_after
 
 USER_AGENT: Final = f"tickerwatch/{__version__} (currency ticker monitor)"
 MAX_REDIRECTS: Final = 5
 ACCEPT_ENCODING: Final = ", ".join(CODINGS)
 _VALIDATORS: Final = frozenset({"If-None-Match", "If-Modified-Since"})
 _BAD_LOCATION: Final = "Invalid URL in location header"
+_PROXY_VARIABLES: Final = "named by HTTP_PROXY / HTTPS_PROXY / ALL_PROXY"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,9 +74,17 @@ class Clients:
         self._by_proxy: dict[str | None, httpx.AsyncClient] = {}
 
     def get(self, proxy: str | None = None) -> httpx.AsyncClient:
+        """The client for `proxy` (None: direct, environment proxies apply). Raises
+        FetchError(connect) when the proxy cannot be used: a SOCKS or other scheme httpx
+        does not speak, or a malformed URL — whether from `proxy` or the environment."""
         client = self._by_proxy.get(proxy)
         if client is None:
-            client = self._by_proxy[proxy] = make_client(proxy)
+            try:
+                client = make_client(proxy)
+            except (ImportError, ValueError, httpx.InvalidURL) as exc:
+                where = redact_url(proxy) if proxy is not None else _PROXY_VARIABLES
+                raise FetchError("connect", f"cannot use the proxy {where}: {exc}") from exc
+            self._by_proxy[proxy] = client
         return client
 
     async def aclose(self) -> None:
@@ -258,7 +266,7 @@ async def _read_page(resp: httpx.Response, url: str, want: _Wanted) -> Page:
     if status == 429 or status >= 500:
         raise _Retryable(
             FetchError("http_status", f"HTTP {status}"),
-            _retry_after(resp.headers.get("retry-after")),
+            parse_retry_after(resp.headers.get("retry-after"), time.time()),
         )
     if not 200 <= status < 300:
         raise FetchError("http_status", f"HTTP {status}")
@@ -289,40 +297,31 @@ async def _read_body(resp: httpx.Response, max_body: int) -> bytes:
     return decoder.finish()
 
 
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    value = value.strip()
-    if is_number(value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def _through(error: FetchError, url: str, proxy: str | None) -> FetchError:
-    """A timeout or connect failure, with the proxy it went through named (redacted):
-    behind an egress proxy, "connection refused" alone sends people to the wrong host."""
+    """A timeout or connect failure, with the proxy in play named (redacted): behind an
+    egress proxy, "connection refused" alone sends people to the wrong host."""
     if error.reason not in {"connect", "timeout"}:
         return error
-    via = proxy if proxy is not None else environment_proxy(url)
-    if via is None:
+    if proxy is not None:
+        return FetchError(error.reason, f"{error.message} (through the proxy {redact_url(proxy)})")
+    named = environment_proxy(url)
+    if named is None:
         return error
-    return FetchError(error.reason, f"{error.message} (through the proxy {redact_url(via)})")
+    variable, value = named
+    hint = f"{variable} is {redact_url(value)}; NO_PROXY may exempt this host"
+    return FetchError(error.reason, f"{error.message} ({hint})")
 
 
-def environment_proxy(url: str) -> str | None:
-    """The proxy HTTP_PROXY / HTTPS_PROXY / ALL_PROXY give for `url`, unless NO_PROXY
-    exempts its host (the standard library's reading of them, which httpx's matches for
-    the common forms)."""
-    proxies = urllib.request.getproxies_environment()
-    parts = urlsplit(url)
-    chosen = proxies.get(parts.scheme) or proxies.get("all")
-    if not chosen or urllib.request.proxy_bypass(parts.netloc):
-        return None
-    return chosen
+def environment_proxy(url: str) -> tuple[str, str] | None:
+    """The variable (HTTP_PROXY, HTTPS_PROXY or ALL_PROXY, either case) that names a proxy
+    for `url`'s scheme, and its value; None when none does."""
+    scheme = urlsplit(url).scheme
+    for name in (f"{scheme}_proxy", "all_proxy"):
+        for variable in (name.upper(), name):
+            value = os.environ.get(variable)
+            if value:
+                return variable, value
+    return None
 
 
 def _translate(exc: httpx.HTTPError | httpx.InvalidURL) -> FetchError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from email.utils import parsedate_to_datetime
 from typing import Final
 
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
@@ -66,3 +67,19 @@ def parse_size(text: object) -> int:
 def is_number(text: str) -> bool:
     """ASCII digits only. str.isdigit() also accepts "¹" and "²", which int() refuses."""
     return text.isascii() and text.isdigit()
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds a Retry-After header asks to wait (delta-seconds, or an HTTP date compared
+    with `now`, Unix seconds); None when it is absent or unusable (a date out of range,
+    text that is neither). Never raises."""
+    if not value:
+        return None
+    value = value.strip()
+    if is_number(value):
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+    return max(0.0, when - now)

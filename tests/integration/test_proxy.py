@@ -87,6 +87,18 @@ def test_a_dead_proxy_is_named_in_the_error(
     with pytest.raises(FetchError) as caught:
         fetch(url)
     assert caught.value.reason == "connect"
-    assert "through the proxy http://user:<redacted>@127.0.0.1" in caught.value.message
+    assert "HTTP_PROXY is http://user:<redacted>@127.0.0.1" in caught.value.message
     assert "hunter2" not in caught.value.message
     assert server.hits("/") == 0
+
+
+@pytest.mark.parametrize("value", ["socks5://127.0.0.1:1080", "ftp://127.0.0.1:21", "http://[::1"])
+def test_a_proxy_the_environment_names_but_httpx_cannot_use_fails_the_poll_clearly(
+    server: PageServer, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    url = server.page("/", TICKER, "text/plain")
+    monkeypatch.setenv("HTTP_PROXY", value)
+    with pytest.raises(FetchError) as caught:
+        fetch(url)
+    assert caught.value.reason == "connect"
+    assert caught.value.message.startswith("cannot use the proxy named by HTTP_PROXY")

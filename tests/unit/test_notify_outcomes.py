@@ -8,7 +8,8 @@ from email.utils import format_datetime
 import pytest
 
 from tickerwatch.notify.base import retry_delay
-from tickerwatch.notify.http import outcome_of, parse_retry_after
+from tickerwatch.notify.http import outcome_of
+from tickerwatch.units import parse_retry_after
 
 
 @pytest.mark.parametrize(
@@ -35,6 +36,7 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     date = format_datetime(datetime(2026, 11, 29, 12, 1, 30, tzinfo=UTC), usegmt=True)
     assert parse_retry_after(date, now=now) == 90
     assert parse_retry_after("yesterday", now=now) is None
+    assert parse_retry_after("Mon, 01 Jan 99999999999 00:00:00 GMT", now=now) is None
 
 
 def test_retries_back_off_up_to_the_cap_and_wait_for_retry_after() -> None:

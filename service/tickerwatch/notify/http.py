@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from email.utils import parsedate_to_datetime
 from typing import Final
 
 import httpx
 
 from tickerwatch.notify.base import FailureReason, Outcome
-from tickerwatch.units import is_number
+from tickerwatch.units import parse_retry_after
 
 RETRIED_4XX: Final = frozenset({408, 429})
 DRAIN_LIMIT: Final = 65536  # bytes of a receiver's answer read (then the connection closes)
@@ -55,21 +54,7 @@ def outcome_of(status: int, retry_after: str | None = None) -> Outcome:
         return Outcome("redirect", detail, status)
     if 400 <= status < 500 and status not in RETRIED_4XX:
         return Outcome("rejected", detail, status)
-    return Outcome("http_status", detail, status, parse_retry_after(retry_after))
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds a Retry-After header asks to wait (delta-seconds or an HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    if is_number(value):
-        return float(value)
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return Outcome("http_status", detail, status, parse_retry_after(retry_after, time.time()))
 
 
 def _reason(exc: httpx.HTTPError) -> FailureReason:
