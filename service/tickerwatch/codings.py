@@ -88,35 +88,53 @@ class BodyDecoder:
 
 
 class _Zlib:
-    """gzip, or deflate with a zlib header — or without one (raw deflate), as curl and httpx
-    accept when the first bytes are not a zlib header."""
+    """gzip (every member of a multi-member body), or deflate with a zlib header — or without
+    one (raw deflate), as curl and httpx accept, decided on the first two bytes."""
 
     def __init__(self, emit: Emit, wbits: int, name: str) -> None:
         self._emit = emit
         self._name = name
+        self._wbits = wbits
         self._z = zlib.decompressobj(wbits)
-        self._fallback = name == "deflate"
+        self._head = b"" if name == "deflate" else None  # deflate: bytes before deciding
 
     def feed(self, data: bytes) -> None:
+        if self._head is not None:
+            self._head += data
+            if len(self._head) < 2:
+                return
+            data, self._head = self._head, None
+            if not _zlib_header(data[:2]):
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
         try:
             while data:
                 self._emit(self._z.decompress(data, PIECE))
-                self._fallback = False
                 data = self._z.unconsumed_tail
+                if self._z.eof and self._name == "gzip" and self._z.unused_data[:2] == _GZIP:
+                    data, self._z = self._z.unused_data, zlib.decompressobj(self._wbits)
         except zlib.error as exc:
-            if not self._fallback:
-                raise _corrupt(self._name, exc) from exc
-            self._fallback = False
-            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-            self.feed(data)
+            raise _corrupt(self._name, exc) from exc
 
     def finish(self) -> None:
+        if self._head is not None:  # a body of one byte or none
+            head, self._head = self._head, None
+            self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+            self.feed(head)
         try:
             self._emit(self._z.flush())
         except zlib.error as exc:
             raise _corrupt(self._name, exc) from exc
         if not self._z.eof:
             raise FetchError("decode", f"the {self._name} body ends before its end")
+
+
+_GZIP: Final = b"\x1f\x8b"
+_ZSTD_HEADER: Final = 18  # the most bytes a zstd frame header takes
+
+
+def _zlib_header(head: bytes) -> bool:
+    """RFC 1950: compression method 8 and a header checksum divisible by 31."""
+    return head[0] & 0x0F == 8 and (head[0] << 8 | head[1]) % 31 == 0
 
 
 class _Brotli:
@@ -139,23 +157,37 @@ class _Brotli:
 
 class _Zstd:
     """zstd through zstandard's stream writer, which decodes as it is written to and hands
-    the output on in pieces of at most PIECE bytes."""
+    the output on in pieces of at most PIECE bytes. A frame whose header gives its size
+    and that ends short is refused as truncated."""
 
     def __init__(self, emit: Emit) -> None:
-        sink = cast("IO[bytes]", _Writer(emit))
+        self._emit = emit
+        self._head = b""
+        self._size = 0
+        sink = cast("IO[bytes]", _Writer(self._count))
         self._writer = zstandard.ZstdDecompressor().stream_writer(
             sink, write_size=PIECE, closefd=False
         )
 
+    def _count(self, piece: bytes) -> None:
+        self._size += len(piece)
+        self._emit(piece)
+
     def feed(self, data: bytes) -> None:
+        if len(self._head) < _ZSTD_HEADER:
+            self._head += data[:_ZSTD_HEADER]
         try:
             self._writer.write(data)
         except zstandard.ZstdError as exc:
             raise _corrupt("zstd", exc) from exc
 
     def finish(self) -> None:
-        """Nothing is held back; a frame cut short is caught by the HTTP framing (a body
-        shorter than its Content-Length, or a chunked body without its last chunk)."""
+        try:
+            declared = zstandard.get_frame_parameters(self._head).content_size
+        except zstandard.ZstdError as exc:
+            raise _corrupt("zstd", exc) from exc
+        if declared != zstandard.CONTENTSIZE_UNKNOWN and self._size < declared:
+            raise FetchError("decode", "the zstd body ends before its end")
 
 
 class _Writer(io.RawIOBase):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -259,3 +260,67 @@ def test_a_body_that_cannot_be_decompressed_says_why(
         fetch(url)
     assert caught.value.reason == "decode"
     assert words in caught.value.message
+
+
+def test_raw_deflate_whose_first_chunk_is_one_byte_is_read(server: PageServer) -> None:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
+    raw = packer.compress(ticker().encode()) + packer.flush()
+
+    def one_byte_first(req: Any) -> None:
+        req.send_response(200)
+        req.send_header("Content-Encoding", "deflate")
+        req.send_header("Content-Length", str(len(raw)))
+        req.end_headers()
+        req.wfile.write(raw[:1])
+        req.wfile.flush()
+        time.sleep(0.1)
+        req.wfile.write(raw[1:])
+
+    assert len(poll(server.route("/deflate-1", one_byte_first))[1].quotes) == 5
+
+
+def test_every_member_of_a_multi_member_gzip_body_is_read(server: PageServer) -> None:
+    text = ticker().encode()
+    body = gzip.compress(text[:100]) + gzip.compress(text[100:])
+    url = serve(server, "/gz-members", body, Content_Encoding="gzip", Content_Type="text/plain")
+    assert fetch(url).body == text.decode()
+
+
+def test_a_zstd_frame_cut_short_is_a_decode_error(server: PageServer) -> None:
+    whole = _zstd(ticker().encode() * 50)
+    url = serve(server, "/zstd-cut", whole[: len(whole) // 2], Content_Encoding="zstd")
+    with pytest.raises(FetchError) as caught:
+        fetch(url)
+    assert (caught.value.reason, caught.value.message) == (
+        "decode",
+        "the zstd body ends before its end",
+    )
+
+
+@pytest.mark.parametrize("label", ["base64", "rot13", "hex", "utf-32", "cp037", "undefined"])
+def test_a_label_naming_no_web_encoding_is_skipped(server: PageServer, label: str) -> None:
+    body = html(f"<div>{ticker()}</div>{RUSSIAN}", f"<meta charset={label}>").encode()
+    url = serve(server, f"/label-{label}", body, Content_Type=f"text/html; charset={label}")
+    page, result = poll(url)
+    assert (page.encoding, page.encoding_origin) == ("utf-8", "detected")
+    assert len(result.quotes) == 5
+
+
+def test_an_unlabelled_utf8_page_with_one_bad_byte_stays_utf8(server: PageServer) -> None:
+    body = html(f"<div>{ticker()}</div>{RUSSIAN}").encode() + b"<p>\xff</p>"
+    page, result = poll(serve(server, "/utf8-one-bad", body, Content_Type="text/html"))
+    assert (page.encoding, page.encoding_origin, page.replaced) == ("utf-8", "detected", 1)
+    assert len(result.quotes) == 5
+
+
+def test_utf16_without_a_bom_or_label_is_detected(server: PageServer) -> None:
+    body = html(f"<div>{ticker()}</div>{RUSSIAN}").encode("utf-16-le")
+    page, result = poll(serve(server, "/utf16-bare", body, Content_Type="text/html"))
+    assert page.encoding == "utf-16-le" and len(result.quotes) == 5
+
+
+def test_a_meta_charset_past_the_first_1024_bytes_is_not_read(server: PageServer) -> None:
+    late = f"<!-- {'x' * 1100} --><meta charset=windows-1251>"
+    body = html(f"<div>{ticker()}</div>{RUSSIAN}", late).encode()
+    page, _ = poll(serve(server, "/late-meta", body, Content_Type="text/html"))
+    assert (page.encoding, page.encoding_origin) == ("utf-8", "detected")
