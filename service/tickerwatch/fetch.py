@@ -260,8 +260,8 @@ async def _read_page(resp: httpx.Response, url: str, want: _Wanted) -> Page:
             status,
             content_type,
             None,
-            etag=resp.headers.get("etag", want.headers.get("If-None-Match")),
-            last_modified=resp.headers.get("last-modified"),
+            etag=_validator(resp, "etag") or want.headers.get("If-None-Match"),
+            last_modified=_validator(resp, "last-modified"),
         )
     if status == 429 or status >= 500:
         raise _Retryable(
@@ -276,12 +276,19 @@ async def _read_page(resp: httpx.Response, url: str, want: _Wanted) -> Page:
         status=status,
         content_type=content_type,
         body=decoded.text,
-        etag=resp.headers.get("etag"),
-        last_modified=resp.headers.get("last-modified"),
+        etag=_validator(resp, "etag"),
+        last_modified=_validator(resp, "last-modified"),
         encoding=decoded.encoding,
         encoding_origin=decoded.origin,
         replaced=decoded.replaced,
     )
+
+
+def _validator(resp: httpx.Response, name: str) -> str | None:
+    """An ETag or Last-Modified to send back, or None when it could not be: a validator is
+    printable ASCII (RFC 9110), and one that is not would fail every later request."""
+    value = resp.headers.get(name)
+    return value if value and value.isascii() and value.isprintable() else None
 
 
 async def _read_body(resp: httpx.Response, max_body: int) -> bytes:

@@ -342,3 +342,20 @@ def test_protocol_oddities_fail_with_a_reason_never_internal(server: PageServer,
     handler, reason, words = ODDITIES[name]
     error = failure(server.route(f"/odd-{name}", handler))
     assert (error.reason, words in error.message) == (reason, True), error.message
+
+
+@pytest.mark.parametrize(
+    ("header", "value"),
+    [("ETag", b'"caf\xc3\xa9-1"'), ("Last-Modified", "Mon, 01\u200b Dec 2025".encode())],
+)
+def test_a_validator_that_cannot_be_sent_back_is_not_kept(
+    server: PageServer, header: str, value: bytes
+) -> None:
+    def with_raw_header(req: BaseHTTPRequestHandler) -> None:
+        send(req, 200, TICKER, {header: value.decode("latin-1")})  # the bytes as they are
+
+    url = server.route("/odd-validator", with_raw_header)
+    page = fetch(url)
+    assert (page.etag, page.last_modified) == (None, None)
+    fetch(url, etag=page.etag, last_modified=page.last_modified)  # the next poll goes out
+    assert server.hits("/odd-validator") == 2
