@@ -95,7 +95,8 @@ class Unreadable:
 
     `text` is the entry as printed; `pair` is its pair when the codes could be read;
     `reason` is one of not_a_number, ambiguous, bad_grouping, two_decimal_marks,
-    out_of_range, incomplete, bad_pair; `message` says it in words."""
+    out_of_range, unmatched (starts like an entry, does not read as one), incomplete,
+    bad_pair; `message` says it in words."""
 
     text: str
     pair: Pair | None
@@ -113,6 +114,7 @@ class Ticker:
     start: int
     end: int
     unreadable: tuple[Unreadable, ...] = ()
+    hinted: bool = False  # some entry was read with the decimal mark the others show
 
     def context(self, around: int = 160) -> tuple[str, str]:
         """The page text just before and just after the ticker block, to explain a match."""

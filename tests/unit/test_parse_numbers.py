@@ -90,3 +90,67 @@ def test_one_rate_in_many_conventions(entry: str) -> None:
     (_, uzs) = deduplicate(parse_text(page, "text/plain", TIMESCA).entries).quotes
     assert uzs.rate == Decimal("12650.5")
     assert abs(uzs.change_pct) == Decimal("0.12")
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        "KZT/USD = 0.00196 n/a",
+        "KZT/USD = 0.00196 ▼0.22%",
+        "KZT/USD = 0.00196",
+        "KZT/USD = 0.00196 -0.22‰",
+    ],
+)
+@pytest.mark.parametrize("where", [0, 1, 2])
+def test_an_entry_the_pattern_cannot_match_is_unreadable_and_keeps_the_ticker_whole(
+    odd: str, where: int
+) -> None:
+    good = ["KGS/USD = 0.01144 -0.22%", "TJS/USD = 0.10899 0%", "UZS/USD = 0.00008 0%"]
+    entries = [*good[:where], odd, *good[where:]]
+    ticker = parse_text(marquee(*entries, copies=1), "text/plain", TIMESCA)
+    assert [str(e.pair) for e in ticker.entries] == ["KGS/USD", "TJS/USD", "UZS/USD"]
+    (refused,) = ticker.unreadable
+    assert (refused.text, str(refused.pair), refused.reason) == (odd, "KZT/USD", "unmatched")
+
+
+def test_a_pair_named_in_a_heading_next_to_the_ticker_is_not_an_entry() -> None:
+    page = "USD/KZT exchange rates\n" + marquee("KGS/USD = 0.01144 0%", "KZT/USD = 0.00196 0%")
+    assert parse_text(page, "text/plain", TIMESCA).unreadable == ()
+
+
+@pytest.mark.parametrize(
+    "entry", ["USD/UZS = 12 650%", "USD/UZS = 12 650 %", "USD/UZS = 12 650,00 %"]
+)
+def test_a_rate_and_change_that_could_be_one_grouped_number_are_refused(entry: str) -> None:
+    ticker = parse_text(marquee("USD/KZT = 510.20 +0.1%", entry), "text/plain", TIMESCA)
+    assert {str(e.pair) for e in ticker.entries} == {"USD/KZT"}
+    (refused,) = {u.reason: u for u in ticker.unreadable}.values()
+    assert refused.reason == "ambiguous" and "one grouped rate with no change" in refused.message
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        ("KGS/USD = 0.0000000000001 0%", "out_of_range"),
+        ("KGS/USD = 1000000000000 0%", "out_of_range"),
+        ("KGS/USD = 0.01144 1000000%", "out_of_range"),
+    ],
+)
+def test_numbers_no_rate_or_change_can_be_are_refused(entry: str, reason: str) -> None:
+    ticker = parse_text(marquee("KZT/USD = 0.00196 0%", entry), "text/plain", TIMESCA)
+    assert {u.reason for u in ticker.unreadable} == {reason}
+
+
+def test_with_pairs_set_the_whole_ticker_still_decides_the_decimal_mark() -> None:
+    """The locator reads a region around the expected pairs; when a number there is read by
+    what the other numbers show, the whole ticker decides, as without `pairs`."""
+    flag = '<img src="/' + "x" * 300 + '.png">'
+    items = ["USD/UZS = 12,650 +0%", "USD/KZT = 510 +0%", "EUR/RUB = 99 0%", "EUR/USD = 1.08 +0.1%"]
+    body = "".join(f"<p>{flag}<b>{e}</b></p>" for e in items)
+    page = f"<html><body><div>{body}</div></body></html>"
+    with_pairs = parse_text(page, "text/html", TIMESCA, frozenset({"UZS", "KZT"}))
+    without = parse_text(page, "text/html", TIMESCA)
+    assert [(str(e.pair), e.rate) for e in with_pairs.entries] == [
+        (str(e.pair), e.rate) for e in without.entries
+    ]
+    assert str(with_pairs.entries[0].rate) == "12650"

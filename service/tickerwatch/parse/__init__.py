@@ -89,7 +89,7 @@ def parse_changed(
         if key == last_key:
             return key, None
         found = _in_regions(regions, entry_pattern, decimal_mark)
-        if found is not None:
+        if found is not None and not _decided_by_others(found):
             return key, found
     digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
     key = (entry_pattern, quotes, decimal_mark, digest)
@@ -111,6 +111,12 @@ def _in_regions(
         if best is None or _size(ticker) > _size(best):
             best = ticker
     return best
+
+
+def _decided_by_others(ticker: Ticker) -> bool:
+    """A `12,650` read, or refused, by what the other numbers show: a region may hold only
+    part of the ticker, so the whole page decides, as the full reading does."""
+    return ticker.hinted or any(u.reason == "ambiguous" for u in ticker.unreadable)
 
 
 def _size(ticker: Ticker) -> int:

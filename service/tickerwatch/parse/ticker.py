@@ -5,34 +5,27 @@ white space and bullets. Article text may hold its own bullets and mention a pai
 those stand alone or in short runs, so only the longest run counts (ties: the first), and a
 run shorter than `min_entries` is no ticker at all.
 
-Every entry the pattern matches takes its place in a run; its numbers are read afterwards,
-with the decimal mark the run's other numbers show (parse/number.py). An entry whose
-numbers cannot be read is kept as `Unreadable` with the reason, never dropped silently.
+Every entry the pattern matches, and every fragment that starts like one (parse/runs.py),
+takes its place in a run; the numbers are read afterwards, with the decimal mark the run's
+other numbers show (parse/number.py). An entry that cannot be read is kept as `Unreadable`
+with the reason, never dropped silently.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Final, NamedTuple
 
 from tickerwatch.errors import ParseError
 from tickerwatch.model import Pair, Ticker, TickerEntry, Unreadable
 from tickerwatch.parse.number import DecimalMark, NumberError, decimal_mark_of, read_number
+from tickerwatch.parse.runs import Item, longest_run, matched
 
-_SEPARATOR: Final = re.compile(r"[\s•·∙◦▪▫►▸|*/\-–—]*")
-MAX_GAP: Final = 64
 MAX_ABS_RATE: Final = Decimal("1e12")
-
-
-class _Match(NamedTuple):
-    """One match of the entry pattern: the printed groups and where the entry stood."""
-
-    groups: tuple[str | None, str | None, str | None, str | None]  # base, quote, rate, change
-    start: int
-    end: int
+MIN_RATE: Final = Decimal("1e-12")
+MAX_ABS_CHANGE_PCT: Final = Decimal("1e6")
 
 
 def find_ticker(
@@ -45,69 +38,75 @@ def find_ticker(
 
     `decimal_mark` decides numbers such as `12,650` when given; otherwise the other numbers
     of the same run decide, and an entry they cannot decide is unreadable."""
-    run = _longest_run(text, entry_pattern)
+    run = longest_run(text, entry_pattern)
     if not run:
         raise ParseError("no ticker entries (PAIR = RATE CHANGE%) found in the page text")
-    if len(run) < min_entries:
+    if matched(run) < min_entries:
         raise ParseError(
-            f"no ticker: the longest run of entries has {len(run)} (a ticker has at least"
+            f"no ticker: the longest run of entries has {matched(run)} (a ticker has at least"
             f" {min_entries}); a lone pair mentioned in text is not a ticker"
         )
     hint = decimal_mark or _run_decimal_mark(run)
     entries: list[TickerEntry] = []
     unreadable: list[Unreadable] = []
-    for match in run:
-        read = _read(*match.groups, hint)
+    for item in run:
+        read = _refuse_split(item) or _read(*item.groups, hint)
         if isinstance(read, _Refusal):
-            unreadable.append(
-                Unreadable(text[match.start : match.end], read.pair, read.reason, read.message)
-            )
+            printed = text[item.start : item.end]
+            unreadable.append(Unreadable(printed, read.pair, read.reason, read.message))
         else:
-            entries.append(TickerEntry(*read, match.start, match.end))
+            entries.append(TickerEntry(*read, item.start, item.end))
     if not entries:
         first = unreadable[0]
         raise ParseError(
             f"the ticker's {len(unreadable)} entries look like quotes but none can be read;"
             f" the first, {first.text!r}: {first.message}"
         )
-    return Ticker(tuple(entries), text, run[0].start, run[-1].end, tuple(unreadable))
+    hinted = decimal_mark is None and hint is not None and any(map(_needs_hint, run))
+    return Ticker(tuple(entries), text, run[0].start, run[-1].end, tuple(unreadable), hinted=hinted)
 
 
-def _longest_run(text: str, pattern: re.Pattern[str]) -> list[_Match]:
-    best: list[_Match] = []
-    run: list[_Match] = []
-    for match in _matches(text, pattern):
-        if run and not _adjacent(text, run[-1].end, match.start):
-            best = run if len(run) > len(best) else best
-            run = []
-        run.append(match)
-    return run if len(run) > len(best) else best
-
-
-def _matches(text: str, pattern: re.Pattern[str]) -> Iterator[_Match]:
-    for match in pattern.finditer(text):
-        base, quote, rate, change = match.group("base", "quote", "rate", "change")
-        yield _Match((base, quote, rate, change), match.start(), match.end())
-
-
-def _adjacent(text: str, end: int, start: int) -> bool:
-    if start - end > MAX_GAP:
-        return False
-    return _SEPARATOR.fullmatch(text, end, start) is not None
-
-
-def _run_decimal_mark(run: list[_Match]) -> DecimalMark | None:
+def _run_decimal_mark(run: list[Item]) -> DecimalMark | None:
     """The decimal mark the run's telling numbers agree on, or None."""
     marks = {
         mark
-        for match in run
-        for printed in match.groups[2:]
+        for item in run
+        for printed in item.groups[2:]
         if printed is not None and (mark := _mark_of(printed)) is not None
     }
     return marks.pop() if len(marks) == 1 else None
 
 
 _mark_of = functools.lru_cache(maxsize=8192)(decimal_mark_of)
+
+
+def _needs_hint(item: Item) -> bool:
+    """Whether this entry reads only with the run's decimal mark (`12,650` alone)."""
+    alone = _read(*item.groups, None)
+    return isinstance(alone, _Refusal) and alone.reason == "ambiguous" and not item.fragment
+
+
+def _refuse_split(item: Item) -> _Refusal | None:
+    """`12 650%`: one grouped rate with no change, or a rate of 12 and a change of 650%?"""
+    base, quote, rate, change = item.groups
+    if not item.split_by_space or rate is None or change is None:
+        return None
+    try:
+        read_number(f"{rate} {change}", ".")
+    except NumberError:
+        return None
+    return _Refusal(
+        _pair(base, quote),
+        "ambiguous",
+        f"{rate} {change}% may be one grouped rate with no change, or {rate} and {change}%",
+    )
+
+
+def _pair(base: str | None, quote: str | None) -> Pair | None:
+    try:
+        return Pair.parse(f"{base}/{quote}")
+    except ValueError:
+        return None
 
 
 class _Refusal(NamedTuple):
@@ -127,17 +126,20 @@ def _read(
     """The pair and numbers of one printed entry, or why they cannot be read. Cached: a page
     prints the same few entries poll after poll, and equal text gives the very same
     objects, which dedup's fast path checks for."""
+    pair = _pair(base, quote)
+    if base is not None and quote is not None and rate is None and change is None:
+        return _Refusal(pair, "unmatched", "does not read as PAIR = RATE CHANGE%")
     if base is None or quote is None or rate is None or change is None:
-        return _Refusal(None, "incomplete", "the pattern left base, quote, rate or change empty")
-    try:
-        pair = Pair.parse(f"{base}/{quote}")
-    except ValueError as exc:
-        return _Refusal(None, "bad_pair", str(exc))
+        return _Refusal(pair, "incomplete", "the pattern left base, quote, rate or change empty")
+    if pair is None:
+        return _Refusal(None, "bad_pair", f"not a currency pair: {base}/{quote}")
     try:
         rate_value = read_number(rate, hint)
         change_value = read_number(change, hint)
     except NumberError as exc:
         return _Refusal(pair, exc.reason, str(exc))
-    if not 0 < rate_value < MAX_ABS_RATE:
-        return _Refusal(pair, "out_of_range", f"a rate of {rate} is not above 0 and below 1e12")
+    if not MIN_RATE <= rate_value < MAX_ABS_RATE:
+        return _Refusal(pair, "out_of_range", f"a rate of {rate} is not within 1e-12 to 1e12")
+    if abs(change_value) >= MAX_ABS_CHANGE_PCT:
+        return _Refusal(pair, "out_of_range", f"a change of {change}% is not a change")
     return pair, rate_value, change_value
