@@ -16,6 +16,7 @@ _DURATION_UNITS: Final = {
     "w": 7 * 86400,
     "y": 365 * 86400,
 }
+MAX_DURATION: Final = 100 * 365 * 86400.0  # far beyond any use; datetime overflows later
 _SIZE: Final = re.compile(r"(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)?")
 _SIZE_UNITS: Final = {
     None: 1,
@@ -30,14 +31,18 @@ _SIZE_UNITS: Final = {
 
 
 def parse_duration(text: object) -> float:
-    """Seconds in a duration such as 30s, 5m, 2h, 7d or 1h30m; raises ValueError."""
+    """Seconds in a duration such as 30s, 5m, 2h, 7d or 1h30m (at most 100y); raises
+    ValueError."""
     if not isinstance(text, str) or not text.strip():
         raise ValueError(f"expected a duration such as 30s, 5m, 2h or 7d, got {text!r}")
     cleaned = text.strip()
     parts = list(_DURATION_PART.finditer(cleaned))
     if not parts or "".join(p.group(0) for p in parts) != cleaned:
         raise ValueError(f"expected a duration such as 30s, 5m, 2h or 7d, got {text!r}")
-    return sum(float(p.group(1)) * _DURATION_UNITS[p.group(2)] for p in parts)
+    seconds = sum(float(p.group(1)) * _DURATION_UNITS[p.group(2)] for p in parts)
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{text!r} is longer than any schedule can use (at most 100y)")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

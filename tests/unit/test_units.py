@@ -25,6 +25,13 @@ def test_bad_durations(text: object) -> None:
         parse_duration(text)
 
 
+@pytest.mark.parametrize("text", ["101y", "100000000y", "99999999999999d"])
+def test_durations_beyond_a_century_are_refused(text: str) -> None:
+    """`interval: 100000000y` passed check-config and then overflowed the scheduler."""
+    with pytest.raises(ValueError, match="at most 100y"):
+        parse_duration(text)
+
+
 def test_format_duration_round_trips() -> None:
     for text in ["30s", "5m", "2h", "7d", "1d2h", "500ms"]:
         assert format_duration(parse_duration(text)) == text
