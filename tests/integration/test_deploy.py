@@ -32,13 +32,10 @@ def tool(name: str) -> str:
 
 def test_promtool_checks_the_prometheus_config_and_rules() -> None:
     run(tool("promtool"), "check", "config", str(DEPLOY / "prometheus" / "prometheus.yml"))
-    out = run(
-        tool("promtool"),
-        "check",
-        "rules",
-        str(DEPLOY / "prometheus" / "tickerwatch-self.rules.yml"),
-    )
-    assert "SUCCESS: 7 rules found" in out.stdout
+    path = DEPLOY / "prometheus" / "tickerwatch-self.rules.yml"
+    out = run(tool("promtool"), "check", "rules", str(path))
+    groups = yaml.safe_load(path.read_text())["groups"]
+    assert f"SUCCESS: {sum(len(g['rules']) for g in groups)} rules found" in out.stdout
 
 
 def test_promtool_unit_tests_of_the_self_monitoring_rules() -> None:
