@@ -85,7 +85,7 @@ async def run_notifier(tmp_path: Path, url: str, failing: set[str], check: Any) 
     receivers.keep(["ops"])
     hook = WebhookConfig(name="ops", url=url, max_backoff="50ms")
     async with Clients() as clients:
-        notifier = WebhookNotifier(hook, store, clients.get(), receivers, time.time, FAST)
+        notifier = WebhookNotifier(hook, store, clients.get, receivers, time.time, FAST)
         task = asyncio.create_task(notifier.run())
         try:
             await check(store, metrics)
