@@ -238,8 +238,7 @@ def test_a_url_with_whitespace_or_a_control_character_is_an_error_that_quotes_no
     found = problems(path, secrets)
     rule = "URLs may not hold whitespace or control characters"
     assert found == [
-        f"{path}:1: web.external_url: the URL holds a space (U+0020) at character 19 of 19;"
-        f" {rule}",
+        f"{path}:1: web.external_url: the URL holds a space (U+0020) at character 19 of 19; {rule}",
         f"{path}:3: sources[0].url: the URL holds a tab (U+0009) at character 1 of 32; {rule}",
         f"{path}:4: sources[1].proxy_url: the proxy URL holds a line feed (U+000A) at"
         f" character 40 of 40; {rule} (a secret made with `echo` ends in one: use `echo -n`)",
