@@ -31,9 +31,10 @@ FAILURE_REASONS: Final[tuple[FailureReason, ...]] = (
     "http_status",
     "rejected",
 )
-# Why a notification was given up: the receiver rejected it, or `max_age` passed.
-DropReason = Literal["rejected", "expired"]
-DROP_REASONS: Final[tuple[DropReason, ...]] = ("rejected", "expired")
+# Why a notification was given up: the receiver rejected it, `max_age` passed, or its
+# webhook is no longer configured (renamed or removed: nothing would ever send it).
+DropReason = Literal["rejected", "expired", "receiver_removed"]
+DROP_REASONS: Final[tuple[DropReason, ...]] = ("rejected", "expired", "receiver_removed")
 
 
 class Events(Protocol):
