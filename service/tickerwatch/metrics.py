@@ -131,6 +131,9 @@ class Metrics:
     def notifier_crashed(self, receiver: str, error: str = "") -> None:
         self.notifier_errors.labels(receiver).inc()
 
+    def cannot_send(self, receiver: str, problem: str) -> None:
+        """Shown by notifier_up (0 meanwhile): nothing more to count."""
+
     def polled(self, state: SourceState) -> None:
         """A source was just polled: render its families now rather than at the next scrape."""
         self._exposition.refresh(state, self._clock())

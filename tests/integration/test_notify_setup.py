@@ -109,20 +109,27 @@ def test_a_proxy_the_environment_names_but_httpx_cannot_use_fails_attempts_not_t
 def test_a_webhook_url_httpx_refuses_is_a_failed_attempt_and_shows_the_worker_down(
     tmp_path: Path, site: PageServer
 ) -> None:
-    """`ü-` is no IDNA label: urlsplit takes the URL, httpx refuses to build the request."""
-    hook = "{name: ops, url: 'http://ü-.example/hook?token=s3cret', max_backoff: 1s}"
-    svc = Service(tmp_path, config(site, KZT_LOW, f"  webhooks: [{hook}]\n")).start()
+    """`ü-` is no IDNA label: urlsplit takes the URL, httpx refuses to build the request.
+    The worker says so before anything is queued; then each attempt fails as connect."""
+    hook = (
+        "  webhooks: [{name: ops, url: 'http://ü-.example/hook?token=s3cret', max_backoff: 1s}]\n"
+    )
+    svc = Service(tmp_path, config(site, "", hook)).start()
     failed = "tickerwatch_notification_failures_total"
+    refused = "cannot build a request to the URL (InvalidURL)"
     try:
+        wait_for(lambda: notifiers(svc)["ops"]["last_error"], what="the worker's problem")
+        assert notifiers(svc)["ops"]["last_error"] == f"cannot send: {refused}"
+        assert value(svc, "tickerwatch_notifier_up", receiver="ops") == 0
+        reload(svc, config(site, KZT_LOW, hook))  # the alert fires: notifications queue
         wait_for(
             lambda: (value(svc, failed, receiver="ops", reason="connect") or 0) >= 2,
             what="failed attempts, retried",
         )
         assert value(svc, "tickerwatch_notifier_up", receiver="ops") == 0
         assert value(svc, "tickerwatch_notifier_errors_total", receiver="ops") == 0
-        refused = "cannot build a request to the URL (InvalidURL)"
         assert notifiers(svc)["ops"]["last_error"] == f"connect: {refused}"
-        (event,) = logged(svc, "notifier_cannot_send")
+        (event,) = logged(svc, "notifier_cannot_send")  # once: the reload kept the worker
         assert (event["receiver"], event["error"]) == ("ops", refused)
         assert logged(svc, "notifier_failed") == []
         assert "s3cret" not in svc.log.read_text() and "ü-" not in svc.log.read_text()

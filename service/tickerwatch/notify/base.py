@@ -52,6 +52,10 @@ class Events(Protocol):
 
     def notifier_crashed(self, receiver: str, error: str) -> None: ...
 
+    def cannot_send(self, receiver: str, problem: str) -> None:
+        """The worker cannot make any request (said once per new problem; notifier_up
+        says when it can again)."""
+
 
 class Notifier(Protocol):
     """One receiver's worker. `run` never returns on its own (cancel it to stop);
@@ -184,6 +188,7 @@ class SupervisedNotifier(ABC):
             problem = f"{type(exc).__name__} while checking"
         if problem != self._problem:
             if problem is not None:
+                self.events.cannot_send(self.name, problem)
                 log.error("notifier_cannot_send", receiver=self.name, error=problem)
             else:
                 log.info("notifier_can_send", receiver=self.name)
