@@ -4,7 +4,9 @@ one adds and removes sources and rules without a restart, keeping history and al
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -205,32 +207,68 @@ def test_a_reload_whose_notifiers_cannot_be_built_changes_nothing(
             svc.close()
 
 
+TICKER_304 = "• USD/UZS = 12,650 +0% • USD/KZT = 510 0%"
+
+
+def marked(server: PageServer, mark: str) -> str:
+    extra = f"    decimal_mark: '{mark}'\n"
+    return config_text(f"  - name: s\n    url: {server.url('/page')}\n{extra}")
+
+
+def uzs(svc: Service) -> str:
+    rates = svc.get("/api/v1/rates").json()["rates"]
+    return next((str(r["rate"]) for r in rates if r["pair"] == "USD/UZS"), "")
+
+
 def test_a_reload_that_changes_how_a_page_is_read_reads_it_again(tmp_path: Path) -> None:
     """The server answers the last poll's ETag with 304. A reload fixing the source's
     decimal_mark drops the validators: the next poll gets the page and reads it anew."""
-    ticker = "• USD/UZS = 12,650 +0% • USD/KZT = 510 0%"
     with PageServer() as server:
-        server.route("/page", with_etag(pages.page(f"<p>{ticker}</p>").encode(), '"v1"'))
-
-        def config(mark: str) -> str:
-            extra = f"    decimal_mark: '{mark}'\n"
-            return config_text(f"  - name: s\n    url: {server.url('/page')}\n{extra}")
-
-        def uzs() -> str:
-            rates = svc.get("/api/v1/rates").json()["rates"]
-            return next(str(r["rate"]) for r in rates if r["pair"] == "USD/UZS")
-
-        svc = Service(tmp_path, config(","))
-        write(svc, config(","))
+        server.route("/page", with_etag(pages.page(f"<p>{TICKER_304}</p>").encode(), '"v1"'))
+        svc = Service(tmp_path, marked(server, ","))
+        write(svc, marked(server, ","))
         svc.start()
         try:
             wait_for(
                 lambda: any(e["result"] == "not_modified" for e in logged(svc, "poll")),
                 what="a poll answered 304",
             )
-            assert uzs() == "12.650"
-            write(svc, config("."))
+            assert uzs(svc) == "12.650"
+            write(svc, marked(server, "."))
             assert svc.client.post("/-/reload").status_code == 200
-            wait_for(lambda: uzs() == "12650", what="the page read again with '.' decimals")
+            wait_for(lambda: uzs(svc) == "12650", what="the page read again with '.' decimals")
         finally:
+            svc.close()
+
+
+def test_a_poll_in_flight_during_the_reload_does_not_bring_the_old_validators_back(
+    tmp_path: Path,
+) -> None:
+    """The reload lands while a conditional poll waits for its 304: that answer belongs to
+    the old settings, so its ETag is not kept and the next poll reads the page anew."""
+    page = with_etag(pages.page(f"<p>{TICKER_304}</p>").encode(), '"v1"')
+    gate, waiting = threading.Event(), threading.Event()
+    gate.set()
+
+    def gated(req: BaseHTTPRequestHandler) -> None:
+        if not gate.is_set() and req.headers.get("If-None-Match"):
+            waiting.set()
+            gate.wait(10)
+        page(req)
+
+    with PageServer() as server:
+        server.route("/page", gated)
+        svc = Service(tmp_path, marked(server, ","))
+        write(svc, marked(server, ","))
+        svc.start()
+        try:
+            wait_for(lambda: uzs(svc) == "12.650", what="the first reading")
+            gate.clear()
+            wait_for(waiting.is_set, what="a conditional poll in flight")
+            write(svc, marked(server, "."))
+            assert svc.client.post("/-/reload").status_code == 200
+            gate.set()
+            wait_for(lambda: uzs(svc) == "12650", what="the page read again with '.' decimals")
+        finally:
+            gate.set()
             svc.close()
