@@ -71,7 +71,8 @@ class Metrics:
         )  # fmt: skip
         self.notifications_dropped = Counter(
             f"{NS}_notifications_dropped",
-            f"Notifications given up on: rejected by the receiver, or expired. {receiver}.",
+            "Notifications given up on: rejected by the receiver, expired, or queued for a"
+            f" webhook no longer configured (receiver_removed). {receiver}.",
             ["receiver", "reason"], registry=r,
         )  # fmt: skip
         self.notification_queue = Gauge(
@@ -82,7 +83,8 @@ class Metrics:
         )  # fmt: skip
         self.notifiers_up = Gauge(
             f"{NS}_notifier_up",
-            f"1 while the receiver's worker runs and its last round did not crash. {receiver}.",
+            "1 while the receiver's worker runs, its last round did not crash, and it can"
+            f" make a request at all (a proxy and URL httpx can use). {receiver}.",
             ["receiver"], registry=r,
         )  # fmt: skip
         self.notifier_errors = Counter(
@@ -128,6 +130,9 @@ class Metrics:
 
     def notifier_crashed(self, receiver: str, error: str = "") -> None:
         self.notifier_errors.labels(receiver).inc()
+
+    def cannot_send(self, receiver: str, problem: str) -> None:
+        """Shown by notifier_up (0 meanwhile): nothing more to count."""
 
     def polled(self, state: SourceState) -> None:
         """A source was just polled: render its families now rather than at the next scrape."""

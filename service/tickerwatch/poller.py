@@ -131,7 +131,10 @@ class Poller:
         state.last_result = dedup
         state.entries = dedup.entries
         state.pairs = len(dedup.quotes)
-        state.etag, state.last_modified = page.etag, page.last_modified
+        if state.source is source:
+            state.etag, state.last_modified = page.etag, page.last_modified
+        else:  # a reload during the fetch changed how the page is read: read it anew next
+            state.read_key = None
         if result == "ok":
             for quote in dedup.quotes:  # label sets at 0, so increase() sees the first one
                 state.conflict_counts.setdefault(quote.pair, 0)

@@ -27,11 +27,13 @@ from tickerwatch.alerting import Alerting
 from tickerwatch.alerts import windows_needed
 from tickerwatch.auth import BasicAuth
 from tickerwatch.config import Settings, load_settings
-from tickerwatch.errors import ConfigError, TickerwatchError
+from tickerwatch.errors import ConfigError, StoreError, TickerwatchError
 from tickerwatch.fetch import Clients, Fetcher
 from tickerwatch.metrics import Metrics
+from tickerwatch.notify.base import Notifier
 from tickerwatch.notify.build import build_notifiers
 from tickerwatch.notify.status import Receivers
+from tickerwatch.notify.workers import Workers, drop_unconfigured
 from tickerwatch.poller import Poller
 from tickerwatch.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.runtime import Runtime
@@ -69,7 +71,7 @@ class Service:
         self.config_path = config_path
         self._stop = asyncio.Event()
         self._inflight: set[asyncio.Task[None]] = set()
-        self._workers: list[asyncio.Task[None]] = []
+        self._workers = Workers()
         self._reload_lock = asyncio.Lock()
         self._reloads: set[asyncio.Task[bool]] = set()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
@@ -115,7 +117,8 @@ class Service:
                     source, store, self.clock, self.poller.extra_windows
                 )
             await alerting.load()
-            self._start_notifiers(rt)
+            self._start_notifiers(rt, self._build_notifiers(rt, settings))
+            await self._drop_unconfigured(rt)
             metrics.reload_ok.set(1)
             metrics.reload_time.set(now)
             await self._serve(rt)
@@ -167,7 +170,7 @@ class Service:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        await self._stop_notifiers()
+        await self._workers.stop(SHUTDOWN_GRACE)
         if self.server is not None:
             self.server.should_exit = True
         _, pending = await asyncio.wait({server_task}, timeout=SHUTDOWN_GRACE)
@@ -241,32 +244,31 @@ class Service:
 
     # ------------------------------------------------------------------ sources and notifiers
 
-    def _start_notifiers(self, rt: Runtime) -> None:
-        """One supervised worker per receiver; alert transitions wake them all."""
+    def _build_notifiers(self, rt: Runtime, settings: Settings) -> list[Notifier]:
+        """One notifier per receiver of `settings`; nothing is started or stopped."""
         assert rt.alerting is not None and self.clients is not None and rt.receivers is not None
         alerting = rt.alerting
-        notifiers = build_notifiers(
-            self.settings.notify, rt.store, self.clients, rt.receivers, self.clock,
-            self.settings.web.public_url(), lambda: list(alerting.states.values()),
+        return build_notifiers(
+            settings.notify, rt.store, self.clients, rt.receivers, self.clock,
+            settings.web.public_url(), lambda: list(alerting.states.values()),
         )  # fmt: skip
+
+    def _start_notifiers(self, rt: Runtime, notifiers: list[Notifier]) -> None:
+        """One supervised worker per receiver; alert transitions wake them all."""
+        assert rt.alerting is not None and rt.receivers is not None
         rt.metrics.keep_receivers(n.name for n in notifiers)
         rt.receivers.keep(n.name for n in notifiers)
-        alerting.listeners = [n.wake for n in notifiers]
-        for notifier in notifiers:
-            task = asyncio.create_task(notifier.run(), name=f"notify {notifier.name}")
-            task.add_done_callback(_notifier_ended)
-            self._workers.append(task)
+        rt.alerting.listeners = [n.wake for n in notifiers]
+        self._workers.start(notifiers)
 
-    async def _stop_notifiers(self) -> None:
-        """Cancel the senders; the outbox is durable, so anything unsent waits for the next
-        start. Bounded: shutdown must not hang on a sender."""
-        for worker in self._workers:
-            worker.cancel()
-        if self._workers:
-            _, stuck = await asyncio.wait(self._workers, timeout=SHUTDOWN_GRACE)
-            if stuck:
-                log.warning("notifier_slow_to_stop", tasks=[t.get_name() for t in stuck])
-        self._workers = []
+    async def _drop_unconfigured(self, rt: Runtime) -> None:
+        """Drop (count, log) the queues of webhooks no longer configured. A store error
+        leaves them queued, logged; the next start or reload tries again."""
+        hooks = [hook.name for hook in self.settings.notify.webhooks]
+        try:
+            await drop_unconfigured(rt.store, hooks, rt.metrics, self.clock)
+        except StoreError as exc:
+            log.error("outbox_cleanup_failed", error=str(exc))
 
     # ------------------------------------------------------------------ reload
 
@@ -279,21 +281,26 @@ class Service:
     async def reload(self) -> bool:
         """Load the config file again and apply it in one step; True if it applied. A
         broken file, or any failure while building the new state (such as a StoreError
-        restoring an added source), changes nothing: the old config keeps running,
+        restoring an added source, or an error building the new notifiers), changes
+        nothing: the old config and notifiers keep running,
         `tickerwatch_config_last_reload_successful` is 0, and `rt.last_reload_error` and
         one `reload_failed` event say why. A good one applies without a restart and
-        without losing history or alert state."""
+        without losing history or alert state; a changed source's page is read anew, and
+        the queue of a webhook no longer configured is dropped and counted."""
         rt = self.runtime
         assert rt is not None and self.config_path is not None and rt.alerting is not None
         async with self._reload_lock:
             try:
                 new = load_settings(self.config_path)
                 plan = await plan_reload(self.settings, new, rt.states, rt.store, self.clock)
-                old_notify = self.settings.notify
+                notifiers = None  # built before anything running is touched
+                if plan.settings.notify != self.settings.notify:
+                    notifiers = self._build_notifiers(rt, plan.settings)
                 self._swap(rt, plan)
-                if plan.settings.notify != old_notify:
-                    await self._stop_notifiers()
-                    self._start_notifiers(rt)
+                if notifiers is not None:
+                    await self._workers.stop(SHUTDOWN_GRACE)
+                    self._start_notifiers(rt, notifiers)
+                    await self._drop_unconfigured(rt)
             except ConfigError as exc:
                 return self._reload_failed(rt, exc.problems)
             except TickerwatchError as exc:
@@ -323,18 +330,13 @@ class Service:
         rt.states.clear()
         rt.states.update(plan.states)  # the same dict the metrics and the web layer read
         for state, source in plan.changed:
-            state.source = source
+            state.source = source  # read the page anew: no 304 keeps the old reading
+            state.etag = state.last_modified = state.read_key = None
         for state in plan.to_schedule:
             self._add_job(state)
         rt.alerting.rules = plan.settings.alerts
         rt.alerting.webhooks = plan.settings.notify.webhooks
         self.settings = rt.settings = plan.settings
-
-
-def _notifier_ended(task: asyncio.Task[None]) -> None:
-    """A notifier's loop only ends when cancelled; anything else is said loudly."""
-    if not task.cancelled():
-        log.error("notifier_stopped", task=task.get_name(), error=repr(task.exception()))
 
 
 def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:

@@ -60,6 +60,7 @@ _MIGRATIONS: Final[dict[int, str]] = {
 }
 
 T = TypeVar("T")
+_PENDING: Final = "delivered IS NULL AND dropped IS NULL"  # an outbox row still to send
 
 
 @dataclass(frozen=True, slots=True)
@@ -290,6 +291,17 @@ class HistoryDB:
         ).fetchone()
         return int(count)
 
+    def outbox_drop_others(self, keep: frozenset[str], now: float, error: str) -> dict[str, int]:
+        """Mark dropped the pending rows of every receiver not in `keep`; count per receiver."""
+        names = sorted(keep)
+        where = f"{_PENDING} AND receiver NOT IN ({','.join('?' * len(names))})"
+        with self._db:
+            query = f"SELECT receiver, count(*) FROM outbox WHERE {where} GROUP BY receiver"
+            counts = dict(self._db.execute(query, names).fetchall())
+            self._db.execute(f"UPDATE outbox SET dropped=?, last_error=? WHERE {where}",
+                             (now, error, *names))  # fmt: skip
+        return {str(receiver): int(count) for receiver, count in counts.items()}
+
     def prune_outbox(self, before: float) -> None:
         with self._db:
             self._db.execute("DELETE FROM outbox WHERE coalesce(delivered, dropped) < ?", (before,))
@@ -370,6 +382,11 @@ class Store:
 
     async def outbox_length(self, receiver: str) -> int:
         return await self._run(lambda: self._db.outbox_length(receiver))
+
+    async def outbox_drop_others(
+        self, keep: frozenset[str], now: float, error: str
+    ) -> dict[str, int]:
+        return await self._run(lambda: self._db.outbox_drop_others(keep, now, error))
 
     async def prune_outbox(self, before: float) -> None:
         await self._run(lambda: self._db.prune_outbox(before))

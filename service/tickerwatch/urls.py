@@ -1,12 +1,32 @@
-"""URLs as the config takes them: http(s), with a host, and a port (if any) in range.
+"""URLs as the config takes them: http(s), with a host, a port (if any) in range, and no
+whitespace or control character anywhere (urlsplit drops a trailing newline, tabs and
+leading spaces, so such a URL would pass here and fail every send).
 Messages never quote a URL whose problem is elsewhere than its scheme (it may hold a token)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 from urllib.parse import SplitResult, urlsplit
 
 from pydantic import AfterValidator
+
+_NAMES: Final = {" ": "a space", "\t": "a tab", "\n": "a line feed", "\r": "a carriage return"}
+_ECHO_HINT: Final = " (a secret made with `echo` ends in one: use `echo -n`)"
+
+
+def _printable_only(text: str, what: str) -> None:
+    """Raise ValueError naming the first whitespace or non-printable character (by code
+    point and position, never the text around it)."""
+    for i, char in enumerate(text):
+        if char.isprintable() and not char.isspace():
+            continue
+        code = f"U+{ord(char):04X}"
+        name = f"{_NAMES[char]} ({code})" if char in _NAMES else code
+        hint = _ECHO_HINT if char == "\n" and i == len(text) - 1 else ""
+        raise ValueError(
+            f"the {what} holds {name} at character {i + 1} of {len(text)};"
+            f" URLs may not hold whitespace or control characters{hint}"
+        )
 
 
 def _port_in_range(parts: SplitResult, what: str) -> None:
@@ -17,6 +37,7 @@ def _port_in_range(parts: SplitResult, what: str) -> None:
 
 
 def http_url(text: str) -> str:
+    _printable_only(text, "URL")
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValueError(f"expected an http:// or https:// URL, got {text!r}")
@@ -25,6 +46,7 @@ def http_url(text: str) -> str:
 
 
 def proxy_url(text: str) -> str:
+    _printable_only(text, "proxy URL")
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValueError(f"expected a proxy URL such as http://proxy.example:3128, got {text!r}")

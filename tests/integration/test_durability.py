@@ -164,9 +164,11 @@ def test_a_kill_between_the_post_and_its_record_resends_it_with_the_same_key(
         )
         svc = Service(tmp_path, config_text(f"  - name: s\n    url: {site.url('/')}\n", extra))
         kills = iter([True])
+        started = threading.Event()  # the first POST can come before start() sees readyz
 
         def kill_before_answering(req: BaseHTTPRequestHandler) -> None:
             if next(kills, False):
+                started.wait(10)
                 assert svc.proc is not None
                 svc.proc.send_signal(signal.SIGKILL)
                 req.close_connection = True
@@ -176,6 +178,7 @@ def test_a_kill_between_the_post_and_its_record_resends_it_with_the_same_key(
         receiver.on_post("/hook", kill_before_answering)
         try:
             svc.start()
+            started.set()
             wait_for(lambda: receiver.posts, what="the first POST")
             assert svc.proc is not None and svc.proc.wait(timeout=10) == -signal.SIGKILL
             svc.start()

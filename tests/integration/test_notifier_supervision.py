@@ -85,7 +85,7 @@ async def run_notifier(tmp_path: Path, url: str, failing: set[str], check: Any) 
     receivers.keep(["ops"])
     hook = WebhookConfig(name="ops", url=url, max_backoff="50ms")
     async with Clients() as clients:
-        notifier = WebhookNotifier(hook, store, clients.get(), receivers, time.time, FAST)
+        notifier = WebhookNotifier(hook, store, clients.get, receivers, time.time, FAST)
         task = asyncio.create_task(notifier.run())
         try:
             await check(store, metrics)
@@ -138,3 +138,28 @@ def test_a_disk_full_while_a_retry_is_pending_does_not_stop_delivery(
     asyncio.run(run_notifier(tmp_path, receiver.url("/hook"), {"outbox_retry"}, check))
     assert [p.headers["Idempotency-Key"] for p in receiver.posts] == ["key-1"] * 4
     assert [e["event"] for e in logs.entries].count("notifier_failed") == 1
+
+
+def test_a_retry_after_date_past_year_9999_is_a_failed_attempt_retried_not_a_crash(
+    tmp_path: Path, receiver: PageServer, logs: LogCapture
+) -> None:
+    """A 503 whose Retry-After date no datetime can hold: the attempt is counted as failed
+    (http_status) and retried on the worker's own backoff; the loop never crashes."""
+    receiver.on_post("/hook", answer(503, {"Retry-After": "Mon, 01 Jan 99999999999 00:00:00 GMT"}))
+    failures = "tickerwatch_notification_failures_total"
+
+    async def check(store: FlakyStore, metrics: Metrics) -> None:
+        await until(
+            lambda: (value(metrics, failures, receiver="ops", reason="http_status") or 0) >= 3,
+            what="three failed attempts",
+        )
+        assert value(metrics, "tickerwatch_notifier_errors_total", receiver="ops") == 0
+        assert value(metrics, "tickerwatch_notifier_up", receiver="ops") == 1
+        assert value(metrics, "tickerwatch_notification_queue_length", receiver="ops") == 1
+
+    receivers = asyncio.run(run_notifier(tmp_path, receiver.url("/hook"), set(), check))
+    assert len(receiver.posts) >= 3
+    assert {p.headers["Idempotency-Key"] for p in receiver.posts} == {"key-1"}
+    (status,) = receivers.statuses()
+    assert (status.last_error, status.worker_errors) == ("http_status: HTTP 503", 0)
+    assert [e for e in logs.entries if e["event"] == "notifier_failed"] == []

@@ -4,15 +4,17 @@ one adds and removes sources and rules without a restart, keeping history and al
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
 from support import pages
-from support.httpserver import PageServer
+from support.httpserver import PageServer, with_etag
 from support.pages import DEC_08, OLD_4
-from support.service import Service, config_text, sample, wait_for, with_fault
+from support.service import Service, config_text, logged, sample, wait_for, with_fault
 
 RULE = "alerts:\n  - {name: KZTLow, pairs: [KZT/USD], rate: {below: 0.002}}\n"
 LIFECYCLE = 'web: {listen: "127.0.0.1:{port}", enable_lifecycle: true}'
@@ -164,3 +166,109 @@ def test_sighup_reports_a_failed_apply(tmp_path: Path, site: PageServer) -> None
         assert sample(svc.metrics(), "tickerwatch_source_up", source="b") is None
     finally:
         svc.close()
+
+
+def test_a_reload_whose_notifiers_cannot_be_built_changes_nothing(
+    tmp_path: Path, site: PageServer
+) -> None:
+    """The new notifiers are built before the old ones stop: when building fails, the old
+    ones keep running and delivering, and nothing else of the new config applies."""
+    with PageServer() as receiver:
+
+        def notify(*names: str) -> str:
+            hooks = ", ".join(f"{{name: {n}, url: '{receiver.url('/' + n)}'}}" for n in names)
+            return f"{RULE}notify:\n  webhooks: [{hooks}]\n"
+
+        svc = Service(tmp_path, config_text(source("a", site, "/a"), notify("ops")))
+        write(svc, config_text(source("a", site, "/a"), notify("ops")))
+        with_fault(svc, "support.faultybuild", TICKERWATCH_FAIL_BUILD="boom").start()
+        try:
+            wait_for(lambda: receiver.posted("/ops"), what="the firing notification")
+            write(svc, config_text(source("a", site, "/a") + source("b", site, "/b"),
+                                   notify("ops", "boom")))  # fmt: skip
+            failed = svc.client.post("/-/reload")
+            assert failed.status_code == 500 and "(injected)" in failed.text
+            assert reload_ok(svc) == 0
+            (event,) = logged(svc, "reload_failed")
+            assert "cannot build the notifiers (injected)" in str(event["problems"])
+            assert [s["name"] for s in svc.get("/api/v1/sources").json()["sources"]] == ["a"]
+            (ops,) = svc.get("/api/v1/notifiers").json()["notifiers"]
+            assert (ops["receiver"], ops["up"]) == ("ops", True)
+            assert sample(svc.metrics(), "tickerwatch_notifier_up", receiver="ops") == 1
+            site.page("/a", pages.list_items(OLD_4))  # KZT/USD 0.00227: KZTLow resolves
+            wait_for(
+                lambda: (
+                    [p.json()["status"] for p in receiver.posted("/ops")] == ["firing", "resolved"]
+                ),
+                what="the old notifier delivering the resolution",
+            )
+            assert receiver.posted("/boom") == []
+        finally:
+            svc.close()
+
+
+TICKER_304 = "• USD/UZS = 12,650 +0% • USD/KZT = 510 0%"
+
+
+def marked(server: PageServer, mark: str) -> str:
+    extra = f"    decimal_mark: '{mark}'\n"
+    return config_text(f"  - name: s\n    url: {server.url('/page')}\n{extra}")
+
+
+def uzs(svc: Service) -> str:
+    rates = svc.get("/api/v1/rates").json()["rates"]
+    return next((str(r["rate"]) for r in rates if r["pair"] == "USD/UZS"), "")
+
+
+def test_a_reload_that_changes_how_a_page_is_read_reads_it_again(tmp_path: Path) -> None:
+    """The server answers the last poll's ETag with 304. A reload fixing the source's
+    decimal_mark drops the validators: the next poll gets the page and reads it anew."""
+    with PageServer() as server:
+        server.route("/page", with_etag(pages.page(f"<p>{TICKER_304}</p>").encode(), '"v1"'))
+        svc = Service(tmp_path, marked(server, ","))
+        write(svc, marked(server, ","))
+        svc.start()
+        try:
+            wait_for(
+                lambda: any(e["result"] == "not_modified" for e in logged(svc, "poll")),
+                what="a poll answered 304",
+            )
+            assert uzs(svc) == "12.650"
+            write(svc, marked(server, "."))
+            assert svc.client.post("/-/reload").status_code == 200
+            wait_for(lambda: uzs(svc) == "12650", what="the page read again with '.' decimals")
+        finally:
+            svc.close()
+
+
+def test_a_poll_in_flight_during_the_reload_does_not_bring_the_old_validators_back(
+    tmp_path: Path,
+) -> None:
+    """The reload lands while a conditional poll waits for its 304: that answer belongs to
+    the old settings, so its ETag is not kept and the next poll reads the page anew."""
+    page = with_etag(pages.page(f"<p>{TICKER_304}</p>").encode(), '"v1"')
+    gate, waiting = threading.Event(), threading.Event()
+    gate.set()
+
+    def gated(req: BaseHTTPRequestHandler) -> None:
+        if not gate.is_set() and req.headers.get("If-None-Match"):
+            waiting.set()
+            gate.wait(10)
+        page(req)
+
+    with PageServer() as server:
+        server.route("/page", gated)
+        svc = Service(tmp_path, marked(server, ","))
+        write(svc, marked(server, ","))
+        svc.start()
+        try:
+            wait_for(lambda: uzs(svc) == "12.650", what="the first reading")
+            gate.clear()
+            wait_for(waiting.is_set, what="a conditional poll in flight")
+            write(svc, marked(server, "."))
+            assert svc.client.post("/-/reload").status_code == 200
+            gate.set()
+            wait_for(lambda: uzs(svc) == "12650", what="the page read again with '.' decimals")
+        finally:
+            gate.set()
+            svc.close()

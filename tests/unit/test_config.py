@@ -208,3 +208,47 @@ def test_two_alertmanager_urls_on_one_host_and_port_are_an_error(tmp_path: Path)
         f"{path}:4: notify.alertmanager.urls: two URLs name the same host and port"
         " (the receiver label)"
     ]
+
+
+def test_a_url_with_whitespace_or_a_control_character_is_an_error_that_quotes_nothing(
+    tmp_path: Path,
+) -> None:
+    """urlsplit drops a trailing newline (a secret made with `echo`), tabs and leading
+    spaces: each would pass, then fail every send. Each is an error at its line, and the
+    message shows neither the URL nor the secret in it."""
+    path = write(
+        tmp_path,
+        "web: {external_url: 'http://tw.example/ '}\n"
+        "sources:\n"
+        "  - {name: a, url: '${SOURCE}'}\n"
+        "  - {name: b, url: 'https://b.example/', proxy_url: '${PROXY}'}\n"
+        "notify:\n"
+        "  alertmanager: {urls: ['http://am:9093', '${AM}'], proxy_url: '${PROXY}'}\n"
+        "  webhooks:\n"
+        "    - {name: ops, url: '${OPS_WEBHOOK}'}\n"
+        "    - {name: zw, url: 'https://hooks.example/in\u200b'}\n"
+        "    - {name: idn, url: 'https://bücher.example/in'}\n",
+    )
+    secrets = {
+        "SOURCE": "\thttps://a.example/?key=s3cret-a",
+        "PROXY": "http://user:s3cret-p@proxy.example:3128\n",
+        "AM": "http://am2.example:9093/\r\n",
+        "OPS_WEBHOOK": "https://hooks.example/in?token=s3cret-w\n",
+    }
+    found = problems(path, secrets)
+    rule = "URLs may not hold whitespace or control characters"
+    assert found == [
+        f"{path}:1: web.external_url: the URL holds a space (U+0020) at character 19 of 19; {rule}",
+        f"{path}:3: sources[0].url: the URL holds a tab (U+0009) at character 1 of 32; {rule}",
+        f"{path}:4: sources[1].proxy_url: the proxy URL holds a line feed (U+000A) at"
+        f" character 40 of 40; {rule} (a secret made with `echo` ends in one: use `echo -n`)",
+        f"{path}:6: notify.alertmanager.urls[1]: the URL holds a carriage return (U+000D)"
+        f" at character 25 of 26; {rule}",
+        f"{path}:6: notify.alertmanager.proxy_url: the proxy URL holds a line feed (U+000A)"
+        f" at character 40 of 40; {rule} (a secret made with `echo` ends in one:"
+        " use `echo -n`)",
+        f"{path}:8: notify.webhooks[0].url: the URL holds a line feed (U+000A) at character"
+        f" 40 of 40; {rule} (a secret made with `echo` ends in one: use `echo -n`)",
+        f"{path}:9: notify.webhooks[1].url: the URL holds U+200B at character 25 of 25; {rule}",
+    ]
+    assert not any("s3cret" in problem or "example/" in problem for problem in found)

@@ -9,7 +9,7 @@ import pytest
 
 from tickerwatch.errors import StoreError
 from tickerwatch.model import Pair, Quote
-from tickerwatch.store import HistoryDB
+from tickerwatch.store import HistoryDB, OutboxItem
 
 KZT = Pair("KZT", "USD")
 DAY = 86400.0
@@ -103,3 +103,15 @@ def test_an_unwritable_place_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="cannot open"):
         HistoryDB(tmp_path / "file" / "h.db")
+
+
+def test_outbox_drop_others_drops_only_the_pending_rows_of_other_receivers(
+    db: HistoryDB,
+) -> None:
+    rows = [OutboxItem(r, f"k{i}", "{}", 1.0) for i, r in enumerate(["ops", "old", "old", "x"])]
+    db.save_alerts({}, [*rows, OutboxItem("old", "k4", "{}", 1.0)])
+    db.outbox_done(5, 2.0)  # delivered: not counted, not touched
+    assert db.outbox_drop_others(frozenset({"ops"}), 3.0, "receiver_removed") == {"old": 2, "x": 1}
+    assert [db.outbox_length(r) for r in ("ops", "old", "x")] == [1, 0, 0]
+    assert db.outbox_drop_others(frozenset(), 4.0, "receiver_removed") == {"ops": 1}
+    assert db.outbox_drop_others(frozenset(), 5.0, "receiver_removed") == {}

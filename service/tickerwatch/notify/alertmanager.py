@@ -13,13 +13,12 @@ import json
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
-import httpx
 import structlog
 
 from tickerwatch.alerts import AlertState
 from tickerwatch.config import AlertmanagerConfig
 from tickerwatch.notify.base import CrashBackoff, Events, SupervisedNotifier, retry_delay
-from tickerwatch.notify.http import post
+from tickerwatch.notify.http import ClientSource, cannot_post, post
 from tickerwatch.notify.payloads import alertmanager_alerts
 
 log = structlog.get_logger("tickerwatch.notify")
@@ -37,7 +36,7 @@ class AlertmanagerNotifier(SupervisedNotifier):
         self,
         url: str,
         cfg: AlertmanagerConfig,
-        client: httpx.AsyncClient,
+        client: ClientSource,
         events: Events,
         clock: Callable[[], float],
         external_url: str,
@@ -52,6 +51,9 @@ class AlertmanagerNotifier(SupervisedNotifier):
         self.external_url = external_url
         self.alerts = alerts
         self._failures = 0
+
+    def problem(self) -> str | None:
+        return cannot_post(self.client, self.endpoint)
 
     async def step(self) -> float:
         interval = self.cfg.resend_interval

@@ -31,9 +31,10 @@ FAILURE_REASONS: Final[tuple[FailureReason, ...]] = (
     "http_status",
     "rejected",
 )
-# Why a notification was given up: the receiver rejected it, or `max_age` passed.
-DropReason = Literal["rejected", "expired"]
-DROP_REASONS: Final[tuple[DropReason, ...]] = ("rejected", "expired")
+# Why a notification was given up: the receiver rejected it, `max_age` passed, or its
+# webhook is no longer configured (renamed or removed: nothing would ever send it).
+DropReason = Literal["rejected", "expired", "receiver_removed"]
+DROP_REASONS: Final[tuple[DropReason, ...]] = ("rejected", "expired", "receiver_removed")
 
 
 class Events(Protocol):
@@ -50,6 +51,10 @@ class Events(Protocol):
     def notifier_up(self, receiver: str, up: bool) -> None: ...
 
     def notifier_crashed(self, receiver: str, error: str) -> None: ...
+
+    def cannot_send(self, receiver: str, problem: str) -> None:
+        """The worker cannot make any request (said once per new problem; notifier_up
+        says when it can again)."""
 
 
 class Notifier(Protocol):
@@ -110,7 +115,8 @@ class SupervisedNotifier(ABC):
     """The loop every notifier runs: `step` does the work that is due and says how long
     until more is; any exception in it (a StoreError from a locked or full disk, a bug) is
     counted, logged once per kind until the loop recovers, and retried after a backoff.
-    `notifier_up` is 1 while the loop runs and its last step did not crash."""
+    `notifier_up` is 1 while the loop runs, its last step did not crash, and nothing keeps
+    it from sending (`problem`: a proxy httpx cannot use, a URL it refuses)."""
 
     def __init__(self, name: str, events: Events, crash_backoff: CrashBackoff) -> None:
         self._name = name
@@ -118,6 +124,7 @@ class SupervisedNotifier(ABC):
         self.crash_backoff = crash_backoff
         self._wake = asyncio.Event()
         self._busy = False
+        self._problem: str | None = None
 
     @property
     def name(self) -> str:
@@ -134,6 +141,11 @@ class SupervisedNotifier(ABC):
     def stopped(self) -> None:  # noqa: B027 - a hook: most notifiers start nothing
         """The loop was cancelled: end anything it started (nothing by default)."""
 
+    def problem(self) -> str | None:
+        """Why this worker cannot send anything at all, or None (checked after each step;
+        safe to log). Its attempts fail and are counted meanwhile."""
+        return None
+
     @abstractmethod
     async def step(self) -> float:
         """Deliver what is due; return seconds until the next step is wanted."""
@@ -141,7 +153,7 @@ class SupervisedNotifier(ABC):
     async def run(self) -> None:
         crashes = 0
         logged: set[str] = set()
-        self.events.notifier_up(self.name, True)
+        self._check()
         try:
             while True:
                 self._wake.clear()  # before the step: a wake during it is not lost
@@ -159,7 +171,7 @@ class SupervisedNotifier(ABC):
                     log.info("notifier_recovered", receiver=self.name, crashes=crashes)
                     crashes = 0
                     logged.clear()
-                    self.events.notifier_up(self.name, True)
+                self._check()
                 await self._idle(wait)
         except asyncio.CancelledError:
             self.stopped()
@@ -167,6 +179,21 @@ class SupervisedNotifier(ABC):
         except BaseException:
             self.events.notifier_up(self.name, False)
             raise
+
+    def _check(self) -> None:
+        """Set notifier_up from `problem`; log a new problem once, and its end."""
+        try:
+            problem = self.problem()
+        except Exception as exc:  # a bug in the check must not end the loop
+            problem = f"{type(exc).__name__} while checking"
+        if problem != self._problem:
+            if problem is not None:
+                self.events.cannot_send(self.name, problem)
+                log.error("notifier_cannot_send", receiver=self.name, error=problem)
+            else:
+                log.info("notifier_can_send", receiver=self.name)
+            self._problem = problem
+        self.events.notifier_up(self.name, problem is None)
 
     def _crashed(self, exc: Exception, crashes: int, logged: set[str]) -> None:
         kind = type(exc).__name__

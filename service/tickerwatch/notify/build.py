@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 from tickerwatch.alerts import AlertState
 from tickerwatch.config import NotifyConfig
@@ -23,14 +24,15 @@ def build_notifiers(
     alerts: Callable[[], list[AlertState]],
 ) -> list[Notifier]:
     """Webhooks first, in config order, then Alertmanagers. Each posts through its
-    `proxy_url`, or directly with the environment's proxies (HTTP_PROXY …)."""
+    `proxy_url`, or directly with the environment's proxies (HTTP_PROXY …); the client is
+    asked for at each attempt, so a proxy httpx cannot use fails attempts, not this."""
     notifiers: list[Notifier] = [
-        WebhookNotifier(hook, store, clients.get(hook.proxy_url), events, clock)
+        WebhookNotifier(hook, store, partial(clients.get, hook.proxy_url), events, clock)
         for hook in notify.webhooks
     ]
     am = notify.alertmanager
     if am is not None:
-        client = clients.get(am.proxy_url)
+        client = partial(clients.get, am.proxy_url)
         notifiers += [
             AlertmanagerNotifier(url, am, client, events, clock, external_url, alerts)
             for url in am.urls

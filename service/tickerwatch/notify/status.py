@@ -21,7 +21,7 @@ class ReceiverStatus:
     dropped: int = 0
     worker_errors: int = 0
     last_delivered_at: float | None = None
-    last_error: str | None = None  # "redirect: HTTP 301", "worker: StoreError: …"
+    last_error: str | None = None  # "redirect: HTTP 301", "worker: StoreError: …", "cannot send: …"
     last_error_at: float | None = None
 
 
@@ -70,6 +70,10 @@ class Receivers:
     def notifier_up(self, receiver: str, up: bool) -> None:
         self._of(receiver).up = up
         self.sink.notifier_up(receiver, up)
+
+    def cannot_send(self, receiver: str, problem: str) -> None:
+        self._error(receiver, f"cannot send: {problem}")
+        self.sink.cannot_send(receiver, problem)
 
     def notifier_crashed(self, receiver: str, error: str) -> None:
         self._error(receiver, f"worker: {error}").worker_errors += 1

@@ -13,7 +13,6 @@ import contextlib
 from collections.abc import Callable
 from typing import Final
 
-import httpx
 import structlog
 
 from tickerwatch.config import WebhookConfig
@@ -26,7 +25,7 @@ from tickerwatch.notify.base import (
     SupervisedNotifier,
     retry_delay,
 )
-from tickerwatch.notify.http import post
+from tickerwatch.notify.http import ClientSource, cannot_post, post
 from tickerwatch.store import OutboxItem, Store
 
 log = structlog.get_logger("tickerwatch.notify")
@@ -39,7 +38,7 @@ class WebhookNotifier(SupervisedNotifier):
         self,
         hook: WebhookConfig,
         store: Store,
-        client: httpx.AsyncClient,
+        client: ClientSource,
         events: Events,
         clock: Callable[[], float],
         crash_backoff: CrashBackoff | None = None,
@@ -65,6 +64,9 @@ class WebhookNotifier(SupervisedNotifier):
     async def _count(self) -> None:
         with contextlib.suppress(StoreError):  # the loop meets it too, and reports it
             self.events.queue_length(self.name, await self.store.outbox_length(self.name))
+
+    def problem(self) -> str | None:
+        return cannot_post(self.client, self.hook.url)
 
     async def step(self) -> float:
         wait = await self._deliver_due()
