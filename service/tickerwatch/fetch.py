@@ -80,6 +80,8 @@ class Clients:
         client = self._by_proxy.get(proxy)
         if client is None:
             try:
+                for url in [proxy] if proxy is not None else _environment_proxies():
+                    urlsplit(url).port  # noqa: B018 - a port out of range raises ValueError
                 client = make_client(proxy)
             except (ImportError, ValueError, httpx.InvalidURL) as exc:
                 where = redact_url(proxy) if proxy is not None else _PROXY_VARIABLES
@@ -317,6 +319,11 @@ def _through(error: FetchError, url: str, proxy: str | None) -> FetchError:
     variable, value = named
     hint = f"{variable} is {redact_url(value)}; NO_PROXY may exempt this host"
     return FetchError(error.reason, f"{error.message} ({hint})")
+
+
+def _environment_proxies() -> list[str]:
+    names = ("http_proxy", "https_proxy", "all_proxy")
+    return [v for n in names for var in (n.upper(), n) if (v := os.environ.get(var))]
 
 
 def environment_proxy(url: str) -> tuple[str, str] | None:
