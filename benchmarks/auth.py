@@ -17,7 +17,7 @@ import bcrypt
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from tickerwatch.auth import BasicAuth
+from tickerwatch.web.auth import BasicAuth
 
 COST = 10
 

@@ -17,14 +17,14 @@ import httpx
 from bs4 import BeautifulSoup
 
 from procstat import cpu_seconds
-from tickerwatch.config import Source
-from tickerwatch.fetch import Clients, Fetcher
-from tickerwatch.metrics import Metrics
-from tickerwatch.model import Pair
-from tickerwatch.parse import BUILTIN
-from tickerwatch.poller import Poller
-from tickerwatch.state import SourceState
-from tickerwatch.store import Store
+from tickerwatch.config.schema import Source
+from tickerwatch.core.model import Pair
+from tickerwatch.core.parse import BUILTIN
+from tickerwatch.core.snapshot import SourceState
+from tickerwatch.engine.poller import Poller
+from tickerwatch.fetch.client import Clients, Fetcher
+from tickerwatch.metrics.registry import Metrics
+from tickerwatch.store.sqlite import Store
 
 PAIRS = tuple(Pair.parse(p) for p in ("KGS/USD", "KZT/USD", "TJS/USD", "UZS/USD", "TMT/USD"))
 ENTRY = re.compile(r"([A-Z]{3})/([A-Z]{3})\s*=\s*([\d.]+)\s+(-?[\d.]+)%")

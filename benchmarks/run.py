@@ -31,12 +31,12 @@ from pageserver import TICKER, news_page
 from procstat import rss_mb
 from scale import scale
 from tickerwatch import logs
-from tickerwatch.config import Source
-from tickerwatch.dedup import deduplicate
-from tickerwatch.metrics import Metrics
-from tickerwatch.model import Quote
-from tickerwatch.parse import BUILTIN, parse_text
-from tickerwatch.state import Rate, SourceState
+from tickerwatch.config.schema import Source
+from tickerwatch.core.dedup import deduplicate
+from tickerwatch.core.model import Quote
+from tickerwatch.core.parse import BUILTIN, parse_text
+from tickerwatch.core.snapshot import Rate, SourceState
+from tickerwatch.metrics.registry import Metrics
 
 OUT = Path(__file__).parent / "out"
 RESULTS: dict[str, object] = {}

@@ -24,9 +24,9 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tickerwatch import logs
-from tickerwatch.config import load_settings
-from tickerwatch.runtime import Runtime
-from tickerwatch.service import Service, _Server
+from tickerwatch.config.schema import load_settings
+from tickerwatch.engine.runtime import Runtime
+from tickerwatch.engine.service import Service, _Server
 
 DEMO_URL_ENV: Final = "TICKERWATCH_DEMO_URL"
 TICK_SECONDS: Final = 5

@@ -26,9 +26,9 @@ from support.httpserver import (
     with_etag,
 )
 from support.pages import DEC_08, plain_ticker
-from tickerwatch.errors import FetchError
-from tickerwatch.fetch import USER_AGENT, Clients, Fetcher, RetryPolicy
-from tickerwatch.model import Page
+from tickerwatch.core.errors import FetchError
+from tickerwatch.core.model import Page
+from tickerwatch.fetch.client import USER_AGENT, Clients, Fetcher, RetryPolicy
 
 TICKER = plain_ticker(DEC_08).encode()
 FAST_RETRY = RetryPolicy(attempts=3, backoff=0.05)

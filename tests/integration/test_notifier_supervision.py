@@ -16,15 +16,15 @@ from structlog.testing import LogCapture
 
 from support.httpserver import PageServer, answer
 from support.service import until
-from tickerwatch.config import WebhookConfig
-from tickerwatch.errors import StoreError
-from tickerwatch.fetch import Clients
-from tickerwatch.metrics import Metrics
+from tickerwatch.config.schema import WebhookConfig
+from tickerwatch.core.errors import StoreError
+from tickerwatch.fetch.client import Clients
+from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify import base
 from tickerwatch.notify.base import CrashBackoff
 from tickerwatch.notify.status import Receivers
 from tickerwatch.notify.webhook import WebhookNotifier
-from tickerwatch.store import OutboxItem, Store
+from tickerwatch.store.sqlite import OutboxItem, Store
 
 FAST = CrashBackoff(first=0.01, most=0.05)
 

@@ -12,9 +12,9 @@ import pytest
 from support.httpserver import PageServer, free_port
 from support.pages import DEC_08, plain_ticker
 from support.proxy import ForwardProxy, via_proxy
-from tickerwatch.errors import FetchError
-from tickerwatch.fetch import Clients, Fetcher, RetryPolicy
-from tickerwatch.model import Page
+from tickerwatch.core.errors import FetchError
+from tickerwatch.core.model import Page
+from tickerwatch.fetch.client import Clients, Fetcher, RetryPolicy
 
 TICKER = plain_ticker(DEC_08)
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")

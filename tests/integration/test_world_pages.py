@@ -16,11 +16,11 @@ import pytest
 import zstandard
 
 from support.httpserver import PageServer, send
-from tickerwatch.dedup import deduplicate
-from tickerwatch.errors import FetchError
-from tickerwatch.fetch import Clients, Fetcher, RetryPolicy
-from tickerwatch.model import Deduplicated, Page
-from tickerwatch.parse import BUILTIN, DecimalMark, parse_text
+from tickerwatch.core.dedup import deduplicate
+from tickerwatch.core.errors import FetchError
+from tickerwatch.core.model import Deduplicated, Page
+from tickerwatch.core.parse import BUILTIN, DecimalMark, parse_text
+from tickerwatch.fetch.client import Clients, Fetcher, RetryPolicy
 
 LINES = (
     "KGS/USD = 0.01144 -0.22%",

@@ -12,8 +12,8 @@ import sys
 from typing import Any
 
 from tickerwatch import cli
-from tickerwatch import service as service_module
-from tickerwatch.config import NotifyConfig
+from tickerwatch.config.schema import NotifyConfig
+from tickerwatch.engine import service as service_module
 from tickerwatch.notify.base import Notifier
 from tickerwatch.notify.build import build_notifiers
 

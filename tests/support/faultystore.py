@@ -10,9 +10,9 @@ import os
 import sys
 
 from tickerwatch import cli
-from tickerwatch import service as service_module
-from tickerwatch.errors import StoreError
-from tickerwatch.store import HistoryRow, Store
+from tickerwatch.core.errors import StoreError
+from tickerwatch.engine import service as service_module
+from tickerwatch.store.sqlite import HistoryRow, Store
 
 FAILING = frozenset(filter(None, os.environ.get("TICKERWATCH_FAIL_READS", "").split(",")))
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from tickerwatch.alerts import AlertKey, AlertState, observe, step, windows_needed
-from tickerwatch.config import AlertRule, Source
-from tickerwatch.dedup import deduplicate
-from tickerwatch.model import Conflict, Pair, Quote, TickerEntry
-from tickerwatch.state import Rate, SourceState
+from tickerwatch.config.schema import AlertRule, Source
+from tickerwatch.core.alerts import AlertKey, AlertState, observe, step, windows_needed
+from tickerwatch.core.dedup import deduplicate
+from tickerwatch.core.model import Conflict, Pair, Quote, TickerEntry
+from tickerwatch.core.snapshot import Rate, SourceState
 
 KZT, UZS, TMT = Pair("KZT", "USD"), Pair("UZS", "USD"), Pair("TMT", "USD")
 

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
-from tickerwatch.auth import CACHE_SIZE, BasicAuth
-from tickerwatch.errors import ConfigError
-from tickerwatch.webconfig import load_web_file
+from tickerwatch.config.webfile import load_web_file
+from tickerwatch.core.errors import ConfigError
+from tickerwatch.web.auth import CACHE_SIZE, BasicAuth
 
 T = TypeVar("T")
 COST = 5

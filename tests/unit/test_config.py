@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from tickerwatch.config import load_settings
-from tickerwatch.errors import ConfigError
+from tickerwatch.config.schema import load_settings
+from tickerwatch.core.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 DEMO_ENV = {"TICKERWATCH_DEMO_URL": "http://127.0.0.1:8000"}

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from tickerwatch.dedup import deduplicate
-from tickerwatch.model import Pair, TickerEntry
-from tickerwatch.parse import BUILTIN
-from tickerwatch.parse.ticker import find_ticker
+from tickerwatch.core.dedup import deduplicate
+from tickerwatch.core.model import Pair, TickerEntry
+from tickerwatch.core.parse import BUILTIN
+from tickerwatch.core.parse.ticker import find_ticker
 
 KZT = Pair("KZT", "USD")
 KGS = Pair("KGS", "USD")

@@ -10,12 +10,12 @@ import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families as parse_openmetrics
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
-import tickerwatch.exposition as exposition_module
-from tickerwatch.config import Source
-from tickerwatch.exposition import Exposition
-from tickerwatch.metrics import Metrics
-from tickerwatch.model import Pair, Quote
-from tickerwatch.state import Rate, SourceState
+import tickerwatch.metrics.exposition as exposition_module
+from tickerwatch.config.schema import Source
+from tickerwatch.core.model import Pair, Quote
+from tickerwatch.core.snapshot import Rate, SourceState
+from tickerwatch.metrics.exposition import Exposition
+from tickerwatch.metrics.registry import Metrics
 
 KZT = Pair("KZT", "USD")
 

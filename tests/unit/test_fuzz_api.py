@@ -15,11 +15,11 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from support.fuzz import fuzz
-from tickerwatch.config import Settings
-from tickerwatch.metrics import Metrics
-from tickerwatch.runtime import Runtime
-from tickerwatch.store import Store
-from tickerwatch.web import create_app
+from tickerwatch.config.schema import Settings
+from tickerwatch.engine.runtime import Runtime
+from tickerwatch.metrics.registry import Metrics
+from tickerwatch.store.sqlite import Store
+from tickerwatch.web.app import create_app
 
 VALUES = st.one_of(
     st.text(max_size=60),

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from support.fuzz import fuzz
-from tickerwatch.config import load_settings
-from tickerwatch.errors import ConfigError
+from tickerwatch.config.schema import load_settings
+from tickerwatch.core.errors import ConfigError
 
 KEYS = ["web", "listen", "storage", "path", "defaults", "interval", "timeout", "max_body",
         "windows", "sources", "name", "url", "format", "pattern", "pairs", "alerts", "rate",

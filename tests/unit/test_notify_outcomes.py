@@ -7,9 +7,9 @@ from email.utils import format_datetime
 
 import pytest
 
+from tickerwatch.core.units import parse_retry_after
 from tickerwatch.notify.base import retry_delay
 from tickerwatch.notify.http import outcome_of
-from tickerwatch.units import parse_retry_after
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from support.fuzz import fuzz
-from tickerwatch.parse.number import (
+from tickerwatch.core.parse.number import (
     NumberError,
     decimal_mark_of,
     page_decimal_mark,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from tickerwatch.parse.number import (
+from tickerwatch.core.parse.number import (
     DecimalMark,
     NumberError,
     decimal_mark_of,

@@ -6,8 +6,8 @@ import re
 
 from support import pages
 from support.pages import DEC_08, TAG_157
-from tickerwatch.model import Ticker
-from tickerwatch.parse import BUILTIN, ReadKey, parse_changed, parse_text
+from tickerwatch.core.model import Ticker
+from tickerwatch.core.parse import BUILTIN, ReadKey, parse_changed, parse_text
 
 TIMESCA = BUILTIN["timesca"]
 USD = frozenset({"USD"})

@@ -9,9 +9,9 @@ from hypothesis import strategies as st
 from support import pages
 from support.fuzz import fuzz
 from support.pages import DEC_08, OLD_4, TAG_157, Line
-from tickerwatch.errors import ParseError
-from tickerwatch.parse import BUILTIN, parse_text
-from tickerwatch.parse.locate import MAX_FALSE_STARTS, occurrences, ticker_regions
+from tickerwatch.core.errors import ParseError
+from tickerwatch.core.parse import BUILTIN, parse_text
+from tickerwatch.core.parse.locate import MAX_FALSE_STARTS, occurrences, ticker_regions
 
 TIMESCA = BUILTIN["timesca"]
 USD = frozenset({"USD"})

@@ -8,9 +8,9 @@ import pytest
 
 from support import pages
 from support.pages import DEC_08, OLD_4, TAG_157, Line
-from tickerwatch.dedup import deduplicate
-from tickerwatch.errors import ParseError
-from tickerwatch.parse import BUILTIN, compile_pattern, page_text, parse_text
+from tickerwatch.core.dedup import deduplicate
+from tickerwatch.core.errors import ParseError
+from tickerwatch.core.parse import BUILTIN, compile_pattern, page_text, parse_text
 
 TIMESCA = BUILTIN["timesca"]
 

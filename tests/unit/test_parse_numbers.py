@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from tickerwatch.dedup import deduplicate
-from tickerwatch.errors import ParseError
-from tickerwatch.parse import BUILTIN, parse_text
+from tickerwatch.core.dedup import deduplicate
+from tickerwatch.core.errors import ParseError
+from tickerwatch.core.parse import BUILTIN, parse_text
 
 TIMESCA = BUILTIN["timesca"]
 

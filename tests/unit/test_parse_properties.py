@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from support.fuzz import fuzz
 from support.pages import DEC_08, list_items, plain_ticker
-from tickerwatch.errors import ParseError
-from tickerwatch.parse import BUILTIN, parse_text
+from tickerwatch.core.errors import ParseError
+from tickerwatch.core.parse import BUILTIN, parse_text
 
 TIMESCA = BUILTIN["timesca"]
 TICKERISH = st.sampled_from(

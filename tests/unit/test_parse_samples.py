@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from support.pages import FIXTURES
-from tickerwatch.dedup import deduplicate
-from tickerwatch.errors import ParseError
-from tickerwatch.parse import BUILTIN, parse_text
+from tickerwatch.core.dedup import deduplicate
+from tickerwatch.core.errors import ParseError
+from tickerwatch.core.parse import BUILTIN, parse_text
 
 TIMESCA = BUILTIN["timesca"]
 

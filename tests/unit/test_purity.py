@@ -11,7 +11,13 @@ IO_LIBRARIES = ("asyncio", "httpx", "prometheus_client", "structlog", "sqlite3",
 
 
 @pytest.mark.parametrize(
-    "module", ["tickerwatch.parse", "tickerwatch.dedup", "tickerwatch.alerts", "tickerwatch.model"]
+    "module",
+    [
+        "tickerwatch.core.parse",
+        "tickerwatch.core.dedup",
+        "tickerwatch.core.alerts",
+        "tickerwatch.core.model",
+    ],
 )
 def test_pure_modules_import_no_io_library(module: str) -> None:
     probe = f"import sys, {module}; print(sorted(m for m in {IO_LIBRARIES!r} if m in sys.modules))"

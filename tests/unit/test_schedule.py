@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tickerwatch.schedule import poll_trigger
+from tickerwatch.engine.schedule import poll_trigger
 
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from tickerwatch.config import Source
-from tickerwatch.health import overall
-from tickerwatch.state import SourceState, inverse
+from tickerwatch.config.schema import Source
+from tickerwatch.core.snapshot import SourceState, inverse
+from tickerwatch.web.health import overall
 
 
 @pytest.mark.parametrize(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tickerwatch.errors import StoreError
-from tickerwatch.model import Pair, Quote
-from tickerwatch.store import HistoryDB, OutboxItem
+from tickerwatch.core.errors import StoreError
+from tickerwatch.core.model import Pair, Quote
+from tickerwatch.store.sqlite import HistoryDB, OutboxItem
 
 KZT = Pair("KZT", "USD")
 DAY = 86400.0

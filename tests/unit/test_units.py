@@ -1,6 +1,6 @@
 import pytest
 
-from tickerwatch.units import format_duration, parse_duration, parse_size
+from tickerwatch.core.units import format_duration, parse_duration, parse_size
 
 
 @pytest.mark.parametrize(

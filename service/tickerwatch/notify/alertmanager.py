@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from tickerwatch.alerts import AlertState
-from tickerwatch.config import AlertmanagerConfig
+from tickerwatch.config.schema import AlertmanagerConfig
+from tickerwatch.core.alerts import AlertState
 from tickerwatch.notify.base import CrashBackoff, Events, SupervisedNotifier, retry_delay
 from tickerwatch.notify.http import ClientSource, cannot_post, post
 from tickerwatch.notify.payloads import alertmanager_alerts

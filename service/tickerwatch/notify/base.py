@@ -17,7 +17,7 @@ from typing import Final, Literal, Protocol
 
 import structlog
 
-from tickerwatch.errors import TickerwatchError
+from tickerwatch.core.errors import TickerwatchError
 
 log = structlog.get_logger("tickerwatch.notify")
 

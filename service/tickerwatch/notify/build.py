@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from tickerwatch.alerts import AlertState
-from tickerwatch.config import NotifyConfig
-from tickerwatch.fetch import Clients
+from tickerwatch.config.schema import NotifyConfig
+from tickerwatch.core.alerts import AlertState
+from tickerwatch.fetch.client import Clients
 from tickerwatch.notify.alertmanager import AlertmanagerNotifier
 from tickerwatch.notify.base import Events, Notifier
 from tickerwatch.notify.webhook import WebhookNotifier
-from tickerwatch.store import Store
+from tickerwatch.store.sqlite import Store
 
 
 def build_notifiers(

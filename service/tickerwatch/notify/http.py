@@ -16,9 +16,9 @@ from typing import Final, TypeAlias
 
 import httpx
 
-from tickerwatch.errors import FetchError
+from tickerwatch.core.errors import FetchError
+from tickerwatch.core.units import parse_retry_after
 from tickerwatch.notify.base import FailureReason, Outcome
-from tickerwatch.units import parse_retry_after
 
 RETRIED_4XX: Final = frozenset({408, 429})
 DRAIN_LIMIT: Final = 65536  # bytes of a receiver's answer read (then the connection closes)

@@ -6,7 +6,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from tickerwatch.alerts import AlertState, Transition
+from tickerwatch.core.alerts import AlertState, Transition
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 

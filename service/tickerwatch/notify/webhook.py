@@ -15,8 +15,8 @@ from typing import Final
 
 import structlog
 
-from tickerwatch.config import WebhookConfig
-from tickerwatch.errors import StoreError
+from tickerwatch.config.schema import WebhookConfig
+from tickerwatch.core.errors import StoreError
 from tickerwatch.notify.base import (
     CrashBackoff,
     DropReason,
@@ -26,7 +26,7 @@ from tickerwatch.notify.base import (
     retry_delay,
 )
 from tickerwatch.notify.http import ClientSource, cannot_post, post
-from tickerwatch.store import OutboxItem, Store
+from tickerwatch.store.sqlite import OutboxItem, Store
 
 log = structlog.get_logger("tickerwatch.notify")
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import structlog
 
 from tickerwatch.notify.base import Events, Notifier
-from tickerwatch.store import Store
+from tickerwatch.store.sqlite import Store
 
 log = structlog.get_logger("tickerwatch.notify")
 

@@ -1,0 +1,184 @@
+"""YAML files → validated pydantic models, every problem as FILE:LINE: key.path: why.
+
+Values that came from `${ENV}` substitution are secrets as far as this module knows: they
+never appear in an error message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from tickerwatch.core.errors import ConfigError
+from tickerwatch.core.redact import REDACTED
+from tickerwatch.core.units import is_number
+
+Loc = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_yaml_model(path: Path, model: type[M], environ: dict[str, str] | None = None) -> M:
+    """Read and validate a YAML file; raises ConfigError listing every problem."""
+    env = dict(os.environ) if environ is None else environ
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"{path}:1: (file): cannot read the file: {exc}"]) from exc
+    reader = _Reader(path, env)
+    data = reader.read(text)
+    try:
+        result = model.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_by_line(reader.problems + reader.explain(exc))) from exc
+    if reader.problems:
+        raise ConfigError(_by_line(reader.problems))
+    return result
+
+
+def _by_line(problems: list[str]) -> list[str]:
+    def line(problem: str) -> int:
+        number = problem.split(":", 2)[1] if problem.count(":") >= 2 else ""
+        return int(number) if is_number(number) else 0
+
+    return sorted(dict.fromkeys(problems), key=line)
+
+
+_ENV_REF: Final = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Reader:
+    """Builds plain data from YAML nodes, remembering the line of every key path."""
+
+    def __init__(self, path: Path, environ: dict[str, str]) -> None:
+        self.path = path
+        self.environ = environ
+        self.lines: dict[Loc, int] = {}
+        self.problems: list[str] = []
+        self.secrets: set[str] = set()
+
+    def read(self, text: str) -> Any:
+        try:
+            loader = yaml.SafeLoader(text)  # the reader checks characters here already
+        except yaml.YAMLError as exc:
+            raise ConfigError(
+                [f"{self.path}:{_line_of(exc)}: (yaml): {_yaml_problem(exc)}"]
+            ) from exc
+        try:
+            node = loader.get_single_node()
+            return {} if node is None else self._build(loader, node, ())
+        except yaml.YAMLError as exc:
+            raise ConfigError(
+                [f"{self.path}:{_line_of(exc)}: (yaml): {_yaml_problem(exc)}"]
+            ) from exc
+        finally:
+            loader.dispose()
+
+    def _build(self, loader: yaml.SafeLoader, node: yaml.Node, loc: Loc) -> Any:
+        self.lines.setdefault(loc, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                key = str(loader.construct_object(key_node))
+                self.lines[(*loc, key)] = key_node.start_mark.line + 1
+                if key in out:
+                    self._problem((*loc, key), "the key is given twice")
+                out[key] = self._build(loader, value_node, (*loc, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self._build(loader, item, (*loc, i)) for i, item in enumerate(node.value)]
+        value = loader.construct_object(node)
+        return self._substitute(value, loc) if isinstance(value, str) else value
+
+    def _substitute(self, text: str, loc: Loc) -> str:
+        def replace(match: re.Match[str]) -> str:
+            if match.group(0) == "$$":
+                return "$"
+            name = match.group(1)
+            if name not in self.environ:
+                self._problem(loc, f"the environment variable {name} is not set")
+                return ""
+            if self.environ[name]:
+                self.secrets.add(self.environ[name])
+            return self.environ[name]
+
+        return _ENV_REF.sub(replace, text)
+
+    def _problem(self, loc: Loc, message: str) -> None:
+        self.problems.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {message}")
+
+    def _line(self, loc: Loc) -> int:
+        while loc and loc not in self.lines:
+            loc = loc[:-1]
+        return self.lines.get(loc, 1)
+
+    def explain(self, exc: ValidationError) -> list[str]:
+        out = []
+        for error in exc.errors():
+            loc = _model_loc(error["loc"])
+            message = _message(error)
+            for secret in sorted(self.secrets, key=len, reverse=True):
+                message = message.replace(secret, REDACTED)
+            out.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {message}")
+        return out
+
+
+def _line_of(exc: yaml.YAMLError) -> int:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        return mark.line + 1 if mark else 1
+    if isinstance(exc, yaml.reader.ReaderError):
+        return 1
+    return 1
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
+        return exc.problem
+    if isinstance(exc, yaml.reader.ReaderError):
+        return f"character {exc.character!r} at position {exc.position} is not allowed in YAML"
+    return str(exc).splitlines()[0]
+
+
+def _model_loc(loc: tuple[Any, ...]) -> Loc:
+    """Drop the validator names pydantic adds for Annotated and union members."""
+    return tuple(p for p in loc if isinstance(p, int) or not _is_internal(p))
+
+
+def _is_internal(part: str) -> bool:
+    return (
+        part.startswith(("function-", "lax-", "strict-", "json-"))
+        or part
+        in {
+            "str",
+            "float",
+            "int",
+            "bool",
+            "none",
+            "tuple",
+            "list",
+            "is-instance[Pair]",
+        }
+        or "[" in part
+    )
+
+
+def _dotted(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out or "(top level)"
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return "unknown key"
+    if kind == "missing":
+        return "a required key is missing"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -1,0 +1,63 @@
+"""Collapse the repeated copies of a scrolling ticker into one quote per pair. Pure."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from tickerwatch.core.model import Conflict, Deduplicated, Pair, Quote, TickerEntry, Unreadable
+
+
+def deduplicate(
+    entries: Sequence[TickerEntry], unreadable: Sequence[Unreadable] = ()
+) -> Deduplicated:
+    """One quote per pair, in the order pairs first appear; unreadable entries once per
+    printed text, in page order (their count, repeats included, in `unreadable_entries`).
+
+    Copies that disagree are a conflict: the value most copies show wins, ties go to the
+    value seen first.
+    """
+    by_pair: dict[Pair, list[TickerEntry]] = {}
+    for entry in entries:
+        by_pair.setdefault(entry.pair, []).append(entry)
+    quotes: list[Quote] = []
+    conflicts: list[Conflict] = []
+    for pair, copies in by_pair.items():
+        chosen, conflict = _choose(copies)
+        quotes.append(
+            Quote(pair, chosen.rate, chosen.change_pct, chosen.decimals, copies=len(copies))
+        )
+        if conflict is not None:
+            conflicts.append(conflict)
+    distinct: dict[str, Unreadable] = {}
+    for refused in unreadable:
+        distinct.setdefault(refused.text, refused)
+    return Deduplicated(
+        tuple(quotes),
+        entries=len(entries),
+        conflicts=tuple(conflicts),
+        unreadable=tuple(distinct.values()),
+        unreadable_entries=len(unreadable),
+    )
+
+
+def _choose(copies: list[TickerEntry]) -> tuple[TickerEntry, Conflict | None]:
+    first = copies[0]
+    if all(c.rate is first.rate and c.change_pct is first.change_pct for c in copies):
+        return first, None  # the parser gives equal printed text the very same objects
+    counts = Counter(entry.value for entry in copies)
+    first_seen = {value: i for i, value in reversed(list(enumerate(e.value for e in copies)))}
+    winner = max(counts, key=lambda value: (counts[value], -first_seen[value]))
+    chosen = copies[first_seen[winner]]
+    if len(counts) == 1:
+        return chosen, None
+    values = tuple(
+        f"{_printed(value)} ×{counts[value]}"
+        for value in sorted(counts, key=first_seen.__getitem__)
+    )
+    return chosen, Conflict(chosen.pair, values, _printed(winner))
+
+
+def _printed(value: tuple[str, str]) -> str:
+    rate, change = value
+    return f"{rate} {change}%"

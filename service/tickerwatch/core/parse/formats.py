@@ -1,0 +1,44 @@
+"""Ticker formats: the built-in `timesca` entry pattern, and per-source custom patterns."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from tickerwatch.core.parse.number import SEPARATORS, SIGNS
+
+REQUIRED_GROUPS: Final = frozenset({"base", "quote", "rate", "change"})
+
+# A printed number, liberally: digits (any script) with single separators between them.
+# parse/number.py decides what it says or why it cannot be read.
+# A number ends where no digit follows, nor a separator other than a space and then a digit
+# (a space may also stand between a rate and an unsigned change: `0.01144 0%`).
+_SEP: Final = f"[{re.escape(SEPARATORS)}]"
+_NOT_SPACE_SEP: Final = f"[{re.escape(SEPARATORS.replace(' ', ''))}]"
+_NUMBER: Final = rf"\d(?:{_SEP}?\d){{0,40}}(?!{_NOT_SPACE_SEP}?\d)"
+_PERCENT: Final = "[%\u066a\uff05]"
+_SIGN: Final = f"[{re.escape(SIGNS)}]"
+TIMESCA: Final = re.compile(
+    r"(?<![A-Za-z])(?P<base>[A-Z]{3})[ \t]*/[ \t]*(?P<quote>[A-Z]{3})(?![A-Za-z])"
+    r"\s*(?:[=:]\s*)?"
+    rf"(?P<rate>\+?{_NUMBER})"
+    rf"(?:\s+|(?={_SIGN}))"
+    rf"(?P<change>{_SIGN}?\s?{_NUMBER})\s*{_PERCENT}"
+)
+
+BUILTIN: Final[dict[str, re.Pattern[str]]] = {"timesca": TIMESCA}
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """Compile a custom entry pattern; it must name the groups base, quote, rate and change."""
+    try:
+        compiled = re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    missing = REQUIRED_GROUPS - set(compiled.groupindex)
+    if missing:
+        names = ", ".join(sorted(missing))
+        raise ValueError(
+            f"the pattern needs the named groups base, quote, rate, change; missing {names}"
+        )
+    return compiled

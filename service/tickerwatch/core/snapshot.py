@@ -1,0 +1,153 @@
+"""What the service currently knows about each source: the snapshot that metrics, the API
+and the landing page read. Pure data, updated by the poller."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+
+from tickerwatch.config.schema import Source
+from tickerwatch.core.errors import FAILURE_REASONS, FailureReason
+from tickerwatch.core.model import Conflict, Deduplicated, Pair, Quote, SeriesStats, Unreadable
+from tickerwatch.core.parse import ReadKey
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A pair's current quote with what history says about it."""
+
+    source: str
+    quote: Quote
+    updated_at: float
+    changed_at: float
+    previous: Decimal | None
+    window_changes: dict[str, float]
+    window_rates: dict[str, Decimal] = field(default_factory=dict)
+    row_id: int = 0
+
+    @property
+    def pair(self) -> Pair:
+        return self.quote.pair
+
+    def seen(self, now: float) -> Rate:
+        """The same quote, printed again at `now`."""
+        return Rate(
+            self.source, self.quote, now, self.changed_at, self.previous, self.window_changes,
+            self.window_rates, self.row_id,
+        )  # fmt: skip
+
+    @classmethod
+    def build(cls, source: str, quote: Quote, stats: SeriesStats, now: float) -> Rate:
+        bases = {w: then for w, then in stats.window_rates.items() if then is not None and then > 0}
+        changes = {w: float(quote.rate / then - 1) for w, then in bases.items()}
+        return cls(
+            source, quote, now, stats.changed_at, stats.previous, changes, bases, stats.row_id
+        )
+
+
+POLL_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60)
+
+
+@dataclass(slots=True)
+class PollDurations:
+    """A histogram of poll durations: cumulative counts per upper bound, sum and count."""
+
+    buckets: list[int] = field(default_factory=lambda: [0] * len(POLL_BUCKETS))
+    total: float = 0.0
+    count: int = 0
+
+    def observe(self, seconds: float) -> None:
+        for i, bound in enumerate(POLL_BUCKETS):
+            if seconds <= bound:
+                self.buckets[i] += 1
+        self.total += seconds
+        self.count += 1
+
+
+@dataclass(slots=True)
+class SourceState:
+    """Mutable per-source status; replaced values only, so readers see whole snapshots."""
+
+    source: Source
+    started_at: float
+    up: bool = False
+    polls: int = 0
+    last_poll_at: float | None = None
+    last_success_at: float | None = None
+    last_error: str | None = None
+    last_reason: FailureReason | None = None
+    last_error_at: float | None = None
+    last_duration: float | None = None
+    entries: int = 0
+    pairs: int = 0
+    context_before: str = ""
+    context_after: str = ""
+    conflicts: tuple[Conflict, ...] = ()
+    unreadable: tuple[Unreadable, ...] = ()  # on the last parsed page, once per text
+    unreadable_entries: int = 0  # on the last parsed page, repeats included
+    encoding: str = ""  # the codec the last fetched body was decoded with
+    encoding_origin: str = ""  # bom, http, meta, detected or default
+    replaced: int = 0  # invalid byte sequences in the last fetched body
+    decode_errors: int = 0  # invalid byte sequences in every fetched body, in total
+    rates: dict[Pair, Rate] = field(default_factory=dict)
+    last_result: Deduplicated | None = None
+    read_key: ReadKey | None = None  # what the last ticker was read from (parse_changed)
+    etag: str | None = None
+    last_modified: str | None = None
+    version: int = 0  # bumped whenever anything /metrics shows of this source changes
+    stats_at: float = 0.0  # when history statistics were last computed
+    failures: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FAILURE_REASONS, 0))
+    conflict_counts: dict[Pair, int] = field(default_factory=dict)
+    durations: PollDurations = field(default_factory=lambda: PollDurations())
+
+    def changed(self) -> None:
+        self.version += 1
+
+    def age(self, now: float) -> float | None:
+        return None if self.last_success_at is None else max(0.0, now - self.last_success_at)
+
+    def stale(self, now: float) -> bool:
+        """No good poll for stale_after (counted from start when there never was one)."""
+        since = self.last_success_at if self.last_success_at is not None else self.started_at
+        return now - since > self.source.stale_after
+
+    def live_rates(self, now: float) -> list[Rate]:
+        """Rates not yet past drop_after: older ones disappear rather than freeze."""
+        return [r for r in self.rates.values() if now - r.updated_at <= self.source.drop_after]
+
+    def missing_pairs(self) -> list[Pair]:
+        return [p for p in self.source.pairs if p not in self.rates]
+
+    def missing_reasons(self) -> dict[Pair, str]:
+        """Why each missing expected pair is missing, when the last page printed it in a
+        form that could not be read."""
+        missing = set(self.missing_pairs())
+        reasons: dict[Pair, str] = {}
+        for entry in self.unreadable:
+            if entry.pair in missing:
+                reasons.setdefault(entry.pair, f"unreadable: {entry.text!r}: {entry.message}")
+        return reasons
+
+
+def inverse(rate: Decimal, decimals: int) -> tuple[Decimal, Decimal, Decimal]:
+    """1/rate with the significant digits the printed rate carries, and the range of
+    inverses consistent with it: 0.01144 (±0.000005) → 87.41 within 87.372–87.448.
+
+    When so few digits are printed that rounding would leave that range (UZS/USD 0.00008 →
+    1E+4), one more digit is shown (12000 within 11765–13333)."""
+    half_step = Decimal(1).scaleb(-decimals) / 2
+    with localcontext() as ctx:
+        ctx.prec = 28
+        exact = 1 / rate
+        low = 1 / (rate + half_step)
+        high = 1 / (rate - half_step) if rate > half_step else Decimal("Infinity")
+        ctx.rounding = ROUND_HALF_EVEN
+        digits = max(1, len(rate.as_tuple().digits))
+        rounded = exact
+        for precision in range(digits, 29):
+            ctx.prec = precision
+            rounded = +exact
+            if low <= rounded <= high:
+                break
+        ctx.prec = 5
+        return rounded, +low, +high

@@ -1,0 +1,244 @@
+"""One poll of one source: fetch → parse → de-duplicate → store → snapshot and metrics.
+
+A failed poll is counted, logged once as a structured event, and the loop goes on.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from tickerwatch.config.schema import Source
+from tickerwatch.core.dedup import deduplicate
+from tickerwatch.core.errors import PollError, StoreError
+from tickerwatch.core.model import Deduplicated, Page
+from tickerwatch.core.parse import parse_changed
+from tickerwatch.core.snapshot import Rate, SourceState
+from tickerwatch.core.units import parse_duration
+from tickerwatch.fetch.client import Fetcher
+from tickerwatch.metrics.registry import Metrics
+from tickerwatch.store.sqlite import Store
+
+log = structlog.get_logger("tickerwatch.poller")
+
+# When nothing moved, history statistics (window changes) are recomputed every minute, or
+# every tenth of the shortest window if that is sooner.
+STATS_EVERY = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    result: str
+    dedup: Deduplicated
+
+
+class Poller:
+    def __init__(
+        self,
+        fetcher: Fetcher,
+        store: Store,
+        metrics: Metrics,
+        clock: Callable[[], float],
+        extra_windows: dict[str, float] | None = None,
+        after_poll: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
+        self.fetcher = fetcher
+        self.store = store
+        self.metrics = metrics
+        self.clock = clock
+        self.extra_windows = extra_windows or {}
+        self.after_poll = after_poll
+
+    async def poll(self, state: SourceState, lag: float | None = None) -> None:
+        """Poll once; never raises except on cancellation. `lag`: how late the scheduler
+        started this poll, logged with it."""
+        name = state.source.name
+        started = time.perf_counter()
+        now = self.clock()
+        event: dict[str, Any] = {"source": name}
+        if lag is not None:
+            event["lag"] = round(lag, 4)
+        try:
+            outcome = await self._poll(state, now)
+        except PollError as exc:
+            self._failed(state, now, exc.reason, exc.message)
+            event.update(result="failed", reason=exc.reason, error=exc.message)
+        except StoreError as exc:
+            self._failed(state, now, "internal", str(exc))
+            event.update(result="failed", reason="internal", error=str(exc))
+        except Exception as exc:  # a bug must not stop the schedule
+            self._failed(state, now, "internal", f"{type(exc).__name__}: {exc}")
+            event.update(result="failed", reason="internal", error=repr(exc), exc_info=True)
+        else:
+            event.update(
+                result=outcome.result,
+                entries=outcome.dedup.entries,
+                pairs={str(q.pair): str(q.rate) for q in outcome.dedup.quotes},
+            )
+        finally:
+            duration = time.perf_counter() - started
+            state.polls += 1
+            state.last_poll_at = now
+            state.last_duration = duration
+            state.durations.observe(duration)
+            state.changed()
+        try:
+            self.metrics.polled(state)
+        except Exception:  # a rendering bug must not stop polling; a scrape shows it
+            log.exception("metrics_render_failed", source=name)
+        event["duration"] = round(duration, 4)
+        if event["result"] == "failed":
+            log.warning("poll", **event)
+        else:
+            log.info("poll", **event)
+        if self.after_poll is not None:
+            try:
+                await self.after_poll()
+            except Exception:  # alerting trouble must not stop polling
+                log.exception("after_poll_failed", source=name)
+
+    async def _poll(self, state: SourceState, now: float) -> _Outcome:
+        source = state.source
+        have_data = state.last_result is not None
+        page = await self.fetcher.fetch(
+            source.url,
+            deadline=source.timeout,
+            max_body=source.max_body,
+            etag=state.etag if have_data else None,
+            last_modified=state.last_modified if have_data else None,
+            redirect_hosts=source.redirect_hosts,
+            proxy=source.proxy_url,
+            encoding=source.encoding,
+        )
+        result, dedup = self._read(state, page)
+        windows = all_windows(source, self.extra_windows)
+        fresh_for = min([STATS_EVERY, *(w / 10 for w in windows.values())])
+        if _same_as_stored(state, dedup) and now - state.stats_at < fresh_for:
+            await self.store.touch([r.row_id for r in state.rates.values()], now)
+            state.rates = {p: r.seen(now) for p, r in state.rates.items()}
+        else:
+            stats = await self.store.record(source.name, dedup.quotes, now, windows)
+            quotes = {q.pair: q for q in dedup.quotes}
+            state.rates = {s.pair: Rate.build(source.name, quotes[s.pair], s, now) for s in stats}
+            state.stats_at = now
+        state.up = True
+        state.last_success_at = now
+        state.last_result = dedup
+        state.entries = dedup.entries
+        state.pairs = len(dedup.quotes)
+        if state.source is source:
+            state.etag, state.last_modified = page.etag, page.last_modified
+        else:  # a reload during the fetch changed how the page is read: read it anew next
+            state.read_key = None
+        if result == "ok":
+            for quote in dedup.quotes:  # label sets at 0, so increase() sees the first one
+                state.conflict_counts.setdefault(quote.pair, 0)
+            self._report_conflicts(state, dedup)
+        return _Outcome(result, dedup)
+
+    def _read(self, state: SourceState, page: Page) -> tuple[str, Deduplicated]:
+        if page.body is None:
+            assert state.last_result is not None  # fetch refuses a 304 sent no validators
+            return "not_modified", state.last_result
+        self._decoded(state, page)
+        source = state.source
+        key, ticker = parse_changed(
+            page.body, page.content_type, source.entry_pattern, source.quote_codes,
+            state.read_key if state.last_result is not None else None, source.decimal_mark,
+        )  # fmt: skip
+        if ticker is None:
+            assert state.last_result is not None
+            return "unchanged", state.last_result
+        state.context_before, state.context_after = ticker.context()
+        state.read_key = key
+        dedup = deduplicate(ticker.entries, ticker.unreadable)
+        state.unreadable, state.unreadable_entries = dedup.unreadable, dedup.unreadable_entries
+        if dedup.unreadable:
+            log.warning(
+                "ticker_unreadable",
+                source=source.name,
+                entries=dedup.unreadable_entries,
+                unreadable=[{"text": u.text, "reason": u.message} for u in dedup.unreadable],
+            )
+        return "ok", dedup
+
+    def _decoded(self, state: SourceState, page: Page) -> None:
+        """Note how the body was decoded; invalid bytes are counted and logged per poll."""
+        state.encoding, state.encoding_origin = page.encoding, page.encoding_origin
+        state.replaced = page.replaced
+        if page.replaced:
+            state.decode_errors += page.replaced
+            log.warning(
+                "body_decode_errors",
+                source=state.source.name,
+                encoding=page.encoding,
+                origin=page.encoding_origin,
+                replaced=page.replaced,
+            )
+
+    def _report_conflicts(self, state: SourceState, dedup: Deduplicated) -> None:
+        state.conflicts = dedup.conflicts
+        for conflict in dedup.conflicts:
+            state.conflict_counts[conflict.pair] = state.conflict_counts.get(conflict.pair, 0) + 1
+            log.warning(
+                "ticker_conflict",
+                source=state.source.name,
+                pair=str(conflict.pair),
+                values=list(conflict.values),
+                chosen=conflict.chosen,
+            )
+
+    def _failed(self, state: SourceState, now: float, reason: Any, message: str) -> None:
+        state.up = False
+        state.last_reason = reason
+        state.last_error = message
+        state.last_error_at = now
+        state.failures[reason] += 1
+
+
+def _same_as_stored(state: SourceState, dedup: Deduplicated) -> bool:
+    """The page prints exactly what this source's newest history rows hold."""
+    rates = state.rates
+    if len(rates) != len(dedup.quotes) or not all(r.row_id for r in rates.values()):
+        return False
+    for quote in dedup.quotes:
+        r = rates.get(quote.pair)
+        if r is None or (str(r.quote.rate), str(r.quote.change_pct), r.quote.decimals) != (
+            str(quote.rate),
+            str(quote.change_pct),
+            quote.decimals,
+        ):
+            return False
+    return True
+
+
+def all_windows(source: Source, extra: dict[str, float]) -> dict[str, float]:
+    """The source's metric windows and the windows alert rules compare against."""
+    return {**_seconds(source.windows), **extra}
+
+
+@functools.lru_cache(maxsize=256)
+def _seconds(windows: tuple[str, ...]) -> dict[str, float]:
+    """Windows in seconds, read once per distinct list (callers copy, never change it)."""
+    return {w: parse_duration(w) for w in windows}
+
+
+async def restore(
+    state: SourceState, store: Store, now: float, extra_windows: dict[str, float] | None = None
+) -> None:
+    """Fill a source's snapshot from history so a restart keeps serving the last data."""
+    source = state.source
+    rows = await store.latest(source.name)
+    windows = all_windows(source, extra_windows or {})
+    rates = {}
+    for row in rows:
+        stats = await store.stats(source.name, row.pair, row.rate, now, windows)
+        rates[row.pair] = Rate.build(source.name, row.quote, stats, row.last_seen)
+    state.rates = rates
+    if rows:
+        state.last_success_at = max(row.last_seen for row in rows)

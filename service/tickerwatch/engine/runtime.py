@@ -1,0 +1,28 @@
+"""The running service's shared parts, handed to the web layer."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from tickerwatch.config.schema import Settings
+from tickerwatch.core.snapshot import SourceState
+from tickerwatch.engine.alerting import Alerting
+from tickerwatch.metrics.registry import Metrics
+from tickerwatch.notify.status import Receivers
+from tickerwatch.store.sqlite import Store
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    store: Store
+    metrics: Metrics
+    clock: Callable[[], float]
+    started_at: float
+    states: dict[str, SourceState] = field(default_factory=dict)
+    ready: bool = False
+    alerting: Alerting | None = None
+    reload: Callable[[], Awaitable[bool]] | None = None
+    last_reload_error: list[str] = field(default_factory=list)
+    receivers: Receivers | None = None

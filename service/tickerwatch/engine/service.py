@@ -1,0 +1,359 @@
+"""The service: scheduler, polls, alerting, notifiers and the web server in one event loop,
+with reload (SIGHUP, POST /-/reload) and a clean shutdown (SIGTERM, SIGINT)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import signal
+import ssl
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import structlog
+import uvicorn
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from prometheus_client import disable_created_metrics
+
+from tickerwatch import __version__
+from tickerwatch.config.schema import Settings, load_settings
+from tickerwatch.config.webfile import load_web_file
+from tickerwatch.core.alerts import windows_needed
+from tickerwatch.core.errors import ConfigError, StoreError, TickerwatchError
+from tickerwatch.core.snapshot import SourceState
+from tickerwatch.engine.alerting import Alerting
+from tickerwatch.engine.poller import Poller
+from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
+from tickerwatch.engine.runtime import Runtime
+from tickerwatch.engine.schedule import poll_trigger
+from tickerwatch.fetch.client import Clients, Fetcher
+from tickerwatch.metrics.registry import Metrics
+from tickerwatch.notify.base import Notifier
+from tickerwatch.notify.build import build_notifiers
+from tickerwatch.notify.status import Receivers
+from tickerwatch.notify.workers import Workers, drop_unconfigured
+from tickerwatch.store.sqlite import Store
+from tickerwatch.web.app import create_app
+from tickerwatch.web.auth import BasicAuth
+
+log = structlog.get_logger("tickerwatch.service")
+
+SHUTDOWN_GRACE: Final = 3.0
+RETENTION_EVERY: Final = 6 * 3600.0
+EVALUATE_EVERY: Final = 10.0
+OUTBOX_KEEP: Final = 7 * 86400.0
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handling: the service owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+class Service:
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Callable[[], float] = time.time,
+        config_path: Path | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.config_path = config_path
+        self._stop = asyncio.Event()
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._workers = Workers()
+        self._reload_lock = asyncio.Lock()
+        self._reloads: set[asyncio.Task[bool]] = set()
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self.scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
+        self._planned: dict[str, float] = {}
+        self.server: _Server | None = None
+        self.runtime: Runtime | None = None
+        self.poller: Poller | None = None
+        self.clients: Clients | None = None
+        self.on_ready: Callable[[Runtime], None] | None = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    # ------------------------------------------------------------------ start and stop
+
+    async def run(self) -> None:
+        disable_created_metrics()  # type: ignore[no-untyped-call]
+        settings = self.settings
+        store = await Store.open(settings.storage.path)
+        self.clients = clients = Clients()
+        now = self.clock()
+        states: dict[str, SourceState] = {}
+        alerting = Alerting(
+            settings.alerts, settings.notify.webhooks, store, self.clock, settings.web.public_url()
+        )
+        metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
+        rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
+        rt.reload = self.reload if self.config_path is not None else None
+        rt.receivers = Receivers(metrics, self.clock)
+        self.runtime = rt
+        self.poller = Poller(
+            Fetcher(clients),
+            store,
+            metrics,
+            self.clock,
+            windows_needed(settings.alerts),
+            after_poll=lambda: alerting.evaluate(states.values()),
+        )
+        try:
+            for source in settings.resolved_sources():
+                states[source.name] = await restored_state(
+                    source, store, self.clock, self.poller.extra_windows
+                )
+            await alerting.load()
+            self._start_notifiers(rt, self._build_notifiers(rt, settings))
+            await self._drop_unconfigured(rt)
+            metrics.reload_ok.set(1)
+            metrics.reload_time.set(now)
+            await self._serve(rt)
+        finally:
+            await clients.aclose()
+            await store.close()
+            log.info("stopped")
+
+    async def _serve(self, rt: Runtime) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop)
+        if rt.reload is not None:
+            loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
+        self.server = _Server(_server_config(self.settings, rt))
+        server_task = asyncio.create_task(self.server.serve(), name="web")
+        try:
+            while not self.server.started:
+                if server_task.done():
+                    server_task.result()
+                    raise RuntimeError("the web server stopped while starting")
+                await asyncio.sleep(0.01)
+            self._schedule(rt)
+            rt.ready = True
+            log.info(
+                "started", version=__version__, listen=self.settings.web.listen,
+                sources=list(rt.states), storage=str(self.settings.storage.path),
+            )  # fmt: skip
+            if self.on_ready is not None:
+                self.on_ready(rt)
+            stop_task = asyncio.create_task(self._stop.wait())
+            await asyncio.wait({server_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
+            stop_task.cancel()
+        finally:
+            rt.ready = False
+            for task in self._reloads:
+                task.cancel()
+            await asyncio.gather(*self._reloads, return_exceptions=True)
+            await self._shutdown(server_task)
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+
+    async def _shutdown(self, server_task: asyncio.Task[None]) -> None:
+        log.info("stopping", inflight=len(self._inflight))
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._inflight:
+            _, pending = await asyncio.wait(set(self._inflight), timeout=SHUTDOWN_GRACE)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        await self._workers.stop(SHUTDOWN_GRACE)
+        if self.server is not None:
+            self.server.should_exit = True
+        _, pending = await asyncio.wait({server_task}, timeout=SHUTDOWN_GRACE)
+        if pending and self.server is not None:
+            log.warning("web_server_slow_to_stop")
+            self.server.force_exit = True
+            await asyncio.wait(pending, timeout=SHUTDOWN_GRACE)
+
+    # ------------------------------------------------------------------ schedule
+
+    def _schedule(self, rt: Runtime) -> None:
+        for state in rt.states.values():
+            self._add_job(state)
+        self.scheduler.add_job(
+            self._evaluate, IntervalTrigger(seconds=EVALUATE_EVERY), args=[rt],
+            id="evaluate", max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self.scheduler.add_job(
+            self._prune, IntervalTrigger(seconds=RETENTION_EVERY), args=[rt], id="retention",
+            next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self.scheduler.start()
+
+    def _add_job(self, state: SourceState) -> None:
+        """Poll now, then on the source's grid (schedule.py: jitter spreads, never slows)."""
+        source = state.source
+        assert self.poller is not None
+        now = datetime.now(UTC)
+        self.scheduler.add_job(
+            functools.partial(self._poll, self.poller, state),
+            poll_trigger(source.name, source.interval, source.jitter, now),
+            id=f"poll:{source.name}",
+            name=f"poll {source.name}",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=max(1, int(source.interval)),
+            next_run_time=now,
+            replace_existing=True,
+        )
+
+    def _submitted(self, event: JobSubmissionEvent) -> None:
+        """Remember when a run was planned (its offset included), to log how late it started."""
+        self._planned[event.job_id] = event.scheduled_run_times[-1].timestamp()
+
+    async def _poll(self, poller: Poller, state: SourceState) -> None:
+        """A scheduled poll, tracked so shutdown can finish or cancel it."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._inflight.add(task)
+        planned = self._planned.pop(f"poll:{state.source.name}", None)
+        lag = None if planned is None else max(0.0, time.time() - planned)
+        try:
+            await poller.poll(state, lag=lag)
+        finally:
+            self._inflight.discard(task)
+
+    async def _evaluate(self, rt: Runtime) -> None:
+        """Timer evaluation: stale and source_down alerts need no poll to change."""
+        assert rt.alerting is not None
+        try:
+            await rt.alerting.evaluate(rt.states.values())
+        except Exception:
+            log.exception("evaluate_failed")
+
+    async def _prune(self, rt: Runtime) -> None:
+        before = self.clock() - self.settings.storage.retention
+        await rt.store.prune_outbox(self.clock() - OUTBOX_KEEP)
+        removed = await rt.store.prune(before)
+        if removed:
+            log.info("retention", removed=removed)
+
+    # ------------------------------------------------------------------ sources and notifiers
+
+    def _build_notifiers(self, rt: Runtime, settings: Settings) -> list[Notifier]:
+        """One notifier per receiver of `settings`; nothing is started or stopped."""
+        assert rt.alerting is not None and self.clients is not None and rt.receivers is not None
+        alerting = rt.alerting
+        return build_notifiers(
+            settings.notify, rt.store, self.clients, rt.receivers, self.clock,
+            settings.web.public_url(), lambda: list(alerting.states.values()),
+        )  # fmt: skip
+
+    def _start_notifiers(self, rt: Runtime, notifiers: list[Notifier]) -> None:
+        """One supervised worker per receiver; alert transitions wake them all."""
+        assert rt.alerting is not None and rt.receivers is not None
+        rt.metrics.keep_receivers(n.name for n in notifiers)
+        rt.receivers.keep(n.name for n in notifiers)
+        rt.alerting.listeners = [n.wake for n in notifiers]
+        self._workers.start(notifiers)
+
+    async def _drop_unconfigured(self, rt: Runtime) -> None:
+        """Drop (count, log) the queues of webhooks no longer configured. A store error
+        leaves them queued, logged; the next start or reload tries again."""
+        hooks = [hook.name for hook in self.settings.notify.webhooks]
+        try:
+            await drop_unconfigured(rt.store, hooks, rt.metrics, self.clock)
+        except StoreError as exc:
+            log.error("outbox_cleanup_failed", error=str(exc))
+
+    # ------------------------------------------------------------------ reload
+
+    def _reload_on_signal(self) -> None:
+        """SIGHUP: reload in a task that is kept until it ends (reload logs its failures)."""
+        task = asyncio.create_task(self.reload(), name="reload")
+        self._reloads.add(task)
+        task.add_done_callback(self._reloads.discard)
+
+    async def reload(self) -> bool:
+        """Load the config file again and apply it in one step; True if it applied. A
+        broken file, or any failure while building the new state (such as a StoreError
+        restoring an added source, or an error building the new notifiers), changes
+        nothing: the old config and notifiers keep running,
+        `tickerwatch_config_last_reload_successful` is 0, and `rt.last_reload_error` and
+        one `reload_failed` event say why. A good one applies without a restart and
+        without losing history or alert state; a changed source's page is read anew, and
+        the queue of a webhook no longer configured is dropped and counted."""
+        rt = self.runtime
+        assert rt is not None and self.config_path is not None and rt.alerting is not None
+        async with self._reload_lock:
+            try:
+                new = load_settings(self.config_path)
+                plan = await plan_reload(self.settings, new, rt.states, rt.store, self.clock)
+                notifiers = None  # built before anything running is touched
+                if plan.settings.notify != self.settings.notify:
+                    notifiers = self._build_notifiers(rt, plan.settings)
+                self._swap(rt, plan)
+                if notifiers is not None:
+                    await self._workers.stop(SHUTDOWN_GRACE)
+                    self._start_notifiers(rt, notifiers)
+                    await self._drop_unconfigured(rt)
+            except ConfigError as exc:
+                return self._reload_failed(rt, exc.problems)
+            except TickerwatchError as exc:
+                return self._reload_failed(rt, [str(exc)])
+            except Exception as exc:  # a bug: say so, with the traceback, and keep running
+                return self._reload_failed(rt, [f"{type(exc).__name__}: {exc}"], exc_info=True)
+            rt.metrics.reload_ok.set(1)
+            rt.metrics.reload_time.set(self.clock())
+            rt.last_reload_error = []
+            log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
+        await self._evaluate(rt)
+        return True
+
+    def _reload_failed(self, rt: Runtime, problems: list[str], exc_info: bool = False) -> bool:
+        rt.metrics.reload_ok.set(0)
+        rt.last_reload_error = problems
+        log.error("reload_failed", problems=problems, exc_info=exc_info)
+        return False
+
+    def _swap(self, rt: Runtime, plan: ReloadPlan) -> None:
+        """Put a reload plan in place; no await, so nothing runs half-way through."""
+        assert self.poller is not None and rt.alerting is not None
+        for name in plan.removed:
+            with contextlib.suppress(JobLookupError):
+                self.scheduler.remove_job(f"poll:{name}")
+        self.poller.extra_windows = plan.extra_windows
+        rt.states.clear()
+        rt.states.update(plan.states)  # the same dict the metrics and the web layer read
+        for state, source in plan.changed:
+            state.source = source  # read the page anew: no 304 keeps the old reading
+            state.etag = state.last_modified = state.read_key = None
+        for state in plan.to_schedule:
+            self._add_job(state)
+        rt.alerting.rules = plan.settings.alerts
+        rt.alerting.webhooks = plan.settings.notify.webhooks
+        self.settings = rt.settings = plan.settings
+
+
+def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:
+    app: Any = create_app(rt)
+    extra: dict[str, Any] = {}
+    if settings.web.config_file is not None:
+        web_file = load_web_file(settings.web.config_file)
+        if web_file.basic_auth_users:
+            app = BasicAuth(app, web_file.basic_auth_users)
+        tls = web_file.tls_server_config
+        if tls is not None:
+            extra = {"ssl_certfile": str(tls.cert_file), "ssl_keyfile": str(tls.key_file)}
+            if tls.client_ca_file is not None:
+                extra["ssl_ca_certs"] = str(tls.client_ca_file)
+            if tls.client_auth_type == "RequireAndVerifyClientCert":
+                extra["ssl_cert_reqs"] = ssl.CERT_REQUIRED
+    return uvicorn.Config(
+        app, host=settings.web.host, port=settings.web.port, log_config=None, lifespan="off",
+        access_log=False, server_header=False, **extra,
+    )  # fmt: skip

@@ -1,0 +1,304 @@
+"""Prometheus text (and OpenMetrics) for the per-source families, rendered per source and
+cached until that source changes. The poller renders a source right after polling it
+(`refresh`), so a scrape copies text; it renders only what changed without a poll (a
+rate passing drop_after).
+
+Sample lines are the same in both formats; only a counter's HELP/TYPE name differs
+(`x_total` in text format 0.0.4, `x` in OpenMetrics).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Final
+
+from prometheus_client.utils import floatToGoString as _untyped_go
+
+from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.errors import FAILURE_REASONS
+from tickerwatch.core.snapshot import POLL_BUCKETS, Rate, SourceState
+
+NS: Final = "tickerwatch"
+floatToGoString: Callable[[float], str] = _untyped_go
+CACHED: Final = "Cached from the last good poll."
+
+
+@dataclass(frozen=True, slots=True)
+class Family:
+    name: str
+    kind: str  # gauge, counter (name without _total) or histogram
+    help: str
+
+    def header(self, openmetrics: bool) -> str:
+        name = self.name if openmetrics or self.kind != "counter" else f"{self.name}_total"
+        return f"# HELP {name} {self.help}\n# TYPE {name} {self.kind}\n"
+
+
+RATE = f"{NS}_exchange_rate"
+REASONS = "timeout, connect, http_status, too_large, redirect, decode, no_ticker, internal"
+FAMILIES: Final = (
+    Family(RATE, "gauge", f"Units of quote per one unit of base, as printed. {CACHED}"),
+    Family(
+        f"{RATE}_source_change_ratio",
+        "gauge",
+        f"The change the source itself prints, as a ratio (-0.22% is -0.0022). {CACHED}",
+    ),
+    Family(
+        f"{RATE}_change_ratio",
+        "gauge",
+        f"Change of the rate over the window, from history (0.01 is +1%). {CACHED}",
+    ),
+    Family(f"{RATE}_previous", "gauge", f"The rate before its last change. {CACHED}"),
+    Family(
+        f"{RATE}_resolution",
+        "gauge",
+        f"The smallest step the source prints (1e-05 for 5 decimals). {CACHED}",
+    ),
+    Family(
+        f"{RATE}_updated_timestamp_seconds",
+        "gauge",
+        "Unix time the pair was last seen in a good poll.",
+    ),
+    Family(f"{RATE}_changed_timestamp_seconds", "gauge", "Unix time the rate last changed."),
+    Family(f"{NS}_source_up", "gauge", "1 if the last poll of the source fetched and parsed."),
+    Family(
+        f"{NS}_source_last_success_timestamp_seconds",
+        "gauge",
+        "Unix time of the last good poll of the source.",
+    ),
+    Family(f"{NS}_source_polls", "counter", "Polls of a source, good or failed."),
+    Family(f"{NS}_source_poll_failures", "counter", f"Failed polls by reason: {REASONS}."),
+    Family(
+        f"{NS}_source_poll_duration_seconds",
+        "histogram",
+        "Time a poll took: fetch, parse, de-duplicate, store.",
+    ),
+    Family(
+        f"{NS}_ticker_entries",
+        "gauge",
+        f"Readable ticker entries on the last parsed page, repeats included. {CACHED}",
+    ),
+    Family(f"{NS}_ticker_pairs", "gauge", f"Distinct pairs on the last parsed page. {CACHED}"),
+    Family(
+        f"{NS}_ticker_conflicts",
+        "counter",
+        "Polls whose repeated ticker copies disagreed about a pair.",
+    ),
+    Family(
+        f"{NS}_ticker_unreadable_entries",
+        "gauge",
+        "Entries on the last parsed page that look like quotes but cannot be read (an"
+        f" ambiguous or malformed number), repeats included; see /api/v1/sources. {CACHED}",
+    ),
+    Family(
+        f"{NS}_source_decode_errors",
+        "counter",
+        "Invalid byte sequences in fetched bodies, replaced with U+FFFD while decoding.",
+    ),
+)
+ALERTS: Final = Family(f"{NS}_alerts", "gauge", "1 for each pending or firing alert.")
+_BOUNDS: Final = [floatToGoString(b) for b in POLL_BUCKETS] + ["+Inf"]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+
+
+def _labels(pairs: Iterable[tuple[str, str]]) -> str:
+    """Label pairs sorted by name, as prometheus_client writes them."""
+    return ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(pairs))
+
+
+def _number(value: float | Decimal) -> str:
+    """A sample value: repr of the float (valid in both formats), +Inf/-Inf/NaN spelled out."""
+    text = repr(float(value))
+    return _SPECIAL.get(text, text)
+
+
+_SPECIAL: Final = {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}
+
+
+def _line(name: str, labels: str, value: float) -> str:
+    return f"{name}{{{labels}}} {_number(value)}\n"
+
+
+# Every series' `name{labels} ` is written once and remembered: a render only adds values.
+# Bounded: sources × pairs × (families + windows) stays far below this for 1,000 sources.
+_cached = functools.lru_cache(maxsize=100_000)
+
+
+@_cached
+def _pair_series(source: str, base: str, quote: str) -> tuple[str, ...]:
+    """Series prefixes of one pair: rate, source change, previous, resolution, updated,
+    changed (FAMILIES order, without the windowed change ratio)."""
+    labels = _labels([("source", source), ("base", base), ("quote", quote)])
+    return tuple(f"{RATE}{n}{{{labels}}} " for n in _PAIR_SUFFIXES)
+
+
+_PAIR_SUFFIXES: Final = (
+    "", "_source_change_ratio", "_previous", "_resolution", "_updated_timestamp_seconds",
+    "_changed_timestamp_seconds",
+)  # fmt: skip
+
+
+@_cached
+def _window_series(source: str, base: str, quote: str, window: str) -> str:
+    labels = _labels([("source", source), ("base", base), ("quote", quote), ("window", window)])
+    return f"{RATE}_change_ratio{{{labels}}} "
+
+
+@dataclass(frozen=True, slots=True)
+class _SourceSeries:
+    up: str
+    last_success: str
+    polls: str
+    failures: dict[str, str]
+    buckets: tuple[str, ...]
+    count: str
+    total: str
+    entries: str
+    pairs: str
+    unreadable: str
+    decode_errors: str
+
+
+@_cached
+def _source_series(source: str) -> _SourceSeries:
+    src = _labels([("source", source)])
+    family = f"{NS}_source_poll_duration_seconds"
+    return _SourceSeries(
+        up=f"{NS}_source_up{{{src}}} ",
+        last_success=f"{NS}_source_last_success_timestamp_seconds{{{src}}} ",
+        polls=f"{NS}_source_polls_total{{{src}}} ",
+        failures={
+            r: f"{NS}_source_poll_failures_total{{{_labels([('reason', r), ('source', source)])}}} "
+            for r in FAILURE_REASONS
+        },
+        buckets=tuple(
+            f"{family}_bucket{{{_labels([('le', le), ('source', source)])}}} " for le in _BOUNDS
+        ),
+        count=f"{family}_count{{{src}}} ",
+        total=f"{family}_sum{{{src}}} ",
+        entries=f"{NS}_ticker_entries{{{src}}} ",
+        pairs=f"{NS}_ticker_pairs{{{src}}} ",
+        unreadable=f"{NS}_ticker_unreadable_entries{{{src}}} ",
+        decode_errors=f"{NS}_source_decode_errors_total{{{src}}} ",
+    )
+
+
+@_cached
+def _conflict_series(source: str, base: str, quote: str) -> str:
+    labels = _labels([("source", source), ("base", base), ("quote", quote)])
+    return f"{NS}_ticker_conflicts_total{{{labels}}} "
+
+
+class Exposition:
+    """Renders the per-source families; remembers each source's lines by its version."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[tuple[int, int, tuple[object, ...]], list[str]]] = {}
+
+    def render(
+        self, states: list[SourceState], alerts: Iterable[AlertState], now: float, openmetrics: bool
+    ) -> str:
+        chunks = [self._source_chunks(s, now) for s in states]
+        names = {s.source.name for s in states}
+        if len(self._cache) > len(names):
+            self._cache = {k: v for k, v in self._cache.items() if k in names}
+        out = []
+        for i, family in enumerate(FAMILIES):
+            out.append(family.header(openmetrics))
+            out.extend(chunk[i] for chunk in chunks)
+        out.append(ALERTS.header(openmetrics))
+        out.extend(_alert_lines(alerts))
+        return "".join(out)
+
+    def refresh(self, state: SourceState, now: float) -> None:
+        """Render a source that just changed now, so that the next scrape only copies it:
+        the work is done once per poll instead of by a scrape that finds everything new."""
+        self._source_chunks(state, now)
+
+    def _source_chunks(self, state: SourceState, now: float) -> list[str]:
+        live = state.live_rates(now)
+        key = (id(state), state.version, tuple(r.pair for r in live))
+        cached = self._cache.get(state.source.name)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        chunks = _render_source(state, live)
+        self._cache[state.source.name] = (key, chunks)
+        return chunks
+
+
+def _render_source(state: SourceState, live: list[Rate]) -> list[str]:
+    """One chunk per family in FAMILIES order: the pair families, then the source ones."""
+    return _rate_chunks(state, live) + _status_chunks(state)
+
+
+def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
+    """The seven tickerwatch_exchange_rate* families for the live pairs of one source."""
+    name = state.source.name
+    rate, printed, change, previous, resolution, updated, changed = ([] for _ in range(7))
+    for r in live:
+        base, quote = r.pair.base, r.pair.quote
+        s_rate, s_printed, s_previous, s_resolution, s_updated, s_changed = _pair_series(
+            name, base, quote
+        )
+        q = r.quote
+        rate.append(f"{s_rate}{_number(q.rate)}\n")
+        printed.append(f"{s_printed}{_number(q.change_ratio)}\n")
+        for window, value in r.window_changes.items():
+            if window in state.source.windows:
+                change.append(f"{_window_series(name, base, quote, window)}{_number(value)}\n")
+        if r.previous is not None:
+            previous.append(f"{s_previous}{_number(r.previous)}\n")
+        resolution.append(f"{s_resolution}{_number(q.resolution)}\n")
+        updated.append(f"{s_updated}{_number(r.updated_at)}\n")
+        changed.append(f"{s_changed}{_number(r.changed_at)}\n")
+    return [
+        "".join(lines) for lines in (rate, printed, change, previous, resolution, updated, changed)
+    ]
+
+
+def _status_chunks(state: SourceState) -> list[str]:
+    """Source status, poll counters and histogram, ticker sizes, conflicts, unreadable
+    entries and decode errors."""
+    name = state.source.name
+    series = _source_series(name)
+    success = state.last_success_at
+    parsed = state.last_result is not None
+    d = state.durations
+    return [
+        f"{series.up}{1.0 if state.up else 0.0}\n",
+        "" if success is None else f"{series.last_success}{_number(success)}\n",
+        f"{series.polls}{_number(state.polls)}\n",
+        "".join(f"{series.failures[r]}{_number(n)}\n" for r, n in state.failures.items()),
+        "".join(
+            f"{prefix}{_number(n)}\n"
+            for prefix, n in zip(series.buckets, [*d.buckets, d.count], strict=True)
+        )
+        + f"{series.count}{_number(d.count)}\n{series.total}{_number(d.total)}\n",
+        f"{series.entries}{_number(state.entries)}\n" if parsed else "",
+        f"{series.pairs}{_number(state.pairs)}\n" if parsed else "",
+        "".join(
+            f"{_conflict_series(name, p.base, p.quote)}{_number(n)}\n"
+            for p, n in state.conflict_counts.items()
+        ),
+        f"{series.unreadable}{_number(state.unreadable_entries)}\n" if parsed else "",
+        f"{series.decode_errors}{_number(state.decode_errors)}\n",
+    ]
+
+
+def _alert_lines(alerts: Iterable[AlertState]) -> list[str]:
+    lines = []
+    for a in alerts:
+        if a.state in ("pending", "firing"):
+            k = a.key
+            labels = _labels(
+                [("alertname", k.alertname), ("state", a.state), ("severity", a.severity),
+                 ("source", k.source), ("base", k.base), ("quote", k.quote)]
+            )  # fmt: skip
+            lines.append(_line(f"{NS}_alerts", labels, 1.0))
+    return lines

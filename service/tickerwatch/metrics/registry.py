@@ -1,0 +1,148 @@
+"""/metrics: the per-source families from the snapshot (exposition.py, cached per source)
+and the service-wide instruments of prometheus_client (notifications, config, build)."""
+
+from __future__ import annotations
+
+import platform
+from collections.abc import Callable, Iterable
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    PlatformCollector,
+    ProcessCollector,
+)
+from prometheus_client import exposition as text_format
+
+from tickerwatch import __version__
+from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.snapshot import SourceState
+from tickerwatch.metrics.exposition import NS, Exposition
+from tickerwatch.notify.base import DROP_REASONS, FAILURE_REASONS, DropReason, FailureReason
+
+
+class Metrics:
+    def __init__(
+        self,
+        states: Callable[[], Iterable[SourceState]],
+        clock: Callable[[], float],
+        alerts: Callable[[], Iterable[AlertState]] = list,
+    ) -> None:
+        self._states = states
+        self._alerts = alerts
+        self._clock = clock
+        self._exposition = Exposition()
+        self._receivers: set[str] = set()
+        self.registry = r = CollectorRegistry(auto_describe=False)
+        self._notification_instruments(r)
+        self.reload_ok = Gauge(
+            f"{NS}_config_last_reload_successful",
+            "1 if the last configuration load succeeded.",
+            registry=r,
+        )
+        self.reload_time = Gauge(
+            f"{NS}_config_last_reload_success_timestamp_seconds",
+            "Time of the last successful configuration load.",
+            registry=r,
+        )
+        build = Gauge(
+            f"{NS}_build_info",
+            "tickerwatch's version and Python's, as labels; always 1.",
+            ["version", "python_version"],
+            registry=r,
+        )
+        build.labels(__version__, platform.python_version()).set(1)
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+
+    def _notification_instruments(self, r: CollectorRegistry) -> None:
+        receiver = "Per receiver (webhook name or alertmanager:host:port)"
+        self.notifications = Counter(
+            f"{NS}_notifications", f"Notifications delivered (a 2xx answer). {receiver}.",
+            ["receiver"], registry=r,
+        )  # fmt: skip
+        self.notification_failures = Counter(
+            f"{NS}_notification_failures",
+            f"Failed delivery attempts (each retry counts), by reason. {receiver}.",
+            ["receiver", "reason"], registry=r,
+        )  # fmt: skip
+        self.notifications_dropped = Counter(
+            f"{NS}_notifications_dropped",
+            "Notifications given up on: rejected by the receiver, expired, or queued for a"
+            f" webhook no longer configured (receiver_removed). {receiver}.",
+            ["receiver", "reason"], registry=r,
+        )  # fmt: skip
+        self.notification_queue = Gauge(
+            f"{NS}_notification_queue_length",
+            "Notifications not yet delivered: a webhook's outbox rows, or the alerts of an"
+            f" Alertmanager's last send if it failed. {receiver}.",
+            ["receiver"], registry=r,
+        )  # fmt: skip
+        self.notifiers_up = Gauge(
+            f"{NS}_notifier_up",
+            "1 while the receiver's worker runs, its last round did not crash, and it can"
+            f" make a request at all (a proxy and URL httpx can use). {receiver}.",
+            ["receiver"], registry=r,
+        )  # fmt: skip
+        self.notifier_errors = Counter(
+            f"{NS}_notifier_errors",
+            f"Rounds of a receiver's worker that crashed (e.g. a database error). {receiver}.",
+            ["receiver"], registry=r,
+        )  # fmt: skip
+
+    def keep_receivers(self, names: Iterable[str]) -> None:
+        """Start the notification series of `names` (counters at 0, so increase() sees
+        the first event) and drop the gauges of receivers no longer configured."""
+        wanted = set(names)
+        for gone in self._receivers - wanted:
+            self.notification_queue.remove(gone)
+            self.notifiers_up.remove(gone)
+        self._receivers = wanted
+        for name in wanted:
+            self.notifications.labels(name)
+            self.notifier_errors.labels(name)
+            self.notification_queue.labels(name)
+            self.notifiers_up.labels(name)
+            for reason in FAILURE_REASONS:
+                self.notification_failures.labels(name, reason)
+            for dropped in DROP_REASONS:
+                self.notifications_dropped.labels(name, dropped)
+
+    # Events (tickerwatch.notify.base): what the notifiers report.
+
+    def delivered(self, receiver: str) -> None:
+        self.notifications.labels(receiver).inc()
+
+    def delivery_failed(self, receiver: str, reason: FailureReason, detail: str = "") -> None:
+        self.notification_failures.labels(receiver, reason).inc()
+
+    def dropped(self, receiver: str, reason: DropReason) -> None:
+        self.notifications_dropped.labels(receiver, reason).inc()
+
+    def queue_length(self, receiver: str, length: int) -> None:
+        self.notification_queue.labels(receiver).set(length)
+
+    def notifier_up(self, receiver: str, up: bool) -> None:
+        self.notifiers_up.labels(receiver).set(1 if up else 0)
+
+    def notifier_crashed(self, receiver: str, error: str = "") -> None:
+        self.notifier_errors.labels(receiver).inc()
+
+    def cannot_send(self, receiver: str, problem: str) -> None:
+        """Shown by notifier_up (0 meanwhile): nothing more to count."""
+
+    def polled(self, state: SourceState) -> None:
+        """A source was just polled: render its families now rather than at the next scrape."""
+        self._exposition.refresh(state, self._clock())
+
+    def render(self, accept: str = "") -> tuple[bytes, str]:
+        """The exposition in the format the Accept header asks for, and its Content-Type
+        (prometheus_client's negotiation: OpenMetrics when asked, else text 0.0.4)."""
+        encoder, content_type = text_format.choose_encoder(accept)
+        openmetrics = content_type.startswith("application/openmetrics-text")
+        states = list(self._states())
+        ours = self._exposition.render(states, self._alerts(), self._clock(), openmetrics)
+        return ours.encode() + encoder(self.registry), content_type

@@ -1,0 +1,5 @@
+"""The SQLite boundary: run-length history, alert states and the notification outbox
+(`sqlite`), on a worker thread of its own; sqlite3's errors become `StoreError` here.
+
+May import: `tickerwatch.core`.
+"""

@@ -1,0 +1,396 @@
+"""SQLite history (WAL): a new row only when a pair's printed value changes.
+
+`HistoryDB` is synchronous and owned by one thread; `Store` runs it on a dedicated worker
+thread so the event loop never waits on the disk. sqlite3 errors become StoreError here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import Final, TypeVar
+
+from tickerwatch.core.errors import StoreError
+from tickerwatch.core.model import Pair, Quote, SeriesStats
+
+SCHEMA_VERSION: Final = 2
+_MIGRATIONS: Final[dict[int, str]] = {
+    1: """
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            base TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            rate TEXT NOT NULL,
+            change_pct TEXT NOT NULL,
+            decimals INTEGER NOT NULL,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL
+        );
+        CREATE INDEX history_series ON history (source, base, quote, first_seen);
+        CREATE INDEX history_last_seen ON history (last_seen);
+    """,
+    2: """
+        CREATE TABLE alerts (
+            id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            receiver TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created REAL NOT NULL,
+            next_attempt REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            delivered REAL,
+            dropped REAL,
+            last_error TEXT,
+            UNIQUE (receiver, idempotency_key)
+        );
+        CREATE INDEX outbox_pending ON outbox (receiver, id)
+            WHERE delivered IS NULL AND dropped IS NULL;
+    """,
+}
+
+T = TypeVar("T")
+_PENDING: Final = "delivered IS NULL AND dropped IS NULL"  # an outbox row still to send
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    source: str
+    pair: Pair
+    rate: Decimal
+    change_pct: Decimal
+    decimals: int
+    first_seen: float
+    last_seen: float
+
+    @property
+    def quote(self) -> Quote:
+        return Quote(self.pair, self.rate, self.change_pct, self.decimals, copies=0)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """One notification waiting for a receiver; `key` is its idempotency key."""
+
+    receiver: str
+    key: str
+    payload: str
+    created: float
+    id: int = 0
+    due: float = 0.0
+    attempts: int = 0
+
+
+class HistoryDB:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            if str(path) != ":memory:":
+                path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(path, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"cannot open the history database {path}: {exc}") from exc
+
+    def _migrate(self) -> None:
+        (version,) = self._db.execute("PRAGMA user_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {version}; this tickerwatch knows "
+                f"up to {SCHEMA_VERSION}: upgrade tickerwatch"
+            )
+        for target in range(version + 1, SCHEMA_VERSION + 1):
+            with self._db:
+                self._db.executescript(
+                    f"BEGIN; {_MIGRATIONS[target]}; PRAGMA user_version = {target}; COMMIT;"
+                )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def record(
+        self, source: str, quotes: Iterable[Quote], now: float, windows: dict[str, float]
+    ) -> list[SeriesStats]:
+        """Store one good poll's quotes in one transaction; return each series' stats."""
+        with self._db:
+            ids = [self._record_one(source, quote, now) for quote in quotes]
+        return [
+            replace(self._stats(source, q.pair, q.rate, now, windows), row_id=row_id)
+            for q, row_id in zip(quotes, ids, strict=True)
+        ]
+
+    def touch(self, row_ids: Iterable[int], now: float) -> None:
+        """Quotes as printed last time: move their rows' last_seen forward, nothing else."""
+        ids = list(row_ids)
+        with self._db:
+            self._db.execute(
+                "UPDATE history SET last_seen=max(last_seen, ?)"
+                f" WHERE id IN ({','.join('?' * len(ids))})",
+                (now, *ids),
+            )
+
+    def _record_one(self, source: str, quote: Quote, now: float) -> int:
+        row = self._db.execute(
+            "SELECT id, rate, change_pct, decimals FROM history"
+            " WHERE source=? AND base=? AND quote=? ORDER BY first_seen DESC, id DESC LIMIT 1",
+            (source, quote.pair.base, quote.pair.quote),
+        ).fetchone()
+        printed = (str(quote.rate), str(quote.change_pct), quote.decimals)
+        if row is not None and tuple(row[1:]) == printed:
+            self._db.execute(
+                "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?", (now, row[0])
+            )
+            return int(row[0])
+        cursor = self._db.execute(
+            "INSERT INTO history (source, base, quote, rate, change_pct, decimals,"
+            " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (source, quote.pair.base, quote.pair.quote, *printed, now, now),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def stats(
+        self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
+    ) -> SeriesStats:
+        return self._stats(source, pair, rate, now, windows)
+
+    def _stats(
+        self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
+    ) -> SeriesStats:
+        key = (source, pair.base, pair.quote)
+        rows = self._db.execute(
+            "SELECT rate, first_seen FROM history WHERE source=? AND base=? AND quote=?"
+            " ORDER BY first_seen DESC, id DESC",
+            key,
+        )
+        changed_at = now
+        previous: Decimal | None = None
+        for printed, seen in rows:
+            if Decimal(printed) != rate:
+                previous = Decimal(printed)
+                break
+            changed_at = seen
+        rows.close()
+        oldest = self._db.execute(
+            "SELECT min(first_seen) FROM history WHERE source=? AND base=? AND quote=?", key
+        ).fetchone()[0]
+        window_rates = {
+            label: self._rate_at(key, now - seconds) for label, seconds in windows.items()
+        }
+        return SeriesStats(pair, oldest or changed_at, changed_at, previous, window_rates)
+
+    def _rate_at(self, key: tuple[str, str, str], when: float) -> Decimal | None:
+        row = self._db.execute(
+            "SELECT rate FROM history WHERE source=? AND base=? AND quote=? AND first_seen<=?"
+            " ORDER BY first_seen DESC, id DESC LIMIT 1",
+            (*key, when),
+        ).fetchone()
+        return None if row is None else Decimal(row[0])
+
+    def latest(self, source: str) -> list[HistoryRow]:
+        """The newest row of every pair of `source`: what it showed in its last good poll."""
+        rows = self._db.execute(
+            "SELECT source, base, quote, rate, change_pct, decimals, first_seen, last_seen"
+            " FROM history WHERE id IN (SELECT max(id) FROM history WHERE source=?"
+            " GROUP BY base, quote) ORDER BY id",
+            (source,),
+        )
+        return [_row(r) for r in rows]
+
+    def history(
+        self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
+    ) -> list[HistoryRow]:
+        sql = (
+            "SELECT source, base, quote, rate, change_pct, decimals, first_seen, last_seen"
+            " FROM history WHERE first_seen<=? AND last_seen>=?"
+        )
+        args: list[object] = [until, since]
+        if source is not None:
+            sql += " AND source=?"
+            args.append(source)
+        if pair is not None:
+            sql += " AND base=? AND quote=?"
+            args += [pair.base, pair.quote]
+        sql += " ORDER BY first_seen, id LIMIT ?"
+        args.append(limit)
+        return [_row(r) for r in self._db.execute(sql, args)]
+
+    def prune(self, before: float) -> int:
+        """Delete rows last seen before `before`; keeps each series' newest row."""
+        with self._db:
+            cursor = self._db.execute(
+                "DELETE FROM history WHERE last_seen<? AND id NOT IN"
+                " (SELECT max(id) FROM history GROUP BY source, base, quote)",
+                (before,),
+            )
+        return cursor.rowcount
+
+    def save_alerts(self, alerts: dict[str, tuple[str, str]], outbox: list[OutboxItem]) -> None:
+        """Replace the alert states and queue their notifications in one transaction."""
+        with self._db:
+            self._db.execute("DELETE FROM alerts")
+            self._db.executemany(
+                "INSERT INTO alerts (id, state, body) VALUES (?, ?, ?)",
+                [(key, state, body) for key, (state, body) in alerts.items()],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO outbox (receiver, idempotency_key, payload, created,"
+                " next_attempt) VALUES (?, ?, ?, ?, ?)",
+                [(o.receiver, o.key, o.payload, o.created, o.created) for o in outbox],
+            )
+
+    def load_alerts(self) -> list[tuple[str, str, str]]:
+        return list(self._db.execute("SELECT id, state, body FROM alerts ORDER BY id"))
+
+    def next_outbox(self, receiver: str) -> OutboxItem | None:
+        """The oldest undelivered notification of a receiver: delivery keeps order."""
+        row = self._db.execute(
+            "SELECT id, receiver, idempotency_key, payload, created, next_attempt, attempts"
+            " FROM outbox WHERE receiver=? AND delivered IS NULL AND dropped IS NULL"
+            " ORDER BY id LIMIT 1",
+            (receiver,),
+        ).fetchone()
+        if row is None:
+            return None
+        item_id, receiver, key, payload, created, due, attempts = row
+        return OutboxItem(receiver, key, payload, created, item_id, due, attempts)
+
+    def outbox_done(self, item_id: int, now: float, dropped: bool = False, error: str = "") -> None:
+        column = "dropped" if dropped else "delivered"
+        with self._db:
+            self._db.execute(
+                f"UPDATE outbox SET {column}=?, last_error=? WHERE id=?",
+                (now, error or None, item_id),
+            )
+
+    def outbox_retry(self, item_id: int, due: float, error: str) -> None:
+        with self._db:
+            self._db.execute(
+                "UPDATE outbox SET attempts=attempts+1, next_attempt=?, last_error=? WHERE id=?",
+                (due, error, item_id),
+            )
+
+    def outbox_length(self, receiver: str) -> int:
+        """Notifications of `receiver` not yet delivered or dropped."""
+        (count,) = self._db.execute(
+            "SELECT count(*) FROM outbox"
+            " WHERE receiver=? AND delivered IS NULL AND dropped IS NULL",
+            (receiver,),
+        ).fetchone()
+        return int(count)
+
+    def outbox_drop_others(self, keep: frozenset[str], now: float, error: str) -> dict[str, int]:
+        """Mark dropped the pending rows of every receiver not in `keep`; count per receiver."""
+        names = sorted(keep)
+        where = f"{_PENDING} AND receiver NOT IN ({','.join('?' * len(names))})"
+        with self._db:
+            query = f"SELECT receiver, count(*) FROM outbox WHERE {where} GROUP BY receiver"
+            counts = dict(self._db.execute(query, names).fetchall())
+            self._db.execute(f"UPDATE outbox SET dropped=?, last_error=? WHERE {where}",
+                             (now, error, *names))  # fmt: skip
+        return {str(receiver): int(count) for receiver, count in counts.items()}
+
+    def prune_outbox(self, before: float) -> None:
+        with self._db:
+            self._db.execute("DELETE FROM outbox WHERE coalesce(delivered, dropped) < ?", (before,))
+
+    def integrity(self) -> str:
+        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def _row(r: tuple[str, str, str, str, str, int, float, float]) -> HistoryRow:
+    return HistoryRow(r[0], Pair(r[1], r[2]), Decimal(r[3]), Decimal(r[4]), r[5], r[6], r[7])
+
+
+class Store:
+    """The history database, used from the event loop; every call runs on one worker thread."""
+
+    def __init__(self, db: HistoryDB, executor: ThreadPoolExecutor) -> None:
+        self._db = db
+        self._executor = executor
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tickerwatch-store")
+        try:
+            db = await asyncio.get_running_loop().run_in_executor(executor, HistoryDB, path)
+        except BaseException:
+            executor.shutdown(wait=False)
+            raise
+        return cls(db, executor)
+
+    async def _run(self, fn: Callable[[], T]) -> T:
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+        except sqlite3.Error as exc:
+            raise StoreError(f"history database error: {exc}") from exc
+
+    async def record(
+        self, source: str, quotes: tuple[Quote, ...], now: float, windows: dict[str, float]
+    ) -> list[SeriesStats]:
+        return await self._run(lambda: self._db.record(source, quotes, now, windows))
+
+    async def touch(self, row_ids: list[int], now: float) -> None:
+        await self._run(lambda: self._db.touch(row_ids, now))
+
+    async def stats(
+        self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
+    ) -> SeriesStats:
+        return await self._run(lambda: self._db.stats(source, pair, rate, now, windows))
+
+    async def latest(self, source: str) -> list[HistoryRow]:
+        return await self._run(lambda: self._db.latest(source))
+
+    async def history(
+        self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
+    ) -> list[HistoryRow]:
+        return await self._run(lambda: self._db.history(source, pair, since, until, limit))
+
+    async def prune(self, before: float) -> int:
+        return await self._run(lambda: self._db.prune(before))
+
+    async def save_alerts(
+        self, alerts: dict[str, tuple[str, str]], outbox: list[OutboxItem]
+    ) -> None:
+        await self._run(lambda: self._db.save_alerts(alerts, outbox))
+
+    async def load_alerts(self) -> list[tuple[str, str, str]]:
+        return await self._run(self._db.load_alerts)
+
+    async def next_outbox(self, receiver: str) -> OutboxItem | None:
+        return await self._run(lambda: self._db.next_outbox(receiver))
+
+    async def outbox_done(
+        self, item_id: int, now: float, dropped: bool = False, error: str = ""
+    ) -> None:
+        await self._run(lambda: self._db.outbox_done(item_id, now, dropped, error))
+
+    async def outbox_retry(self, item_id: int, due: float, error: str) -> None:
+        await self._run(lambda: self._db.outbox_retry(item_id, due, error))
+
+    async def outbox_length(self, receiver: str) -> int:
+        return await self._run(lambda: self._db.outbox_length(receiver))
+
+    async def outbox_drop_others(
+        self, keep: frozenset[str], now: float, error: str
+    ) -> dict[str, int]:
+        return await self._run(lambda: self._db.outbox_drop_others(keep, now, error))
+
+    async def prune_outbox(self, before: float) -> None:
+        await self._run(lambda: self._db.prune_outbox(before))
+
+    async def close(self) -> None:
+        await self._run(self._db.close)
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,107 @@
+"""The landing page: current rates (also inverted), sources, links. Pure; every value escaped."""
+
+from __future__ import annotations
+
+from html import escape
+
+from tickerwatch import __version__
+from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.redact import redact_url
+from tickerwatch.core.snapshot import SourceState, inverse
+from tickerwatch.web.views import iso
+
+_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
+table{border-collapse:collapse;margin-bottom:2rem}
+td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.up{color:#080}.down{color:#b00}.muted{color:#777}
+"""
+
+
+def render(
+    states: list[SourceState], now: float, health: str, alerts: list[AlertState] | None = None
+) -> str:
+    return (
+        "<!doctype html><html lang=en><head><meta charset=utf-8>"
+        '<meta http-equiv="refresh" content="15">'
+        f"<title>tickerwatch</title><style>{_STYLE}</style></head><body>"
+        f"<h1>tickerwatch</h1><p>Health: <b>{escape(health)}</b> · "
+        f"version {escape(__version__)} · {escape(iso(now) or '')}</p>"
+        f"<h2>Alerts</h2>{_alerts(alerts or [])}"
+        f"<h2>Rates</h2>{_rates(states, now)}"
+        f"<h2>Sources</h2>{_sources(states, now)}"
+        "<h2>Links</h2><ul>"
+        '<li><a href="/metrics">/metrics</a></li><li><a href="/healthz">/healthz</a></li>'
+        '<li><a href="/api/v1/rates">/api/v1/rates</a></li>'
+        '<li><a href="/api/v1/sources">/api/v1/sources</a></li>'
+        '<li><a href="/api/v1/alerts">/api/v1/alerts</a></li>'
+        '<li><a href="/livez">/livez</a> · <a href="/readyz">/readyz</a></li>'
+        "</ul></body></html>"
+    )
+
+
+def _rates(states: list[SourceState], now: float) -> str:
+    rows = []
+    for state in states:
+        for r in state.live_rates(now):
+            q = r.quote
+            inv, low, high = inverse(q.rate, q.decimals)
+            changes = " ".join(
+                f"{escape(w)}: {_signed(v)}" for w, v in sorted(r.window_changes.items())
+            )
+            css = "down" if q.change_pct.is_signed() else "up"
+            rows.append(
+                f"<tr><td>{escape(r.source)}</td><td>{escape(str(q.pair))}</td>"
+                f'<td class=n>{escape(str(q.rate))}</td><td class="n {css}">'
+                f"{escape(str(q.change_pct))}%</td>"
+                f"<td class=n>{escape(format(inv, 'f'))} {escape(q.pair.base)}"
+                f" <span class=muted>({escape(format(low, 'f'))}–{escape(format(high, 'f'))})"
+                f"</span></td><td>{changes or '<span class=muted>—</span>'}</td>"
+                f"<td>{escape(iso(r.changed_at) or '')}</td></tr>"
+            )
+    if not rows:
+        return "<p class=muted>No rates yet.</p>"
+    return (
+        "<table><tr><th>Source</th><th>Pair</th><th>Rate</th><th>Printed change</th>"
+        "<th>Per 1 quote</th><th>Change over windows</th><th>Last changed</th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def _signed(ratio: float) -> str:
+    return escape(f"{ratio * 100:+.3f}%")
+
+
+def _sources(states: list[SourceState], now: float) -> str:
+    rows = []
+    for s in states:
+        status = "up" if s.up else "down"
+        stale = " (stale)" if s.stale(now) else ""
+        error = escape(f"{s.last_reason}: {s.last_error}") if s.last_error else ""
+        rows.append(
+            f"<tr><td>{escape(s.source.name)}</td><td>{escape(redact_url(s.source.url))}</td>"
+            f'<td class="{status}">{status}{stale}</td>'
+            f"<td>{escape(iso(s.last_success_at) or 'never')}</td><td>{error}</td></tr>"
+        )
+    return (
+        "<table><tr><th>Source</th><th>URL</th><th>Status</th><th>Last success</th>"
+        "<th>Last error</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _alerts(alerts: list[AlertState]) -> str:
+    if not alerts:
+        return "<p class=muted>No pending or firing alerts.</p>"
+    rows = "".join(
+        f'<tr><td class="{"down" if a.state == "firing" else "muted"}">{escape(a.state)}</td>'
+        f"<td>{escape(a.key.alertname)}</td><td>{escape(a.severity)}</td>"
+        f"<td>{escape(a.annotations.get('summary', ''))}</td>"
+        f"<td>{escape(iso(a.fired_at or a.active_since) or '')}</td></tr>"
+        for a in sorted(alerts, key=lambda a: (a.state != "firing", a.key))
+    )
+    return (
+        "<table><tr><th>State</th><th>Alert</th><th>Severity</th><th>Summary</th>"
+        "<th>Since</th></tr>" + rows + "</table>"
+    )
