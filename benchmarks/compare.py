@@ -17,9 +17,9 @@ import httpx
 from bs4 import BeautifulSoup
 
 from procstat import cpu_seconds
-from tickerwatch.config.schema import Source
 from tickerwatch.core.model import Pair
 from tickerwatch.core.parse import BUILTIN
+from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.poller import Poller
 from tickerwatch.fetch.client import Clients, Fetcher

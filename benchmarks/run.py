@@ -31,10 +31,10 @@ from pageserver import TICKER, news_page
 from procstat import rss_mb
 from scale import scale
 from tickerwatch import logs
-from tickerwatch.config.schema import Source
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.model import Quote
 from tickerwatch.core.parse import BUILTIN, parse_text
+from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.metrics.registry import Metrics
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tickerwatch import __version__
-from tickerwatch.config.schema import default_config_path, load_settings
+from tickerwatch.config import default_config_path, load_settings
 from tickerwatch.core.errors import ConfigError, PollError, StoreError
 from tickerwatch.core.parse import BUILTIN, compile_pattern
 

@@ -13,6 +13,7 @@ import math
 import os
 import socket
 import time
+from dataclasses import replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Final
@@ -24,7 +25,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from tickerwatch import logs
-from tickerwatch.config.schema import load_settings
+from tickerwatch.config import load_settings
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.engine.service import Service, _Server
 
@@ -141,8 +142,9 @@ async def _demo(config: Path, port: int) -> int:
     feed_url = f"http://127.0.0.1:{sock.getsockname()[1]}"
     os.environ[DEMO_URL_ENV] = feed_url
     settings = load_settings(config)
-    web = settings.web.model_copy(update={"listen": f"{settings.web.host}:{port}"})
-    settings = settings.model_copy(update={"web": web})
+    host = settings.web.host
+    web = replace(settings.web, listen=f"{host}:{port}", public_url=f"http://{host}:{port}")
+    settings = replace(settings, web=web)
     feed = _Server(uvicorn.Config(feed_app(), log_config=None, lifespan="off", access_log=False))
     feed_task = asyncio.create_task(feed.serve(sockets=[sock]))
     service = Service(settings)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tickerwatch.config.schema import load_settings
+from tickerwatch.config import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"

@@ -16,8 +16,8 @@ from structlog.testing import LogCapture
 
 from support.httpserver import PageServer, answer
 from support.service import until
-from tickerwatch.config.schema import WebhookConfig
 from tickerwatch.core.errors import StoreError
+from tickerwatch.core.settings import Webhook
 from tickerwatch.fetch.client import Clients
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify import base
@@ -83,7 +83,7 @@ async def run_notifier(tmp_path: Path, url: str, failing: set[str], check: Any) 
     metrics.keep_receivers(["ops"])
     receivers = Receivers(metrics, time.time)  # the service's events: API status + metrics
     receivers.keep(["ops"])
-    hook = WebhookConfig(name="ops", url=url, max_backoff="50ms")
+    hook = Webhook("ops", url, send_resolved=True, max_age=86400, max_backoff=0.05, timeout=10)
     async with Clients() as clients:
         notifier = WebhookNotifier(hook, store, clients.get, receivers, time.time, FAST)
         task = asyncio.create_task(notifier.run())

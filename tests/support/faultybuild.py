@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from tickerwatch import cli
-from tickerwatch.config.schema import NotifyConfig
+from tickerwatch.core.settings import Notify
 from tickerwatch.engine import service as service_module
 from tickerwatch.notify.base import Notifier
 from tickerwatch.notify.build import build_notifiers
@@ -20,7 +20,7 @@ from tickerwatch.notify.build import build_notifiers
 FAILING = frozenset(filter(None, os.environ.get("TICKERWATCH_FAIL_BUILD", "").split(",")))
 
 
-def failing_build(notify: NotifyConfig, *args: Any, **kwargs: Any) -> list[Notifier]:
+def failing_build(notify: Notify, *args: Any, **kwargs: Any) -> list[Notifier]:
     if FAILING & {hook.name for hook in notify.webhooks}:
         raise RuntimeError("cannot build the notifiers (injected)")
     return build_notifiers(notify, *args, **kwargs)

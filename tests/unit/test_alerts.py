@@ -8,17 +8,20 @@ from typing import Any
 
 import pytest
 
-from tickerwatch.config.schema import AlertRule, Source
+from tickerwatch.config import build
+from tickerwatch.config.schema import AlertRuleSchema
 from tickerwatch.core.alerts import AlertKey, AlertState, observe, step, windows_needed
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.model import Conflict, Pair, Quote, TickerEntry
+from tickerwatch.core.settings import AlertRule, Source
 from tickerwatch.core.snapshot import Rate, SourceState
 
 KZT, UZS, TMT = Pair("KZT", "USD"), Pair("UZS", "USD"), Pair("TMT", "USD")
 
 
 def rule(**kw: Any) -> AlertRule:
-    return AlertRule.model_validate({"name": "Test", **kw})
+    """A rule as the config file would give it (the YAML keys), built into the domain."""
+    return build.alert_rule(AlertRuleSchema.model_validate({"name": "Test", **kw}))
 
 
 def source_state(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tickerwatch.config.schema import load_settings
+from tickerwatch.config import load_settings
 from tickerwatch.core.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -14,7 +14,7 @@ DEMO_ENV = {"TICKERWATCH_DEMO_URL": "http://127.0.0.1:8000"}
 @pytest.mark.parametrize("path", sorted(CONFIG_DIR.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_shipped_config_file_loads(path: Path) -> None:
     settings = load_settings(path, environ=DEMO_ENV)
-    assert settings.resolved_sources()
+    assert settings.sources
 
 
 def test_config_dir_holds_only_loaded_files_and_docs() -> None:
@@ -22,7 +22,7 @@ def test_config_dir_holds_only_loaded_files_and_docs() -> None:
 
 
 def test_production_config_polls_timesca_politely() -> None:
-    (source,) = load_settings(CONFIG_DIR / "tickerwatch.yaml", environ={}).resolved_sources()
+    (source,) = load_settings(CONFIG_DIR / "tickerwatch.yaml", environ={}).sources
     assert source.url == "https://timesca.com/"
     assert source.format == "timesca"
     assert source.interval >= 300
@@ -129,7 +129,7 @@ def test_defaults_fill_in_per_source_values(tmp_path: Path) -> None:
         "  - {name: a, url: 'https://a.example/'}\n"
         "  - {name: b, url: 'https://b.example/', interval: 30s, max_body: 1MiB}\n",
     )
-    a, b = load_settings(path, environ={}).resolved_sources()
+    a, b = load_settings(path, environ={}).sources
     assert (a.interval, a.windows, a.max_body) == (600, ("1h",), 5 * 2**20)
     assert (b.interval, b.windows, b.max_body) == (30, ("1h",), 2**20)
 

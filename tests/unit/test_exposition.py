@@ -11,8 +11,8 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families 
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
 import tickerwatch.metrics.exposition as exposition_module
-from tickerwatch.config.schema import Source
 from tickerwatch.core.model import Pair, Quote
+from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.metrics.exposition import Exposition
 from tickerwatch.metrics.registry import Metrics

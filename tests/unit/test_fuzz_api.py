@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from support.fuzz import fuzz
-from tickerwatch.config.schema import Settings
+from tickerwatch.config import build
+from tickerwatch.config.schema import SettingsSchema
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.store.sqlite import Store
@@ -35,9 +36,10 @@ PARAMS = st.dictionaries(
 def client() -> Iterator[TestClient]:
     with tempfile.TemporaryDirectory() as tmp:
         store = asyncio.run(Store.open(Path(tmp) / "api.db"))
-        settings = Settings.model_validate(
+        schema = SettingsSchema.model_validate(
             {"sources": [{"name": "timesca", "url": "https://timesca.com/"}]}
         )
+        settings = build.settings(schema, None)
         rt = Runtime(settings, store, Metrics(list, time.time), time.time, time.time())
         with TestClient(create_app(rt), raise_server_exceptions=False) as test_client:
             yield test_client

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from support.fuzz import fuzz
-from tickerwatch.config.schema import load_settings
+from tickerwatch.config import load_settings
 from tickerwatch.core.errors import ConfigError
 
 KEYS = ["web", "listen", "storage", "path", "defaults", "interval", "timeout", "max_body",

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tickerwatch.config.schema import Source
+from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import SourceState, inverse
 from tickerwatch.web.health import overall
 

@@ -1,6 +1,40 @@
 """The configuration file: its YAML schema (pydantic, `schema`), the FILE:LINE reading of
-YAML (`yamlfile`), the exporter-toolkit web config file (`webfile`), and URL checks
-(`urls`); `schema` converts what it validates into the core's frozen domain objects.
+YAML (`yamlfile`), the exporter-toolkit web config file (`webfile`), URL checks (`urls`),
+and the conversion of a validated file into the core's frozen domain objects (`build`):
+`load_settings` gives a `tickerwatch.core.settings.Settings`.
 
 May import: `tickerwatch.core`, pydantic, yaml. Nothing else of tickerwatch.
 """
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Final
+
+from tickerwatch.config import build
+from tickerwatch.config.schema import SettingsSchema
+from tickerwatch.config.webfile import load_web_file
+from tickerwatch.config.yamlfile import load_yaml_model
+from tickerwatch.core.settings import Settings
+
+DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
+CONFIG_ENV: Final = "TICKERWATCH_CONFIG"
+
+__all__ = ["CONFIG_ENV", "DEFAULT_CONFIG", "default_config_path", "load_settings"]
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
+
+
+def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings:
+    """Read and validate a config file (and its web config file, if it names one) into
+    the domain objects. Raises ConfigError with one FILE:LINE: key.path: problem each."""
+    schema = load_yaml_model(path, SettingsSchema, environ)
+    web_file = schema.web.config_file
+    if web_file is not None:
+        if not web_file.is_absolute():
+            web_file = path.parent / web_file
+        load_web_file(web_file)
+    return build.settings(schema, web_file)

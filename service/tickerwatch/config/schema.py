@@ -1,14 +1,12 @@
-"""Settings from YAML: validated, frozen, every problem reported as FILE:LINE: key.path: why."""
+"""The YAML schema: what the config file may say, validated by pydantic so that every problem
+is reported as FILE:LINE: key.path: why (yamlfile.py). `build.py` turns a validated file into
+the core's domain objects (`tickerwatch.core.settings`); nothing else uses these models."""
 
 from __future__ import annotations
 
-import os
-import re
-import socket
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -21,16 +19,11 @@ from pydantic import (
 )
 
 from tickerwatch.config.urls import HttpURL, ProxyURL, http_url, one_per_host
-from tickerwatch.config.webfile import load_web_file
-from tickerwatch.config.yamlfile import load_yaml_model
 from tickerwatch.core.decoding import codec_for
 from tickerwatch.core.model import Pair
-from tickerwatch.core.parse import BUILTIN, DecimalMark, compile_pattern
+from tickerwatch.core.parse import compile_pattern
+from tickerwatch.core.settings import NAME_PATTERN
 from tickerwatch.core.units import is_number, parse_duration, parse_size
-
-DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
-NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"  # sources and webhooks
-CONFIG_ENV: Final = "TICKERWATCH_CONFIG"
 
 
 def _positive(seconds: float) -> float:
@@ -66,36 +59,19 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class WebConfig(_Model):
+class WebSchema(_Model):
     listen: Annotated[str, AfterValidator(_listen)] = "0.0.0.0:10049"
     config_file: Path | None = None
     enable_lifecycle: bool = False
     external_url: Annotated[str | None, AfterValidator(lambda v: v and http_url(v))] = None
 
-    @property
-    def host(self) -> str:
-        return self.listen.rpartition(":")[0].strip("[]")
 
-    @property
-    def port(self) -> int:
-        return int(self.listen.rpartition(":")[2])
-
-    def public_url(self) -> str:
-        """external_url, else this host's name and the listen port."""
-        if self.external_url:
-            return self.external_url.rstrip("/")
-        host = self.host
-        if host in {"0.0.0.0", "::", ""}:
-            host = socket.gethostname()
-        return f"http://{host}:{self.port}"
-
-
-class StorageConfig(_Model):
+class StorageSchema(_Model):
     path: Path = Path("data/tickerwatch.db")
     retention: PositiveDuration = parse_duration("400d")
 
 
-class Defaults(_Model):
+class DefaultsSchema(_Model):
     interval: PositiveDuration = parse_duration("5m")
     jitter: Duration = parse_duration("30s")
     timeout: PositiveDuration = parse_duration("20s")
@@ -105,7 +81,7 @@ class Defaults(_Model):
     windows: tuple[Window, ...] = ("24h", "7d")
 
 
-class SourceConfig(_Model):
+class SourceSchema(_Model):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: HttpURL
     format: Literal["timesca"] | None = None
@@ -131,7 +107,7 @@ class SourceConfig(_Model):
         return value
 
     @model_validator(mode="after")
-    def _one_format(self) -> SourceConfig:
+    def _one_format(self) -> SourceSchema:
         if self.format is not None and self.pattern is not None:
             raise ValueError("give either format or pattern, not both")
         return self
@@ -152,30 +128,30 @@ def _band(band: Band | None) -> Band | None:
     return band
 
 
-class RateCondition(_Model):
+class RateSchema(_Model):
     above: Decimal | None = None
     below: Decimal | None = None
     outside: Annotated[Band | None, AfterValidator(_band)] = None
     inside: Annotated[Band | None, AfterValidator(_band)] = None
 
     @model_validator(mode="after")
-    def _one(self) -> RateCondition:
+    def _one(self) -> RateSchema:
         _exactly_one(self, ("above", "below", "outside", "inside"))
         return self
 
 
-class SourceChangeCondition(_Model):
+class SourceChangeSchema(_Model):
     above: Decimal | None = None
     below: Decimal | None = None
     by: Annotated[Decimal | None, Field(gt=0)] = None
 
     @model_validator(mode="after")
-    def _one(self) -> SourceChangeCondition:
+    def _one(self) -> SourceChangeSchema:
         _exactly_one(self, ("above", "below", "by"))
         return self
 
 
-class ChangeCondition(_Model):
+class ChangeSchema(_Model):
     """A move over `window`: a ratio `above`/`below`, a ratio `by` either way, or an
     absolute `delta` in rate units either way."""
 
@@ -186,16 +162,16 @@ class ChangeCondition(_Model):
     delta: Annotated[Decimal | None, Field(gt=0)] = None
 
     @model_validator(mode="after")
-    def _one(self) -> ChangeCondition:
+    def _one(self) -> ChangeSchema:
         _exactly_one(self, ("above", "below", "by", "delta"))
         return self
 
 
-class StaleCondition(_Model):
+class StaleSchema(_Model):
     after: PositiveDuration
 
 
-class Flag(_Model):
+class FlagSchema(_Model):
     """A rule kind without parameters: `source_down: {}`."""
 
 
@@ -224,19 +200,19 @@ def _template(text: str | None) -> str | None:
     return text
 
 
-class AlertRule(_Model):
+class AlertRuleSchema(_Model):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
     sources: tuple[str, ...] = ()
     pairs: tuple[Annotated[Pair, BeforeValidator(lambda v: Pair.parse(str(v)))], ...] = ()
-    rate: RateCondition | None = None
-    change: ChangeCondition | None = None
-    source_change: SourceChangeCondition | None = None
-    stale: StaleCondition | None = None
-    source_down: Flag | None = None
-    conflict: Flag | None = None
-    missing: Flag | None = None
+    rate: RateSchema | None = None
+    change: ChangeSchema | None = None
+    source_change: SourceChangeSchema | None = None
+    stale: StaleSchema | None = None
+    source_down: FlagSchema | None = None
+    conflict: FlagSchema | None = None
+    missing: FlagSchema | None = None
     for_: Annotated[Duration, Field(alias="for")] = 0.0
     keep_firing_for: Duration = 0.0
     severity: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] = "warning"
@@ -246,7 +222,7 @@ class AlertRule(_Model):
     rounding: Literal["strict", "ignore"] = "strict"
 
     @model_validator(mode="after")
-    def _one_kind(self) -> AlertRule:
+    def _one_kind(self) -> AlertRuleSchema:
         given = [k for k in RULE_KINDS if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError(f"give exactly one condition of {', '.join(RULE_KINDS)}")
@@ -260,14 +236,14 @@ class AlertRule(_Model):
         return next(k for k in RULE_KINDS if getattr(self, k) is not None)
 
 
-class AlertmanagerConfig(_Model):
+class AlertmanagerSchema(_Model):
     urls: Annotated[tuple[HttpURL, ...], Field(min_length=1), AfterValidator(one_per_host)]
     resend_interval: PositiveDuration = parse_duration("1m")
     timeout: PositiveDuration = parse_duration("10s")
     proxy_url: ProxyURL | None = None
 
 
-class WebhookConfig(_Model):
+class WebhookSchema(_Model):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: HttpURL
     send_resolved: bool = True
@@ -277,29 +253,29 @@ class WebhookConfig(_Model):
     proxy_url: ProxyURL | None = None
 
 
-class NotifyConfig(_Model):
-    alertmanager: AlertmanagerConfig | None = None
-    webhooks: tuple[WebhookConfig, ...] = ()
+class NotifySchema(_Model):
+    alertmanager: AlertmanagerSchema | None = None
+    webhooks: tuple[WebhookSchema, ...] = ()
 
     @field_validator("webhooks")
     @classmethod
-    def _unique(cls, hooks: tuple[WebhookConfig, ...]) -> tuple[WebhookConfig, ...]:
+    def _unique(cls, hooks: tuple[WebhookSchema, ...]) -> tuple[WebhookSchema, ...]:
         names = [h.name for h in hooks]
         if len(set(names)) != len(names):
             raise ValueError("webhook names must be unique")
         return hooks
 
 
-class Settings(_Model):
-    web: WebConfig = WebConfig()
-    storage: StorageConfig = StorageConfig()
-    defaults: Defaults = Defaults()
-    sources: tuple[SourceConfig, ...]
-    alerts: tuple[AlertRule, ...] = ()
-    notify: NotifyConfig = NotifyConfig()
+class SettingsSchema(_Model):
+    web: WebSchema = WebSchema()
+    storage: StorageSchema = StorageSchema()
+    defaults: DefaultsSchema = DefaultsSchema()
+    sources: tuple[SourceSchema, ...]
+    alerts: tuple[AlertRuleSchema, ...] = ()
+    notify: NotifySchema = NotifySchema()
 
     @model_validator(mode="after")
-    def _rules_name_known_sources(self) -> Settings:
+    def _rules_name_known_sources(self) -> SettingsSchema:
         known = {s.name for s in self.sources}
         for rule in self.alerts:
             unknown = [s for s in rule.sources if s not in known]
@@ -312,7 +288,7 @@ class Settings(_Model):
 
     @field_validator("sources")
     @classmethod
-    def _unique_names(cls, sources: tuple[SourceConfig, ...]) -> tuple[SourceConfig, ...]:
+    def _unique_names(cls, sources: tuple[SourceSchema, ...]) -> tuple[SourceSchema, ...]:
         if not sources:
             raise ValueError("at least one source is needed")
         seen: set[str] = set()
@@ -321,79 +297,3 @@ class Settings(_Model):
                 raise ValueError(f"two sources are named {source.name!r}; names must be unique")
             seen.add(source.name)
         return sources
-
-    def resolved_sources(self) -> tuple[Source, ...]:
-        return tuple(Source.resolve(s, self.defaults) for s in self.sources)
-
-
-@dataclass(frozen=True, slots=True)
-class Source:
-    """A source with every default filled in and its entry pattern compiled."""
-
-    name: str
-    url: str
-    format: str
-    entry_pattern: re.Pattern[str]
-    pairs: tuple[Pair, ...]
-    interval: float
-    jitter: float
-    timeout: float
-    max_body: int
-    stale_after: float
-    drop_after: float
-    windows: tuple[str, ...]
-    redirect_hosts: frozenset[str] = frozenset()
-    proxy_url: str | None = None
-    decimal_mark: DecimalMark | None = None
-    encoding: str | None = None
-
-    @property
-    def quote_codes(self) -> frozenset[str]:
-        """Quote currencies of the expected pairs: where the locator looks for the ticker."""
-        return frozenset(p.quote for p in self.pairs) if self.format != "pattern" else frozenset()
-
-    @classmethod
-    def resolve(cls, cfg: SourceConfig, defaults: Defaults) -> Source:
-        def pick(value: Any, default: Any) -> Any:
-            return default if value is None else value
-
-        if cfg.pattern is not None:
-            fmt, pattern = "pattern", compile_pattern(cfg.pattern)
-        else:
-            fmt = cfg.format or "timesca"
-            pattern = BUILTIN[fmt]
-        return cls(
-            name=cfg.name,
-            url=cfg.url,
-            format=fmt,
-            entry_pattern=pattern,
-            pairs=cfg.pairs,
-            interval=pick(cfg.interval, defaults.interval),
-            jitter=pick(cfg.jitter, defaults.jitter),
-            timeout=pick(cfg.timeout, defaults.timeout),
-            max_body=pick(cfg.max_body, defaults.max_body),
-            stale_after=pick(cfg.stale_after, defaults.stale_after),
-            drop_after=pick(cfg.drop_after, defaults.drop_after),
-            windows=pick(cfg.windows, defaults.windows),
-            redirect_hosts=frozenset(h.lower() for h in cfg.redirect_hosts),
-            proxy_url=cfg.proxy_url,
-            decimal_mark=cfg.decimal_mark,
-            encoding=cfg.encoding,
-        )
-
-
-def default_config_path() -> Path:
-    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
-
-
-def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings:
-    """Read and validate a config file (and its web config file, if it names one)."""
-    settings = load_yaml_model(path, Settings, environ)
-    web_file = settings.web.config_file
-    if web_file is not None:
-        if not web_file.is_absolute():
-            web_file = path.parent / web_file
-        load_web_file(web_file)
-        web = settings.web.model_copy(update={"config_file": web_file})
-        settings = settings.model_copy(update={"web": web})
-    return settings

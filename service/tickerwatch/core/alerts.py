@@ -17,10 +17,24 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-from tickerwatch.config.schema import AlertRule
 from tickerwatch.core.model import Pair
+from tickerwatch.core.settings import (
+    Above,
+    AlertRule,
+    Below,
+    ChangeCondition,
+    ConflictCondition,
+    Inside,
+    MissingCondition,
+    MovesBy,
+    Outside,
+    RateCondition,
+    SourceChangeCondition,
+    SourceDownCondition,
+    StaleCondition,
+)
 from tickerwatch.core.snapshot import Rate, SourceState
-from tickerwatch.core.units import format_duration, parse_duration
+from tickerwatch.core.units import format_duration
 
 RESOLVED_RETENTION = 15 * 60.0
 StateName = Literal["pending", "firing", "resolved"]
@@ -84,15 +98,15 @@ def _interval(value: Decimal, step: Decimal, strict: bool) -> tuple[Decimal, Dec
     return value - half, value + half
 
 
-def _compare(
-    low: Decimal, high: Decimal, above: Decimal | None, below: Decimal | None, by: Decimal | None
-) -> bool:
-    if above is not None:
-        return low > above
-    if below is not None:
-        return high < below
-    assert by is not None
-    return low > by or high < -by
+def _holds(low: Decimal, high: Decimal, threshold: Above | Below | MovesBy) -> bool:
+    """Whether every value in [low, high] crosses the threshold."""
+    match threshold:
+        case Above(value=v):
+            return low > v
+        case Below(value=v):
+            return high < v
+        case MovesBy(value=v):
+            return low > v or high < -v
 
 
 def _ratio_range(
@@ -105,58 +119,40 @@ def _ratio_range(
     return n_low / t_high - 1, n_high / t_low - 1
 
 
-def _rate_active(rule: AlertRule, r: Rate) -> tuple[bool, str, str]:
-    cond = rule.rate
-    assert cond is not None
-    low, high = _interval(r.quote.rate, r.quote.resolution, rule.rounding == "strict")
-    if cond.outside is not None:
-        a, b = cond.outside
-        return high < a or low > b, str(r.quote.rate), f"outside [{a}, {b}]"
-    if cond.inside is not None:
-        a, b = cond.inside
-        return low >= a and high <= b, str(r.quote.rate), f"inside [{a}, {b}]"
-    active = _compare(low, high, cond.above, cond.below, None)
-    return active, str(r.quote.rate), _threshold(cond.above, cond.below, None)
+def _rate_active(cond: RateCondition, r: Rate, strict: bool) -> tuple[bool, str]:
+    low, high = _interval(r.quote.rate, r.quote.resolution, strict)
+    match cond.threshold:
+        case Outside(low=a, high=b):
+            active = high < a or low > b
+        case Inside(low=a, high=b):
+            active = low >= a and high <= b
+        case Above() | Below() as threshold:
+            active = _holds(low, high, threshold)
+    return active, str(r.quote.rate)
 
 
-def _change_active(rule: AlertRule, r: Rate) -> tuple[bool, str, str]:
-    cond = rule.change
-    assert cond is not None
+def _change_active(cond: ChangeCondition, r: Rate, strict: bool) -> tuple[bool, str]:
     then = r.window_rates.get(cond.window)
-    threshold = _threshold(cond.above, cond.below, cond.by)
-    if cond.delta is not None:
-        threshold = f"moves by more than {cond.delta}"
     if then is None:
-        return False, "", threshold
-    strict = rule.rounding == "strict"
-    if cond.delta is not None:
+        return False, ""
+    threshold = cond.threshold
+    if isinstance(threshold, MovesBy) and threshold.absolute:
         move = r.quote.rate - then
         least = abs(move) - (r.quote.resolution if strict else 0)
-        return least > cond.delta, f"{move:+}", f"moves by more than {cond.delta}"
+        return least > threshold.value, f"{move:+}"
     ratio = r.quote.rate / then - 1
     bounds = _ratio_range(r.quote.rate, then, r.quote.resolution, strict)
     if bounds is None:
-        return False, _ratio(ratio), threshold
-    return _compare(*bounds, cond.above, cond.below, cond.by), _ratio(ratio), threshold
+        return False, _ratio(ratio)
+    return _holds(*bounds, threshold), _ratio(ratio)
 
 
-def _source_change_active(rule: AlertRule, r: Rate) -> tuple[bool, str, str]:
-    cond = rule.source_change
-    assert cond is not None
+def _source_change_active(cond: SourceChangeCondition, r: Rate, strict: bool) -> tuple[bool, str]:
     printed = r.quote.change_ratio
     exponent = r.quote.change_pct.as_tuple().exponent
     step = Decimal(1).scaleb((exponent if isinstance(exponent, int) else 0) - 2)
-    low, high = _interval(printed, step, rule.rounding == "strict")
-    active = _compare(low, high, cond.above, cond.below, cond.by)
-    return active, _ratio(printed), _threshold(cond.above, cond.below, cond.by)
-
-
-def _threshold(above: Decimal | None, below: Decimal | None, by: Decimal | None) -> str:
-    if above is not None:
-        return f"> {above}"
-    if below is not None:
-        return f"< {below}"
-    return f"moves by more than {by}"
+    low, high = _interval(printed, step, strict)
+    return _holds(low, high, cond.threshold), _ratio(printed)
 
 
 def _ratio(value: Decimal) -> str:
@@ -180,7 +176,7 @@ def _observe_rule(rule: AlertRule, states: list[SourceState], now: float) -> Ite
         name = state.source.name
         if rule.sources and name not in rule.sources:
             continue
-        if rule.kind == "source_down":
+        if isinstance(rule.condition, SourceDownCondition):
             down = state.polls > 0 and not state.up
             yield Observation(AlertKey(rule.name, name), down, state.last_reason or "", "down")
             continue
@@ -191,7 +187,7 @@ def _observe_rule(rule: AlertRule, states: list[SourceState], now: float) -> Ite
 
 def _pairs(rule: AlertRule, state: SourceState) -> list[Pair]:
     seen = list(state.rates)
-    if rule.kind == "missing":
+    if isinstance(rule.condition, MissingCondition):
         seen = list(dict.fromkeys([*state.source.pairs, *seen]))
     return [p for p in seen if not rule.pairs or p in rule.pairs]
 
@@ -199,35 +195,38 @@ def _pairs(rule: AlertRule, state: SourceState) -> list[Pair]:
 def _pair_observation(
     rule: AlertRule, state: SourceState, pair: Pair, key: AlertKey, now: float
 ) -> Observation:
-    r = state.rates.get(pair)
-    if rule.kind == "missing":
+    cond = rule.condition
+    if isinstance(cond, MissingCondition):
         active = state.last_result is not None and state.last_result.quote_for(pair) is None
         return Observation(key, active, "absent" if active else "present", "expected")
-    if rule.kind == "conflict":
+    if isinstance(cond, ConflictCondition):
         active = any(c.pair == pair for c in state.conflicts)
         return Observation(key, active, "conflict" if active else "", "copies agree")
-    assert r is not None
-    if rule.kind == "stale":
-        assert rule.stale is not None
-        age = now - r.updated_at
-        return Observation(
-            key,
-            age > rule.stale.after,
-            format_duration(age),
-            f"> {format_duration(rule.stale.after)}",
-        )
-    check = {
-        "rate": _rate_active,
-        "change": _change_active,
-        "source_change": _source_change_active,
-    }[rule.kind]
-    active, value, threshold = check(rule, r)
-    return Observation(key, active, value, threshold)
+    r = state.rates[pair]  # _pairs offers only pairs with a rate, but for `missing`
+    match cond:
+        case StaleCondition(after=after):
+            age = now - r.updated_at
+            return Observation(
+                key, age > after, format_duration(age), f"> {format_duration(after)}"
+            )
+        case RateCondition():
+            active, value = _rate_active(cond, r, rule.strict)
+        case ChangeCondition():
+            active, value = _change_active(cond, r, rule.strict)
+        case SourceChangeCondition():
+            active, value = _source_change_active(cond, r, rule.strict)
+        case _:  # source_down, conflict and missing are observed above
+            raise AssertionError(f"unhandled condition {cond!r}")
+    return Observation(key, active, value, str(cond.threshold))
 
 
 def windows_needed(rules: Iterable[AlertRule]) -> dict[str, float]:
     """Windows that change rules compare against, to be looked up in history."""
-    return {r.change.window: parse_duration(r.change.window) for r in rules if r.change is not None}
+    return {
+        r.condition.window: r.condition.seconds
+        for r in rules
+        if isinstance(r.condition, ChangeCondition)
+    }
 
 
 # ---------------------------------------------------------------- state machine
@@ -319,7 +318,7 @@ def render(rule: AlertRule, obs: Observation) -> tuple[dict[str, str], dict[str,
     fields = {
         "alertname": key.alertname, "source": key.source, "pair": key.pair, "base": key.base,
         "quote": key.quote, "value": obs.value, "threshold": obs.threshold,
-        "window": rule.change.window if rule.change else "", "severity": rule.severity,
+        "window": rule.window, "severity": rule.severity,
         "for": format_duration(rule.for_),
     }  # fmt: skip
     summary = rule.summary or _default_summary(rule, key)

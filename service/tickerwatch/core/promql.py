@@ -9,11 +9,26 @@ is not exported.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
-from tickerwatch.config.schema import AlertRule, Settings
 from tickerwatch.core.model import Pair
+from tickerwatch.core.settings import (
+    Above,
+    AlertRule,
+    Below,
+    ChangeCondition,
+    ConflictCondition,
+    Inside,
+    MissingCondition,
+    MovesBy,
+    Outside,
+    RateCondition,
+    Settings,
+    SourceChangeCondition,
+    SourceDownCondition,
+    StaleCondition,
+)
 from tickerwatch.core.units import format_duration
 
 RATE = "tickerwatch_exchange_rate"
@@ -55,27 +70,15 @@ def _promtemplate(text: str, rule: AlertRule) -> str:
         "alertname": rule.name, "source": "{{ $labels.source }}",
         "pair": "{{ $labels.base }}/{{ $labels.quote }}", "base": "{{ $labels.base }}",
         "quote": "{{ $labels.quote }}", "value": "{{ $value }}", "threshold": _threshold(rule),
-        "window": rule.change.window if rule.change else "",
+        "window": rule.window,
         "severity": rule.severity, "for": format_duration(rule.for_),
     }  # fmt: skip
     return text.format_map(fields)
 
 
 def _threshold(rule: AlertRule) -> str:
-    cond: Any = rule.rate or rule.change or rule.source_change
-    if cond is None:
-        return rule.kind
-    for name, sign in (
-        ("above", "> "),
-        ("below", "< "),
-        ("by", "moves by "),
-        ("delta", "moves by "),
-    ):
-        if getattr(cond, name, None) is not None:
-            return f"{sign}{getattr(cond, name)}"
-    if getattr(cond, "outside", None) is not None:
-        return f"outside [{cond.outside[0]}, {cond.outside[1]}]"
-    return f"inside [{cond.inside[0]}, {cond.inside[1]}]"
+    threshold = getattr(rule.condition, "threshold", None)
+    return rule.kind if threshold is None else str(threshold)
 
 
 def _matchers(rule: AlertRule, pair: Pair | None = None, extra: str = "") -> str:
@@ -89,92 +92,85 @@ def _matchers(rule: AlertRule, pair: Pair | None = None, extra: str = "") -> str
     return "{" + ",".join(parts) + "}" if parts else ""
 
 
-def _per_pair(rule: AlertRule, build: Any) -> str:
+def _per_pair(rule: AlertRule, build: Callable[[Pair | None], str]) -> str:
     """One expression per selected pair, or one for every pair when none are selected."""
     if not rule.pairs:
-        return str(build(None))
+        return build(None)
     return " or ".join(f"({build(p)})" for p in rule.pairs)
 
 
-def _cmp(value: str, above: Decimal | None, below: Decimal | None, by: Decimal | None) -> str:
-    if above is not None:
-        return f"{value} > {above}"
-    if below is not None:
-        return f"{value} < {below}"
-    return f"abs({value}) > {by}"
+def _cmp(value: str, threshold: Above | Below | MovesBy) -> str:
+    match threshold:
+        case Above(value=v):
+            return f"{value} > {v}"
+        case Below(value=v):
+            return f"{value} < {v}"
+        case MovesBy(value=v):
+            return f"abs({value}) > {v}"
 
 
 def _expr(rule: AlertRule, settings: Settings) -> str:
-    kind = rule.kind
-    strict = rule.rounding == "strict"
-    if kind == "rate":
-        return _per_pair(rule, lambda p: _rate_expr(rule, p, strict))
-    if kind == "change":
-        return _per_pair(rule, lambda p: _change_expr(rule, p, strict))
-    if kind == "source_change":
-        c = rule.source_change
-        assert c is not None
-        return _per_pair(
-            rule,
-            lambda p: _cmp(
-                f"tickerwatch_exchange_rate_source_change_ratio{_matchers(rule, p)}",
-                c.above,
-                c.below,
-                c.by,
-            ),
-        )
-    if kind == "stale":
-        assert rule.stale is not None
-        after = rule.stale.after
-        updated = "tickerwatch_exchange_rate_updated_timestamp_seconds"
-        return _per_pair(rule, lambda p: f"time() - {updated}{_matchers(rule, p)} > {after:g}")
-    if kind == "source_down":
-        return f"tickerwatch_source_up{_matchers(rule)} == 0"
-    if kind == "conflict":
-        return _per_pair(
-            rule,
-            lambda p: f"increase(tickerwatch_ticker_conflicts_total{_matchers(rule, p)}[10m]) > 0",
-        )
-    return _missing_expr(rule, settings)
+    strict = rule.strict
+    match rule.condition:
+        case RateCondition() as rate:
+            return _per_pair(rule, lambda p: _rate_expr(rule, rate, p, strict))
+        case ChangeCondition() as change:
+            return _per_pair(rule, lambda p: _change_expr(rule, change, p, strict))
+        case SourceChangeCondition(threshold=t):
+            printed = "tickerwatch_exchange_rate_source_change_ratio"
+            return _per_pair(rule, lambda p: _cmp(f"{printed}{_matchers(rule, p)}", t))
+        case StaleCondition(after=after):
+            updated = "tickerwatch_exchange_rate_updated_timestamp_seconds"
+            return _per_pair(rule, lambda p: f"time() - {updated}{_matchers(rule, p)} > {after:g}")
+        case SourceDownCondition():
+            return f"tickerwatch_source_up{_matchers(rule)} == 0"
+        case ConflictCondition():
+            conflicts = "tickerwatch_ticker_conflicts_total"
+            return _per_pair(rule, lambda p: f"increase({conflicts}{_matchers(rule, p)}[10m]) > 0")
+        case MissingCondition():
+            return _missing_expr(rule, settings)
 
 
-def _rate_expr(rule: AlertRule, pair: Pair | None, strict: bool) -> str:
-    c = rule.rate
-    assert c is not None
+def _rate_expr(rule: AlertRule, c: RateCondition, pair: Pair | None, strict: bool) -> str:
     m = _matchers(rule, pair)
     low = f"({RATE}{m} - {RES}{m} / 2)" if strict else f"{RATE}{m}"
     high = f"({RATE}{m} + {RES}{m} / 2)" if strict else f"{RATE}{m}"
-    if c.outside is not None:
-        return f"{high} < {c.outside[0]} or {low} > {c.outside[1]}"
-    if c.inside is not None:
-        return f"{low} >= {c.inside[0]} and {high} <= {c.inside[1]}"
-    return f"{low} > {c.above}" if c.above is not None else f"{high} < {c.below}"
+    match c.threshold:
+        case Outside(low=a, high=b):
+            return f"{high} < {a} or {low} > {b}"
+        case Inside(low=a, high=b):
+            return f"{low} >= {a} and {high} <= {b}"
+        case Above(value=v):
+            return f"{low} > {v}"
+        case Below(value=v):
+            return f"{high} < {v}"
 
 
-def _change_expr(rule: AlertRule, pair: Pair | None, strict: bool) -> str:
-    c = rule.change
-    assert c is not None
+def _change_expr(rule: AlertRule, c: ChangeCondition, pair: Pair | None, strict: bool) -> str:
     m = _matchers(rule, pair)
     window = 'window="' + c.window + '"'
     ratio = f"tickerwatch_exchange_rate_change_ratio{_matchers(rule, pair, window)}"
     then = f"({RATE}{m} / ignoring(window) (1 + {ratio}))"
-    if c.delta is not None:
+    t = c.threshold
+    if isinstance(t, MovesBy) and t.absolute:
         slack = f" - {RES}{m}" if strict else ""
-        return f"abs({RATE}{m} - {then}){slack} > {c.delta}"
+        return f"abs({RATE}{m} - {then}){slack} > {t.value}"
     if not strict:  # drop the window label, as the strict form does
-        return _cmp(f"max without(window) ({ratio})", c.above, c.below, c.by)
+        return _cmp(f"max without(window) ({ratio})", t)
     least = f"(({RATE}{m} - {RES}{m} / 2) / ({then} + {RES}{m} / 2) - 1)"
     most = f"(({RATE}{m} + {RES}{m} / 2) / ({then} - {RES}{m} / 2) - 1)"
-    if c.above is not None:
-        return f"{least} > {c.above}"
-    if c.below is not None:
-        return f"{most} < {c.below}"
-    return f"{least} > {c.by} or {most} < -{c.by}"
+    match t:
+        case Above(value=v):
+            return f"{least} > {v}"
+        case Below(value=v):
+            return f"{most} < {v}"
+        case MovesBy(value=v):
+            return f"{least} > {v} or {most} < -{v}"
 
 
 def _missing_expr(rule: AlertRule, settings: Settings) -> str:
     terms = []
-    for source in settings.resolved_sources():
+    for source in settings.sources:
         if rule.sources and source.name not in rule.sources:
             continue
         for pair in source.pairs:

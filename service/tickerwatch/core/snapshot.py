@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
-from tickerwatch.config.schema import Source
 from tickerwatch.core.errors import FAILURE_REASONS, FailureReason
 from tickerwatch.core.model import Conflict, Deduplicated, Pair, Quote, SeriesStats, Unreadable
 from tickerwatch.core.parse import ReadKey
+from tickerwatch.core.settings import Source
 
 
 @dataclass(frozen=True, slots=True)

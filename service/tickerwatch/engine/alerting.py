@@ -11,8 +11,8 @@ from typing import Any
 
 import structlog
 
-from tickerwatch.config.schema import AlertRule, WebhookConfig
 from tickerwatch.core.alerts import AlertKey, AlertState, Transition, observe, step
+from tickerwatch.core.settings import AlertRule, Webhook
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.notify.payloads import idempotency_key, webhook_payload
 from tickerwatch.store.sqlite import OutboxItem, Store
@@ -24,7 +24,7 @@ class Alerting:
     def __init__(
         self,
         rules: tuple[AlertRule, ...],
-        webhooks: tuple[WebhookConfig, ...],
+        webhooks: tuple[Webhook, ...],
         store: Store,
         clock: Callable[[], float],
         external_url: str,

@@ -13,11 +13,11 @@ from typing import Any
 
 import structlog
 
-from tickerwatch.config.schema import Source
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.errors import PollError, StoreError
 from tickerwatch.core.model import Deduplicated, Page
 from tickerwatch.core.parse import parse_changed
+from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.core.units import parse_duration
 from tickerwatch.fetch.client import Fetcher

@@ -6,12 +6,12 @@ store error restoring an added source) leaves the running config whole."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import structlog
 
-from tickerwatch.config.schema import Settings, Source
 from tickerwatch.core.alerts import windows_needed
+from tickerwatch.core.settings import Settings, Source
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.poller import restore
 from tickerwatch.store.sqlite import Store
@@ -60,11 +60,11 @@ async def plan_reload(
             log.warning(
                 "reload_needs_restart", key=what, running=str(before), configured=str(after)
             )
-    new = new.model_copy(update={"web": running.web, "storage": running.storage})
+    new = replace(new, web=running.web, storage=running.storage)
     extra = windows_needed(new.alerts)
     kept: dict[str, SourceState] = {}
     changed, added = [], []
-    for source in new.resolved_sources():
+    for source in new.sources:
         state = states.get(source.name)
         if state is None:
             state = await restored_state(source, store, clock, extra)

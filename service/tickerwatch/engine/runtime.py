@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from tickerwatch.config.schema import Settings
+from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.alerting import Alerting
 from tickerwatch.metrics.registry import Metrics

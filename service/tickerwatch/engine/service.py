@@ -23,10 +23,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import disable_created_metrics
 
 from tickerwatch import __version__
-from tickerwatch.config.schema import Settings, load_settings
+from tickerwatch.config import load_settings
 from tickerwatch.config.webfile import load_web_file
 from tickerwatch.core.alerts import windows_needed
 from tickerwatch.core.errors import ConfigError, StoreError, TickerwatchError
+from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.alerting import Alerting
 from tickerwatch.engine.poller import Poller
@@ -96,7 +97,7 @@ class Service:
         now = self.clock()
         states: dict[str, SourceState] = {}
         alerting = Alerting(
-            settings.alerts, settings.notify.webhooks, store, self.clock, settings.web.public_url()
+            settings.alerts, settings.notify.webhooks, store, self.clock, settings.web.public_url
         )
         metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
@@ -112,7 +113,7 @@ class Service:
             after_poll=lambda: alerting.evaluate(states.values()),
         )
         try:
-            for source in settings.resolved_sources():
+            for source in settings.sources:
                 states[source.name] = await restored_state(
                     source, store, self.clock, self.poller.extra_windows
                 )
@@ -250,7 +251,7 @@ class Service:
         alerting = rt.alerting
         return build_notifiers(
             settings.notify, rt.store, self.clients, rt.receivers, self.clock,
-            settings.web.public_url(), lambda: list(alerting.states.values()),
+            settings.web.public_url, lambda: list(alerting.states.values()),
         )  # fmt: skip
 
     def _start_notifiers(self, rt: Runtime, notifiers: list[Notifier]) -> None:

@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 import structlog
 
-from tickerwatch.config.schema import AlertmanagerConfig
 from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.settings import Alertmanager
 from tickerwatch.notify.base import CrashBackoff, Events, SupervisedNotifier, retry_delay
 from tickerwatch.notify.http import ClientSource, cannot_post, post
 from tickerwatch.notify.payloads import alertmanager_alerts
@@ -35,7 +35,7 @@ class AlertmanagerNotifier(SupervisedNotifier):
     def __init__(
         self,
         url: str,
-        cfg: AlertmanagerConfig,
+        cfg: Alertmanager,
         client: ClientSource,
         events: Events,
         clock: Callable[[], float],

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-from tickerwatch.config.schema import NotifyConfig
 from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.settings import Notify
 from tickerwatch.fetch.client import Clients
 from tickerwatch.notify.alertmanager import AlertmanagerNotifier
 from tickerwatch.notify.base import Events, Notifier
@@ -15,7 +15,7 @@ from tickerwatch.store.sqlite import Store
 
 
 def build_notifiers(
-    notify: NotifyConfig,
+    notify: Notify,
     store: Store,
     clients: Clients,
     events: Events,

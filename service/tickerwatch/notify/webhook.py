@@ -15,8 +15,8 @@ from typing import Final
 
 import structlog
 
-from tickerwatch.config.schema import WebhookConfig
 from tickerwatch.core.errors import StoreError
+from tickerwatch.core.settings import Webhook
 from tickerwatch.notify.base import (
     CrashBackoff,
     DropReason,
@@ -36,7 +36,7 @@ IDLE_WAKEUP: Final = 5.0  # look at the outbox this often without a wake (max_ag
 class WebhookNotifier(SupervisedNotifier):
     def __init__(
         self,
-        hook: WebhookConfig,
+        hook: Webhook,
         store: Store,
         client: ClientSource,
         events: Events,

@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from tickerwatch.config.schema import NAME_PATTERN
 from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.model import Pair
+from tickerwatch.core.settings import NAME_PATTERN
 from tickerwatch.core.units import is_number
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.web import health, landing

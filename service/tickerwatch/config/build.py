@@ -1,0 +1,151 @@
+"""Validated YAML (schema.py) → the core's frozen domain objects (core/settings.py): defaults
+filled in, durations in seconds, patterns compiled, each alert rule's one condition as its
+own type."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+from tickerwatch.config import schema as s
+from tickerwatch.core.parse import BUILTIN, compile_pattern
+from tickerwatch.core.settings import (
+    Above,
+    Alertmanager,
+    AlertRule,
+    Below,
+    ChangeCondition,
+    Condition,
+    ConflictCondition,
+    Inside,
+    MissingCondition,
+    MovesBy,
+    Notify,
+    Outside,
+    RateCondition,
+    Settings,
+    Source,
+    SourceChangeCondition,
+    SourceDownCondition,
+    StaleCondition,
+    Storage,
+    Web,
+    Webhook,
+)
+from tickerwatch.core.units import parse_duration
+
+
+def settings(schema: s.SettingsSchema, web_file: Path | None) -> Settings:
+    """The domain objects of a validated file; `web_file` is its web config file's path,
+    resolved against the config file's folder."""
+    return Settings(
+        web=web(schema.web, web_file),
+        storage=Storage(schema.storage.path, schema.storage.retention),
+        sources=tuple(source(c, schema.defaults) for c in schema.sources),
+        alerts=tuple(alert_rule(r) for r in schema.alerts),
+        notify=notify(schema.notify),
+    )
+
+
+def web(schema: s.WebSchema, config_file: Path | None) -> Web:
+    """`public_url`: external_url, else this host's name and the listen port."""
+    host, _, port = schema.listen.rpartition(":")
+    host = host.strip("[]")
+    if schema.external_url:
+        public = schema.external_url.rstrip("/")
+    else:
+        public = f"http://{socket.gethostname() if host in {'0.0.0.0', '::', ''} else host}:{port}"
+    return Web(schema.listen, public, config_file, schema.enable_lifecycle)
+
+
+def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
+    def pick(value: Any, default: Any) -> Any:
+        return default if value is None else value
+
+    if cfg.pattern is not None:
+        fmt, pattern = "pattern", compile_pattern(cfg.pattern)
+    else:
+        fmt = cfg.format or "timesca"
+        pattern = BUILTIN[fmt]
+    return Source(
+        name=cfg.name,
+        url=cfg.url,
+        format=fmt,
+        entry_pattern=pattern,
+        pairs=cfg.pairs,
+        interval=pick(cfg.interval, defaults.interval),
+        jitter=pick(cfg.jitter, defaults.jitter),
+        timeout=pick(cfg.timeout, defaults.timeout),
+        max_body=pick(cfg.max_body, defaults.max_body),
+        stale_after=pick(cfg.stale_after, defaults.stale_after),
+        drop_after=pick(cfg.drop_after, defaults.drop_after),
+        windows=pick(cfg.windows, defaults.windows),
+        redirect_hosts=frozenset(h.lower() for h in cfg.redirect_hosts),
+        proxy_url=cfg.proxy_url,
+        decimal_mark=cfg.decimal_mark,
+        encoding=cfg.encoding,
+    )
+
+
+def alert_rule(rule: s.AlertRuleSchema) -> AlertRule:
+    return AlertRule(
+        name=rule.name,
+        condition=condition(rule),
+        sources=rule.sources,
+        pairs=rule.pairs,
+        for_=rule.for_,
+        keep_firing_for=rule.keep_firing_for,
+        severity=rule.severity,
+        labels=dict(rule.labels),
+        summary=rule.summary,
+        description=rule.description,
+        strict=rule.rounding == "strict",
+    )
+
+
+def condition(rule: s.AlertRuleSchema) -> Condition:
+    """The one condition the schema allows a rule (it checks there is exactly one)."""
+    if rule.rate is not None:
+        return RateCondition(_rate_threshold(rule.rate))
+    if rule.change is not None:
+        c = rule.change
+        threshold = MovesBy(c.delta, absolute=True) if c.delta is not None else _ratio(c)
+        return ChangeCondition(c.window, parse_duration(c.window), threshold)
+    if rule.source_change is not None:
+        return SourceChangeCondition(_ratio(rule.source_change))
+    if rule.stale is not None:
+        return StaleCondition(rule.stale.after)
+    if rule.source_down is not None:
+        return SourceDownCondition()
+    if rule.conflict is not None:
+        return ConflictCondition()
+    return MissingCondition()
+
+
+def _rate_threshold(c: s.RateSchema) -> Above | Below | Outside | Inside:
+    if c.outside is not None:
+        return Outside(*c.outside)
+    if c.inside is not None:
+        return Inside(*c.inside)
+    return Above(c.above) if c.above is not None else Below(c.below)  # type: ignore[arg-type]
+
+
+def _ratio(c: s.ChangeSchema | s.SourceChangeSchema) -> Above | Below | MovesBy:
+    if c.above is not None:
+        return Above(c.above)
+    if c.below is not None:
+        return Below(c.below)
+    return MovesBy(c.by)  # type: ignore[arg-type]
+
+
+def notify(schema: s.NotifySchema) -> Notify:
+    am = schema.alertmanager
+    alertmanager = (
+        None if am is None else Alertmanager(am.urls, am.resend_interval, am.timeout, am.proxy_url)
+    )
+    hooks = tuple(
+        Webhook(h.name, h.url, h.send_resolved, h.max_age, h.max_backoff, h.timeout, h.proxy_url)
+        for h in schema.webhooks
+    )
+    return Notify(alertmanager, hooks)

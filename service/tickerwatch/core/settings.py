@@ -1,0 +1,261 @@
+"""The configuration as the rest of tickerwatch uses it: frozen domain objects, every default
+filled in, durations in seconds, patterns compiled. `tickerwatch.config` builds them from the
+validated YAML; nothing here knows YAML or pydantic.
+
+Alert rules hold one condition of a closed set (a discriminated union), each with the
+threshold kinds it accepts; code handles them with `match`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar, Final
+
+from tickerwatch.core.model import Pair
+from tickerwatch.core.parse.number import DecimalMark
+
+NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"  # sources and webhooks
+
+# ---------------------------------------------------------------- thresholds
+
+
+@dataclass(frozen=True, slots=True)
+class Above:
+    value: Decimal
+
+    def __str__(self) -> str:
+        return f"> {self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Below:
+    value: Decimal
+
+    def __str__(self) -> str:
+        return f"< {self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class MovesBy:
+    """A move either way of more than `value`: a ratio (change rules), or rate units when
+    `absolute` (a change rule's `delta`)."""
+
+    value: Decimal
+    absolute: bool = False
+
+    def __str__(self) -> str:
+        return f"moves by more than {self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Outside:
+    low: Decimal
+    high: Decimal
+
+    def __str__(self) -> str:
+        return f"outside [{self.low}, {self.high}]"
+
+
+@dataclass(frozen=True, slots=True)
+class Inside:
+    low: Decimal
+    high: Decimal
+
+    def __str__(self) -> str:
+        return f"inside [{self.low}, {self.high}]"
+
+
+# ---------------------------------------------------------------- conditions
+
+
+@dataclass(frozen=True, slots=True)
+class RateCondition:
+    """The rate as printed, against a threshold in rate units."""
+
+    threshold: Above | Below | Outside | Inside
+    KIND: ClassVar = "rate"
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeCondition:
+    """The change over `window` (its text as written; `seconds` long), computed from
+    history: a ratio above, below or either way, or an absolute move in rate units."""
+
+    window: str
+    seconds: float
+    threshold: Above | Below | MovesBy
+    KIND: ClassVar = "change"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceChangeCondition:
+    """The change the site prints, as a ratio."""
+
+    threshold: Above | Below | MovesBy
+    KIND: ClassVar = "source_change"
+
+
+@dataclass(frozen=True, slots=True)
+class StaleCondition:
+    """A pair not seen in a good poll for `after` seconds."""
+
+    after: float
+    KIND: ClassVar = "stale"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceDownCondition:
+    KIND: ClassVar = "source_down"
+
+
+@dataclass(frozen=True, slots=True)
+class ConflictCondition:
+    KIND: ClassVar = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class MissingCondition:
+    KIND: ClassVar = "missing"
+
+
+Condition = (
+    RateCondition
+    | ChangeCondition
+    | SourceChangeCondition
+    | StaleCondition
+    | SourceDownCondition
+    | ConflictCondition
+    | MissingCondition
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """One alerting rule. `sources` and `pairs` select series (empty: all); `for_` and
+    `keep_firing_for` are seconds; `strict` is `rounding: strict`; `summary` and
+    `description` are templates with {alertname}, {pair}, {value} … fields."""
+
+    name: str
+    condition: Condition
+    sources: tuple[str, ...] = ()
+    pairs: tuple[Pair, ...] = ()
+    for_: float = 0.0
+    keep_firing_for: float = 0.0
+    severity: str = "warning"
+    labels: dict[str, str] = field(default_factory=dict)
+    summary: str | None = None
+    description: str | None = None
+    strict: bool = True
+
+    @property
+    def kind(self) -> str:
+        return self.condition.KIND
+
+    @property
+    def window(self) -> str:
+        """The change window's text, or "" for other kinds (the {window} template field)."""
+        return self.condition.window if isinstance(self.condition, ChangeCondition) else ""
+
+
+# ---------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A source with every default filled in and its entry pattern compiled. Durations are
+    seconds, `max_body` bytes; `format` is a built-in format's name or "pattern"."""
+
+    name: str
+    url: str
+    format: str
+    entry_pattern: re.Pattern[str]
+    pairs: tuple[Pair, ...]
+    interval: float
+    jitter: float
+    timeout: float
+    max_body: int
+    stale_after: float
+    drop_after: float
+    windows: tuple[str, ...]
+    redirect_hosts: frozenset[str] = frozenset()
+    proxy_url: str | None = None
+    decimal_mark: DecimalMark | None = None
+    encoding: str | None = None
+
+    @property
+    def quote_codes(self) -> frozenset[str]:
+        """Quote currencies of the expected pairs: where the locator looks for the ticker."""
+        return frozenset(p.quote for p in self.pairs) if self.format != "pattern" else frozenset()
+
+
+# ---------------------------------------------------------------- receivers
+
+
+@dataclass(frozen=True, slots=True)
+class Webhook:
+    """A webhook receiver; durations in seconds. `url` may hold a token: never shown."""
+
+    name: str
+    url: str
+    send_resolved: bool
+    max_age: float
+    max_backoff: float
+    timeout: float
+    proxy_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Alertmanager:
+    """The Alertmanagers alerts are sent to (each URL its own receiver)."""
+
+    urls: tuple[str, ...]
+    resend_interval: float
+    timeout: float
+    proxy_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Notify:
+    alertmanager: Alertmanager | None = None
+    webhooks: tuple[Webhook, ...] = ()
+
+
+# ---------------------------------------------------------------- the service
+
+
+@dataclass(frozen=True, slots=True)
+class Web:
+    """Where the service listens (`listen`, HOST:PORT), its web config file, whether POST
+    /-/reload works, and the URL notifications link back to (`public_url`, no slash at
+    the end)."""
+
+    listen: str
+    public_url: str
+    config_file: Path | None = None
+    enable_lifecycle: bool = False
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    path: Path
+    retention: float  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    web: Web
+    storage: Storage
+    sources: tuple[Source, ...]
+    alerts: tuple[AlertRule, ...] = ()
+    notify: Notify = field(default_factory=Notify)
