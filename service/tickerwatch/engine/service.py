@@ -37,7 +37,7 @@ from tickerwatch.engine.schedule import poll_trigger
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.base import Notifier
-from tickerwatch.notify.build import build_notifiers
+from tickerwatch.notify.build import Wiring, build_notifiers
 from tickerwatch.notify.status import Receivers
 from tickerwatch.notify.workers import Workers, drop_unconfigured
 from tickerwatch.store.sqlite import Store
@@ -249,10 +249,11 @@ class Service:
         """One notifier per receiver of `settings`; nothing is started or stopped."""
         assert rt.alerting is not None and self.clients is not None and rt.receivers is not None
         alerting = rt.alerting
-        return build_notifiers(
-            settings.notify, rt.store, self.clients, rt.receivers, self.clock,
-            settings.web.public_url, lambda: list(alerting.states.values()),
+        wiring = Wiring(
+            rt.store, self.clients.get, rt.receivers, self.clock, settings.web.public_url,
+            lambda: list(alerting.states.values()),
         )  # fmt: skip
+        return build_notifiers(settings.notify, wiring)
 
     def _start_notifiers(self, rt: Runtime, notifiers: list[Notifier]) -> None:
         """One supervised worker per receiver; alert transitions wake them all."""
