@@ -252,3 +252,14 @@ def test_a_url_with_whitespace_or_a_control_character_is_an_error_that_quotes_no
         f"{path}:9: notify.webhooks[1].url: the URL holds U+200B at character 25 of 25; {rule}",
     ]
     assert not any("s3cret" in problem or "example/" in problem for problem in found)
+
+
+def test_every_format_the_config_accepts_has_a_reader() -> None:
+    from typing import get_args
+
+    from tickerwatch.config.schema import SourceSchema
+    from tickerwatch.sources import READERS
+
+    literal, _none = get_args(SourceSchema.model_fields["format"].annotation)  # Literal | None
+    formats = set(get_args(literal))
+    assert formats | {"pattern"} <= set(READERS)

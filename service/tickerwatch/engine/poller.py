@@ -16,12 +16,12 @@ import structlog
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.errors import PollError, StoreError
 from tickerwatch.core.model import Deduplicated, Page
-from tickerwatch.core.parse import parse_changed
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.core.units import parse_duration
 from tickerwatch.fetch.client import Fetcher
 from tickerwatch.metrics.registry import Metrics
+from tickerwatch.sources import reader_for
 from tickerwatch.store.sqlite import Store
 
 log = structlog.get_logger("tickerwatch.poller")
@@ -147,10 +147,8 @@ class Poller:
             return "not_modified", state.last_result
         self._decoded(state, page)
         source = state.source
-        key, ticker = parse_changed(
-            page.body, page.content_type, source.entry_pattern, source.quote_codes,
-            state.read_key if state.last_result is not None else None, source.decimal_mark,
-        )  # fmt: skip
+        last = state.read_key if state.last_result is not None else None
+        key, ticker = reader_for(source)(page, source, last)
         if ticker is None:
             assert state.last_result is not None
             return "unchanged", state.last_result
