@@ -32,7 +32,7 @@ from procstat import rss_mb
 from scale import scale
 from tickerwatch import logs
 from tickerwatch.core.dedup import deduplicate
-from tickerwatch.core.model import Quote
+from tickerwatch.core.model import PrintedRate
 from tickerwatch.core.parse import BUILTIN, parse_text
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
@@ -93,7 +93,7 @@ def bench_metrics(series: int) -> None:
         )
         state = SourceState(src, started_at=now, up=True, polls=1, last_success_at=now)
         for p, pair in enumerate(PAIRS):
-            q = Quote(pair, Decimal("0.01144") + p, Decimal("-0"), 5, 8)
+            q = PrintedRate(pair, Decimal("0.01144") + p, Decimal("-0"), 5, 8)
             state.rates[pair] = Rate(src.name, q, now, now, Decimal("0.01143"), {"24h": 0.001})
         states.append(state)
     metrics = Metrics(lambda: states, time.time)

@@ -160,7 +160,7 @@ def _parse_json(result: Any, copies: Counter[str]) -> dict[str, Any]:
                 "decimals": q.decimals,
                 "copies": q.copies,
             }
-            for q in result.quotes
+            for q in result.rates
         ],
         "entries": result.entries,
         "conflicts": [
@@ -181,12 +181,12 @@ def _parse_json(result: Any, copies: Counter[str]) -> dict[str, Any]:
 
 def _parse_text(src: str, result: Any, copies: Counter[str], context: tuple[str, str]) -> str:
     lines = [
-        f"{src}: {result.entries} ticker entries, {len(result.quotes)} pairs, "
+        f"{src}: {result.entries} ticker entries, {len(result.rates)} pairs, "
         f"{len(result.conflicts)} conflicts, {result.unreadable_entries} unreadable",
         "",
         f"{'pair':<9} {'rate':>10} {'change':>8} {'copies':>6}",
     ]
-    for q in result.quotes:
+    for q in result.rates:
         lines.append(f"{q.pair!s:<9} {q.rate!s:>10} {str(q.change_pct) + '%':>8} {q.copies:>6}")
     for c in result.conflicts:
         lines.append(f"conflict {c.pair}: {', '.join(c.values)} → kept {c.chosen}")

@@ -50,6 +50,7 @@ def test_an_entry_that_cannot_be_read_is_counted_shown_and_logged(tmp_path: Path
             events = [json.loads(x) for x in svc.log.read_text().splitlines() if x.startswith("{")]
             unreadable = [e for e in events if e["event"] == "ticker_unreadable"]
             assert unreadable[0]["unreadable"][0]["text"] == AMBIGUOUS
+            assert unreadable[0]["source"] == "s"  # bound around the poll (contextvars)
             assert unreadable[0]["level"] == "warning"
             polls = [e for e in events if e["event"] == "poll" and e.get("result") == "ok"]
             assert len(unreadable) == 1 <= len(polls)  # the same page is not read or logged again

@@ -68,7 +68,7 @@ def poll(url: str, decimal_mark: DecimalMark | None = None, **kw: Any) -> tuple[
 
 
 def rates(result: Deduplicated) -> dict[str, tuple[str, str]]:
-    return {str(q.pair): (str(q.rate), str(q.change_pct)) for q in result.quotes}
+    return {str(q.pair): (str(q.rate), str(q.change_pct)) for q in result.rates}
 
 
 # ------------------------------------------------------------------ the table
@@ -79,7 +79,7 @@ def test_windows_1251_with_no_label_anywhere_is_detected(server: PageServer) -> 
     assert b"\x95 KGS/USD" in body  # the bullet is byte 0x95
     page, result = poll(serve(server, "/1251", body, Content_Type="text/html"))
     assert (page.encoding, page.encoding_origin, page.replaced) == ("cp1251", "detected", 0)
-    assert len(result.quotes) == 5
+    assert len(result.rates) == 5
     assert rates(result)["KGS/USD"] == ("0.01144", "-0.22")
     assert "курсы валют" in (page.body or "")
 
@@ -97,7 +97,7 @@ def test_raw_deflate_without_a_zlib_header_is_read(server: PageServer) -> None:
     packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)
     raw = packer.compress(ticker().encode()) + packer.flush()
     url = serve(server, "/raw-deflate", raw, Content_Encoding="deflate", Content_Type="text/plain")
-    assert len(poll(url)[1].quotes) == 5
+    assert len(poll(url)[1].rates) == 5
 
 
 @pytest.mark.parametrize("coding", ["none", "identity", "", "None "])
@@ -106,7 +106,7 @@ def test_content_encoding_none_identity_or_empty_is_no_coding(
 ) -> None:
     path = f"/coding-{coding.strip() or 'empty'}"
     url = serve(server, path, ticker().encode(), Content_Encoding=coding, Content_Type="text/plain")
-    assert len(poll(url)[1].quotes) == 5
+    assert len(poll(url)[1].rates) == 5
 
 
 @pytest.mark.parametrize(
@@ -185,7 +185,7 @@ def test_a_byte_order_mark_wins_over_the_header(server: PageServer, codec: str) 
     url = serve(server, f"/bom-{codec}", body, Content_Type="text/html; charset=windows-1252")
     page, result = poll(url)
     assert (page.encoding, page.encoding_origin) == (codec, "bom")
-    assert len(result.quotes) == 5 and "курсы" in (page.body or "")
+    assert len(result.rates) == 5 and "курсы" in (page.body or "")
 
 
 def test_an_xml_declaration_names_the_encoding(server: PageServer) -> None:
@@ -193,7 +193,7 @@ def test_an_xml_declaration_names_the_encoding(server: PageServer) -> None:
     page, result = poll(serve(server, "/xml-1251", body.encode("cp1251"),
                               Content_Type="application/xml"))  # fmt: skip
     assert (page.encoding, page.encoding_origin) == ("cp1251", "meta")
-    assert len(result.quotes) == 5
+    assert len(result.rates) == 5
 
 
 def test_a_sources_encoding_setting_wins_over_a_wrong_label(server: PageServer) -> None:
@@ -224,13 +224,13 @@ CODED = {
 def test_every_content_coding_is_read(server: PageServer, coding: str) -> None:
     body = CODED[coding](ticker().encode())
     url = serve(server, f"/c-{coding}", body, Content_Encoding=coding, Content_Type="text/plain")
-    assert len(poll(url)[1].quotes) == 5
+    assert len(poll(url)[1].rates) == 5
 
 
 def test_two_codings_are_undone_in_reverse_order(server: PageServer) -> None:
     body = brotli.compress(gzip.compress(ticker().encode()))
     url = serve(server, "/c-two", body, Content_Encoding="gzip, br", Content_Type="text/plain")
-    assert len(poll(url)[1].quotes) == 5
+    assert len(poll(url)[1].rates) == 5
 
 
 @pytest.mark.parametrize("coding", ["br", "zstd", "gzip"])
@@ -276,7 +276,7 @@ def test_raw_deflate_whose_first_chunk_is_one_byte_is_read(server: PageServer) -
         time.sleep(0.1)
         req.wfile.write(raw[1:])
 
-    assert len(poll(server.route("/deflate-1", one_byte_first))[1].quotes) == 5
+    assert len(poll(server.route("/deflate-1", one_byte_first))[1].rates) == 5
 
 
 def test_every_member_of_a_multi_member_gzip_body_is_read(server: PageServer) -> None:
@@ -303,20 +303,20 @@ def test_a_label_naming_no_web_encoding_is_skipped(server: PageServer, label: st
     url = serve(server, f"/label-{label}", body, Content_Type=f"text/html; charset={label}")
     page, result = poll(url)
     assert (page.encoding, page.encoding_origin) == ("utf-8", "detected")
-    assert len(result.quotes) == 5
+    assert len(result.rates) == 5
 
 
 def test_an_unlabelled_utf8_page_with_one_bad_byte_stays_utf8(server: PageServer) -> None:
     body = html(f"<div>{ticker()}</div>{RUSSIAN}").encode() + b"<p>\xff</p>"
     page, result = poll(serve(server, "/utf8-one-bad", body, Content_Type="text/html"))
     assert (page.encoding, page.encoding_origin, page.replaced) == ("utf-8", "detected", 1)
-    assert len(result.quotes) == 5
+    assert len(result.rates) == 5
 
 
 def test_utf16_without_a_bom_or_label_is_detected(server: PageServer) -> None:
     body = html(f"<div>{ticker()}</div>{RUSSIAN}").encode("utf-16-le")
     page, result = poll(serve(server, "/utf16-bare", body, Content_Type="text/html"))
-    assert page.encoding == "utf-16-le" and len(result.quotes) == 5
+    assert page.encoding == "utf-16-le" and len(result.rates) == 5
 
 
 def test_a_meta_charset_past_the_first_1024_bytes_is_not_read(server: PageServer) -> None:

@@ -12,7 +12,7 @@ from tickerwatch.config import build
 from tickerwatch.config.schema import AlertRuleSchema
 from tickerwatch.core.alerts import AlertKey, AlertState, observe, step, windows_needed
 from tickerwatch.core.dedup import deduplicate
-from tickerwatch.core.model import Conflict, Pair, Quote, TickerEntry
+from tickerwatch.core.model import Conflict, Pair, PrintedRate, TickerEntry
 from tickerwatch.core.settings import AlertRule, Source
 from tickerwatch.core.snapshot import Rate, SourceState
 
@@ -44,7 +44,7 @@ def source_state(
     state = SourceState(src, started_at=0.0, up=True, polls=1)
     entries = []
     for pair, rate, change in rates:
-        quote = Quote(pair, Decimal(rate), Decimal(change), 5, 8)
+        quote = PrintedRate(pair, Decimal(rate), Decimal(change), 5, 8)
         bases = {w: Decimal(v) for w, v in (then or {}).items()}
         state.rates[pair] = Rate("timesca", quote, now, now, None, {}, bases)
         entries.append(TickerEntry(pair, quote.rate, quote.change_pct, 0, 0))

@@ -11,7 +11,7 @@ from prometheus_client.openmetrics.parser import text_string_to_metric_families 
 from prometheus_client.parser import text_string_to_metric_families as parse_text
 
 import tickerwatch.metrics.exposition as exposition_module
-from tickerwatch.core.model import Pair, Quote
+from tickerwatch.core.model import Pair, PrintedRate
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.metrics.exposition import Exposition
@@ -25,7 +25,7 @@ def state(name: str = "timesca") -> SourceState:
         name, "http://x/", "timesca", re.compile("x"), (KZT,), 60, 0, 10, 1, 7200, 86400, ("24h",)
     )
     s = SourceState(src, started_at=0.0, up=True, polls=3, last_success_at=100.0)
-    quote = Quote(KZT, Decimal("0.00196"), Decimal("-0"), 5, 8)
+    quote = PrintedRate(KZT, Decimal("0.00196"), Decimal("-0"), 5, 8)
     s.rates[KZT] = Rate(name, quote, 100.0, 50.0, Decimal("0.00197"), {"24h": -0.005, "7d": 0.1})
     s.failures["timeout"] = 2
     s.durations.observe(0.02)

@@ -18,7 +18,7 @@ TIMESCA = BUILTIN["timesca"]
 def quotes(body: str, content_type: str = "text/html") -> dict[str, tuple[str, str, int]]:
     result = deduplicate(parse_text(body, content_type, TIMESCA).entries)
     assert result.conflicts == ()
-    return {str(q.pair): (str(q.rate), str(q.change_pct), q.copies) for q in result.quotes}
+    return {str(q.pair): (str(q.rate), str(q.change_pct), q.copies) for q in result.rates}
 
 
 def expected(lines: tuple[Line, ...], copies: int) -> dict[str, tuple[str, str, int]]:

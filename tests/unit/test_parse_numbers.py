@@ -21,7 +21,7 @@ def marquee(*entries: str, copies: int = 3) -> str:
 def test_the_other_entries_decide_what_a_comma_means() -> None:
     page = marquee("KGS/USD = 0.01144 -0.22%", "USD/UZS = 12,650 +0.12%")
     result = deduplicate(parse_text(page, "text/plain", TIMESCA).entries)
-    assert {str(q.pair): str(q.rate) for q in result.quotes} == {
+    assert {str(q.pair): str(q.rate) for q in result.rates} == {
         "KGS/USD": "0.01144",
         "USD/UZS": "12650",
     }
@@ -30,14 +30,14 @@ def test_the_other_entries_decide_what_a_comma_means() -> None:
 def test_with_comma_decimals_elsewhere_the_same_comma_is_a_decimal_mark() -> None:
     page = marquee("KGS/USD = 0,01144 -0,22%", "USD/KZT = 512,345 +0,12%")
     result = deduplicate(parse_text(page, "text/plain", TIMESCA).entries)
-    assert str(result.quotes[1].rate) == "512.345"
+    assert str(result.rates[1].rate) == "512.345"
 
 
 def test_an_entry_nothing_decides_is_unreadable_with_its_reason() -> None:
     page = marquee("USD/RUB = 80 0%", "USD/KZT = 512,345 0%")
     ticker = parse_text(page, "text/plain", TIMESCA)
     result = deduplicate(ticker.entries, ticker.unreadable)
-    assert [str(q.pair) for q in result.quotes] == ["USD/RUB"]
+    assert [str(q.pair) for q in result.rates] == ["USD/RUB"]
     (refused,) = result.unreadable
     assert refused.text == "USD/KZT = 512,345 0%"
     assert str(refused.pair) == "USD/KZT" and refused.reason == "ambiguous"
@@ -87,7 +87,7 @@ def test_one_rate_in_many_conventions(entry: str) -> None:
         if "'" in entry or "‐" in entry
         else marquee("KGS/USD = 0,01144 0%", entry)
     )
-    (_, uzs) = deduplicate(parse_text(page, "text/plain", TIMESCA).entries).quotes
+    (_, uzs) = deduplicate(parse_text(page, "text/plain", TIMESCA).entries).rates
     assert uzs.rate == Decimal("12650.5")
     assert abs(uzs.change_pct) == Decimal("0.12")
 

@@ -69,16 +69,16 @@ def test_sample_page_quotes_value_by_value(name: str) -> None:
     result = deduplicate(parse_text(read(name), "text/plain", TIMESCA).entries)
     assert result.entries == entries
     assert result.conflicts == ()
-    got = {str(q.pair): (str(q.rate), str(q.change_pct), q.copies) for q in result.quotes}
+    got = {str(q.pair): (str(q.rate), str(q.change_pct), q.copies) for q in result.rates}
     assert got == quotes
     assert list(got) == list(quotes), "pairs keep the order the ticker prints them in"
-    assert all(q.decimals == 5 for q in result.quotes)
+    assert all(q.decimals == 5 for q in result.rates)
 
 
 def test_minus_zero_keeps_its_sign() -> None:
     result = deduplicate(parse_text(read("timesca-2025-12-08-a.txt"), "", TIMESCA).entries)
-    kzt = next(q for q in result.quotes if str(q.pair) == "KZT/USD")
-    kgs = next(q for q in result.quotes if str(q.pair) == "KGS/USD")
+    kzt = next(q for q in result.rates if str(q.pair) == "KZT/USD")
+    kgs = next(q for q in result.rates if str(q.pair) == "KGS/USD")
     assert kzt.change_pct.is_signed() and kzt.change_ratio.is_signed()
     assert not kgs.change_pct.is_signed()
 
@@ -94,7 +94,7 @@ def test_page_without_ticker_is_no_ticker_even_with_a_pair_in_prose() -> None:
 def test_prose_mention_after_the_ticker_is_not_a_quote() -> None:
     text = read("timesca-157.txt")
     result = deduplicate(parse_text(text, "text/plain", TIMESCA).entries)
-    kgs = next(q for q in result.quotes if str(q.pair) == "KGS/USD")
+    kgs = next(q for q in result.rates if str(q.pair) == "KGS/USD")
     assert str(kgs.rate) == "0.01144" and kgs.copies == 8
 
 

@@ -8,15 +8,15 @@ from pathlib import Path
 import pytest
 
 from tickerwatch.core.errors import StoreError
-from tickerwatch.core.model import Pair, Quote
+from tickerwatch.core.model import Pair, PrintedRate
 from tickerwatch.store.sqlite import HistoryDB, OutboxItem
 
 KZT = Pair("KZT", "USD")
 DAY = 86400.0
 
 
-def quote(rate: str, change: str = "0") -> Quote:
-    return Quote(KZT, Decimal(rate), Decimal(change), 5, copies=8)
+def quote(rate: str, change: str = "0") -> PrintedRate:
+    return PrintedRate(KZT, Decimal(rate), Decimal(change), 5, copies=8)
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def test_a_new_row_only_when_the_printed_value_changes(db: HistoryDB) -> None:
 
 def test_touch_moves_only_the_given_rows_forward(db: HistoryDB) -> None:
     (kzt,) = db.record("s", [quote("0.00196")], 10.0, {})
-    other = Quote(Pair("KGS", "USD"), Decimal("0.01144"), Decimal("0"), 5, 8)
+    other = PrintedRate(Pair("KGS", "USD"), Decimal("0.01144"), Decimal("0"), 5, 8)
     db.record("s", [other], 10.0, {})
     db.touch([kzt.row_id], 50.0)
     rows = {str(r.pair): r.last_seen for r in db.latest("s")}

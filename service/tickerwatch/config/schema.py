@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from tickerwatch.config.urls import HttpURL, ProxyURL, http_url, one_per_host
+from tickerwatch.config.yamlfile import StrictModel
 from tickerwatch.core.decoding import codec_for
 from tickerwatch.core.model import Pair
 from tickerwatch.core.parse import compile_pattern
@@ -55,23 +56,19 @@ def _listen(text: str) -> str:
     return text
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WebSchema(_Model):
+class WebSchema(StrictModel):
     listen: Annotated[str, AfterValidator(_listen)] = "0.0.0.0:10049"
     config_file: Path | None = None
     enable_lifecycle: bool = False
     external_url: Annotated[str | None, AfterValidator(lambda v: v and http_url(v))] = None
 
 
-class StorageSchema(_Model):
+class StorageSchema(StrictModel):
     path: Path = Path("data/tickerwatch.db")
     retention: PositiveDuration = parse_duration("400d")
 
 
-class DefaultsSchema(_Model):
+class DefaultsSchema(StrictModel):
     interval: PositiveDuration = parse_duration("5m")
     jitter: Duration = parse_duration("30s")
     timeout: PositiveDuration = parse_duration("20s")
@@ -81,7 +78,7 @@ class DefaultsSchema(_Model):
     windows: tuple[Window, ...] = ("24h", "7d")
 
 
-class SourceSchema(_Model):
+class SourceSchema(StrictModel):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: HttpURL
     format: Literal["timesca"] | None = None
@@ -128,7 +125,7 @@ def _band(band: Band | None) -> Band | None:
     return band
 
 
-class RateSchema(_Model):
+class RateSchema(StrictModel):
     above: Decimal | None = None
     below: Decimal | None = None
     outside: Annotated[Band | None, AfterValidator(_band)] = None
@@ -140,7 +137,7 @@ class RateSchema(_Model):
         return self
 
 
-class SourceChangeSchema(_Model):
+class SourceChangeSchema(StrictModel):
     above: Decimal | None = None
     below: Decimal | None = None
     by: Annotated[Decimal | None, Field(gt=0)] = None
@@ -151,7 +148,7 @@ class SourceChangeSchema(_Model):
         return self
 
 
-class ChangeSchema(_Model):
+class ChangeSchema(StrictModel):
     """A move over `window`: a ratio `above`/`below`, a ratio `by` either way, or an
     absolute `delta` in rate units either way."""
 
@@ -167,11 +164,11 @@ class ChangeSchema(_Model):
         return self
 
 
-class StaleSchema(_Model):
+class StaleSchema(StrictModel):
     after: PositiveDuration
 
 
-class FlagSchema(_Model):
+class FlagSchema(StrictModel):
     """A rule kind without parameters: `source_down: {}`."""
 
 
@@ -200,7 +197,7 @@ def _template(text: str | None) -> str | None:
     return text
 
 
-class AlertRuleSchema(_Model):
+class AlertRuleSchema(StrictModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -216,7 +213,9 @@ class AlertRuleSchema(_Model):
     for_: Annotated[Duration, Field(alias="for")] = 0.0
     keep_firing_for: Duration = 0.0
     severity: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] = "warning"
-    labels: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = {}
+    labels: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], str] = Field(
+        default_factory=dict
+    )
     summary: Annotated[str | None, AfterValidator(_template)] = None
     description: Annotated[str | None, AfterValidator(_template)] = None
     rounding: Literal["strict", "ignore"] = "strict"
@@ -236,14 +235,14 @@ class AlertRuleSchema(_Model):
         return next(k for k in RULE_KINDS if getattr(self, k) is not None)
 
 
-class AlertmanagerSchema(_Model):
+class AlertmanagerSchema(StrictModel):
     urls: Annotated[tuple[HttpURL, ...], Field(min_length=1), AfterValidator(one_per_host)]
     resend_interval: PositiveDuration = parse_duration("1m")
     timeout: PositiveDuration = parse_duration("10s")
     proxy_url: ProxyURL | None = None
 
 
-class WebhookSchema(_Model):
+class WebhookSchema(StrictModel):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: HttpURL
     send_resolved: bool = True
@@ -253,7 +252,7 @@ class WebhookSchema(_Model):
     proxy_url: ProxyURL | None = None
 
 
-class NotifySchema(_Model):
+class NotifySchema(StrictModel):
     alertmanager: AlertmanagerSchema | None = None
     webhooks: tuple[WebhookSchema, ...] = ()
 
@@ -266,7 +265,7 @@ class NotifySchema(_Model):
         return hooks
 
 
-class SettingsSchema(_Model):
+class SettingsSchema(StrictModel):
     web: WebSchema = WebSchema()
     storage: StorageSchema = StorageSchema()
     defaults: DefaultsSchema = DefaultsSchema()

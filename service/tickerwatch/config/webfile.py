@@ -14,9 +14,9 @@ import re
 from pathlib import Path
 from typing import Annotated, Final, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, Field
 
-from tickerwatch.config.yamlfile import load_yaml_model
+from tickerwatch.config.yamlfile import StrictModel, load_yaml_model
 from tickerwatch.core.errors import ConfigError
 
 # $2a$, $2b$ or $2y$, a cost of 04–31, then 53 characters of salt and hash
@@ -29,23 +29,19 @@ def _bcrypt(value: str) -> str:
     return value
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class TLSServerConfig(_Model):
+class TLSServerConfig(StrictModel):
     cert_file: Path
     key_file: Path
     client_ca_file: Path | None = None
     client_auth_type: Literal["NoClientCert", "RequireAndVerifyClientCert"] = "NoClientCert"
 
 
-class WebFile(_Model):
+class WebFile(StrictModel):
     tls_server_config: TLSServerConfig | None = None
     basic_auth_users: dict[
         Annotated[str, Field(min_length=1, pattern=r"^[^:]+$")],
         Annotated[str, AfterValidator(_bcrypt)],
-    ] = {}
+    ] = Field(default_factory=dict)
 
 
 def load_web_file(path: Path) -> WebFile:

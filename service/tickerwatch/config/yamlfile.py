@@ -12,13 +12,22 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from tickerwatch.core.errors import ConfigError
 from tickerwatch.core.redact import REDACTED
 from tickerwatch.core.units import is_number
 
 Loc = tuple[str | int, ...]
+
+
+class StrictModel(BaseModel):
+    """The base of every model read from a file: an unknown key is an error, and a
+    validated value never changes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -80,6 +80,12 @@ class AlertState:
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def started(self) -> float:
+        """When the alert started, as notifications say it: when it fired, or, while it is
+        pending, when its condition first held."""
+        return self.fired_at if self.fired_at is not None else self.active_since
+
 
 @dataclass(frozen=True, slots=True)
 class Transition:
@@ -120,7 +126,7 @@ def _ratio_range(
 
 
 def _rate_active(cond: RateCondition, r: Rate, strict: bool) -> tuple[bool, str]:
-    low, high = _interval(r.quote.rate, r.quote.resolution, strict)
+    low, high = _interval(r.printed.rate, r.printed.resolution, strict)
     match cond.threshold:
         case Outside(low=a, high=b):
             active = high < a or low > b
@@ -128,7 +134,7 @@ def _rate_active(cond: RateCondition, r: Rate, strict: bool) -> tuple[bool, str]
             active = low >= a and high <= b
         case Above() | Below() as threshold:
             active = _holds(low, high, threshold)
-    return active, str(r.quote.rate)
+    return active, str(r.printed.rate)
 
 
 def _change_active(cond: ChangeCondition, r: Rate, strict: bool) -> tuple[bool, str]:
@@ -137,19 +143,19 @@ def _change_active(cond: ChangeCondition, r: Rate, strict: bool) -> tuple[bool, 
         return False, ""
     threshold = cond.threshold
     if isinstance(threshold, MovesBy) and threshold.absolute:
-        move = r.quote.rate - then
-        least = abs(move) - (r.quote.resolution if strict else 0)
+        move = r.printed.rate - then
+        least = abs(move) - (r.printed.resolution if strict else 0)
         return least > threshold.value, f"{move:+}"
-    ratio = r.quote.rate / then - 1
-    bounds = _ratio_range(r.quote.rate, then, r.quote.resolution, strict)
+    ratio = r.printed.rate / then - 1
+    bounds = _ratio_range(r.printed.rate, then, r.printed.resolution, strict)
     if bounds is None:
         return False, _ratio(ratio)
     return _holds(*bounds, threshold), _ratio(ratio)
 
 
 def _source_change_active(cond: SourceChangeCondition, r: Rate, strict: bool) -> tuple[bool, str]:
-    printed = r.quote.change_ratio
-    exponent = r.quote.change_pct.as_tuple().exponent
+    printed = r.printed.change_ratio
+    exponent = r.printed.change_pct.as_tuple().exponent
     step = Decimal(1).scaleb((exponent if isinstance(exponent, int) else 0) - 2)
     low, high = _interval(printed, step, strict)
     return _holds(low, high, cond.threshold), _ratio(printed)
@@ -197,7 +203,7 @@ def _pair_observation(
 ) -> Observation:
     cond = rule.condition
     if isinstance(cond, MissingCondition):
-        active = state.last_result is not None and state.last_result.quote_for(pair) is None
+        active = state.last_result is not None and state.last_result.rate_for(pair) is None
         return Observation(key, active, "absent" if active else "present", "expected")
     if isinstance(cond, ConflictCondition):
         active = any(c.pair == pair for c in state.conflicts)

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from tickerwatch.core.model import Conflict, Deduplicated, Pair, Quote, TickerEntry, Unreadable
+from tickerwatch.core.model import (
+    Conflict,
+    Deduplicated,
+    Pair,
+    PrintedRate,
+    TickerEntry,
+    Unreadable,
+)
 
 
 def deduplicate(
@@ -20,12 +27,12 @@ def deduplicate(
     by_pair: dict[Pair, list[TickerEntry]] = {}
     for entry in entries:
         by_pair.setdefault(entry.pair, []).append(entry)
-    quotes: list[Quote] = []
+    quotes: list[PrintedRate] = []
     conflicts: list[Conflict] = []
     for pair, copies in by_pair.items():
         chosen, conflict = _choose(copies)
         quotes.append(
-            Quote(pair, chosen.rate, chosen.change_pct, chosen.decimals, copies=len(copies))
+            PrintedRate(pair, chosen.rate, chosen.change_pct, chosen.decimals, copies=len(copies))
         )
         if conflict is not None:
             conflicts.append(conflict)

@@ -1,4 +1,4 @@
-"""Plain data shared by the pure modules: pairs, ticker entries, quotes, pages."""
+"""Plain data shared by the pure modules: pairs, ticker entries, printed rates, pages."""
 
 from __future__ import annotations
 
@@ -45,9 +45,15 @@ class TickerEntry(NamedTuple):
 
     @property
     def value(self) -> tuple[str, str]:
-        """What two copies must share to agree: the printed numbers. Decimal("-0") equals
-        Decimal("0"), so compare text to keep the sign of a -0 change."""
-        return (str(self.rate), str(self.change_pct))
+        """What two copies must share to agree (see `printed_value`)."""
+        return printed_value(self.rate, self.change_pct)
+
+
+def printed_value(rate: Decimal, change_pct: Decimal) -> tuple[str, str]:
+    """The one test of "the same printed value": the numbers as printed. Decimal("-0")
+    equals Decimal("0") and 0.10 equals 0.1, so the text is compared: it keeps the sign of a
+    -0 change and the decimals printed."""
+    return (str(rate), str(change_pct))
 
 
 def decimals_of(value: Decimal) -> int:
@@ -61,14 +67,20 @@ def resolution_of(decimals: int) -> Decimal:
 
 
 @dataclass(frozen=True, slots=True)
-class Quote:
-    """The de-duplicated value of one pair on one page."""
+class PrintedRate:
+    """What a page prints for one pair, its marquee copies collapsed: the rate (quote units
+    per base unit) and change (percent) as printed, the decimals printed, and how many
+    copies showed it."""
 
     pair: Pair
     rate: Decimal
     change_pct: Decimal
     decimals: int
     copies: int
+
+    @property
+    def value(self) -> tuple[str, str]:
+        return printed_value(self.rate, self.change_pct)
 
     @property
     def resolution(self) -> Decimal:
@@ -124,14 +136,14 @@ class Ticker:
 
 @dataclass(frozen=True, slots=True)
 class Deduplicated:
-    quotes: tuple[Quote, ...]
+    rates: tuple[PrintedRate, ...]
     entries: int
     conflicts: tuple[Conflict, ...] = field(default=())
     unreadable: tuple[Unreadable, ...] = field(default=())  # one per distinct printed text
     unreadable_entries: int = 0  # repeats included
 
-    def quote_for(self, pair: Pair) -> Quote | None:
-        return next((q for q in self.quotes if q.pair == pair), None)
+    def rate_for(self, pair: Pair) -> PrintedRate | None:
+        return next((q for q in self.rates if q.pair == pair), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +174,6 @@ class SeriesStats:
     """What history says about a pair's current value."""
 
     pair: Pair
-    first_seen: float
     changed_at: float
     previous: Decimal | None
     window_rates: dict[str, Decimal | None]

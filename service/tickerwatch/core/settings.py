@@ -187,7 +187,7 @@ class Source:
 
     @property
     def quote_codes(self) -> frozenset[str]:
-        """Quote currencies of the expected pairs: where the locator looks for the ticker."""
+        """PrintedRate currencies of the expected pairs: where the locator looks for the ticker."""
         return frozenset(p.quote for p in self.pairs) if self.format != "pattern" else frozenset()
 
 

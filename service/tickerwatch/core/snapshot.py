@@ -7,17 +7,26 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 from tickerwatch.core.errors import FAILURE_REASONS, FailureReason
-from tickerwatch.core.model import Conflict, Deduplicated, Pair, Quote, SeriesStats, Unreadable
+from tickerwatch.core.model import (
+    Conflict,
+    Deduplicated,
+    Pair,
+    PrintedRate,
+    SeriesStats,
+    Unreadable,
+)
 from tickerwatch.core.parse import ReadKey
 from tickerwatch.core.settings import Source
 
 
 @dataclass(frozen=True, slots=True)
 class Rate:
-    """A pair's current quote with what history says about it."""
+    """A pair's current printed rate with what history says about it: when it was last seen
+    (`updated_at`) and last changed, the value before, and its change over each window
+    (ratios; `window_rates` the rates then)."""
 
     source: str
-    quote: Quote
+    printed: PrintedRate
     updated_at: float
     changed_at: float
     previous: Decimal | None
@@ -27,21 +36,21 @@ class Rate:
 
     @property
     def pair(self) -> Pair:
-        return self.quote.pair
+        return self.printed.pair
 
     def seen(self, now: float) -> Rate:
-        """The same quote, printed again at `now`."""
+        """The same rate, printed again at `now`."""
         return Rate(
-            self.source, self.quote, now, self.changed_at, self.previous, self.window_changes,
+            self.source, self.printed, now, self.changed_at, self.previous, self.window_changes,
             self.window_rates, self.row_id,
         )  # fmt: skip
 
     @classmethod
-    def build(cls, source: str, quote: Quote, stats: SeriesStats, now: float) -> Rate:
+    def build(cls, source: str, printed: PrintedRate, stats: SeriesStats, now: float) -> Rate:
         bases = {w: then for w, then in stats.window_rates.items() if then is not None and then > 0}
-        changes = {w: float(quote.rate / then - 1) for w, then in bases.items()}
+        changes = {w: float(printed.rate / then - 1) for w, then in bases.items()}
         return cls(
-            source, quote, now, stats.changed_at, stats.previous, changes, bases, stats.row_id
+            source, printed, now, stats.changed_at, stats.previous, changes, bases, stats.row_id
         )
 
 

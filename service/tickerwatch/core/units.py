@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Final
+from typing import Final, Literal
 
 _DURATION_PART: Final = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w|y)")
 _DURATION_UNITS: Final = {
@@ -88,3 +89,15 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     except (TypeError, ValueError, OverflowError, IndexError):
         return None
     return max(0.0, when - now)
+
+
+def rfc3339(ts: float, timespec: Literal["seconds", "milliseconds"] = "seconds") -> str:
+    """Unix seconds as an RFC 3339 UTC time: 2025-12-08T10:00:00Z (or …00.000Z)."""
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+
+
+def backoff(failures: int, first: float, cap: float, jitter: float = 1.0) -> float:
+    """Seconds to wait after `failures` failures in a row (1, 2, 3 …): `first`, doubled
+    after each, at most `cap`, times `jitter` (a random factor the caller draws; 1.0 for
+    none). The one backoff of fetch retries, notification retries and crash pauses."""
+    return min(cap, first * 2.0 ** max(0, failures - 1)) * jitter

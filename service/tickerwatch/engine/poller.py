@@ -56,13 +56,25 @@ class Poller:
 
     async def poll(self, state: SourceState, lag: float | None = None) -> None:
         """Poll once; never raises except on cancellation. `lag`: how late the scheduler
-        started this poll, logged with it."""
+        started this poll, logged with it. Every event logged meanwhile, the libraries'
+        included, carries the source's name (structlog's contextvars)."""
         name = state.source.name
+        with structlog.contextvars.bound_contextvars(source=name):
+            event = {"source": name, **await self._poll_logged(state)}
+            if lag is not None:
+                event["lag"] = round(lag, 4)
+            (log.warning if event["result"] == "failed" else log.info)("poll", **event)
+        if self.after_poll is not None:
+            try:
+                await self.after_poll()
+            except Exception:  # alerting trouble must not stop polling
+                log.exception("after_poll_failed", source=name)
+
+    async def _poll_logged(self, state: SourceState) -> dict[str, Any]:
+        """One poll with its bookkeeping; the fields of its `poll` event."""
         started = time.perf_counter()
         now = self.clock()
-        event: dict[str, Any] = {"source": name}
-        if lag is not None:
-            event["lag"] = round(lag, 4)
+        event: dict[str, Any] = {}
         try:
             outcome = await self._poll(state, now)
         except PollError as exc:
@@ -78,7 +90,7 @@ class Poller:
             event.update(
                 result=outcome.result,
                 entries=outcome.dedup.entries,
-                pairs={str(q.pair): str(q.rate) for q in outcome.dedup.quotes},
+                pairs={str(q.pair): str(q.rate) for q in outcome.dedup.rates},
             )
         finally:
             duration = time.perf_counter() - started
@@ -90,17 +102,9 @@ class Poller:
         try:
             self.metrics.polled(state)
         except Exception:  # a rendering bug must not stop polling; a scrape shows it
-            log.exception("metrics_render_failed", source=name)
+            log.exception("metrics_render_failed")
         event["duration"] = round(duration, 4)
-        if event["result"] == "failed":
-            log.warning("poll", **event)
-        else:
-            log.info("poll", **event)
-        if self.after_poll is not None:
-            try:
-                await self.after_poll()
-            except Exception:  # alerting trouble must not stop polling
-                log.exception("after_poll_failed", source=name)
+        return event
 
     async def _poll(self, state: SourceState, now: float) -> _Outcome:
         source = state.source
@@ -122,21 +126,21 @@ class Poller:
             await self.store.touch([r.row_id for r in state.rates.values()], now)
             state.rates = {p: r.seen(now) for p, r in state.rates.items()}
         else:
-            stats = await self.store.record(source.name, dedup.quotes, now, windows)
-            quotes = {q.pair: q for q in dedup.quotes}
+            stats = await self.store.record(source.name, dedup.rates, now, windows)
+            quotes = {q.pair: q for q in dedup.rates}
             state.rates = {s.pair: Rate.build(source.name, quotes[s.pair], s, now) for s in stats}
             state.stats_at = now
         state.up = True
         state.last_success_at = now
         state.last_result = dedup
         state.entries = dedup.entries
-        state.pairs = len(dedup.quotes)
+        state.pairs = len(dedup.rates)
         if state.source is source:
             state.etag, state.last_modified = page.etag, page.last_modified
         else:  # a reload during the fetch changed how the page is read: read it anew next
             state.read_key = None
         if result == "ok":
-            for quote in dedup.quotes:  # label sets at 0, so increase() sees the first one
+            for quote in dedup.rates:  # label sets at 0, so increase() sees the first one
                 state.conflict_counts.setdefault(quote.pair, 0)
             self._report_conflicts(state, dedup)
         return _Outcome(result, dedup)
@@ -159,7 +163,6 @@ class Poller:
         if dedup.unreadable:
             log.warning(
                 "ticker_unreadable",
-                source=source.name,
                 entries=dedup.unreadable_entries,
                 unreadable=[{"text": u.text, "reason": u.message} for u in dedup.unreadable],
             )
@@ -173,7 +176,6 @@ class Poller:
             state.decode_errors += page.replaced
             log.warning(
                 "body_decode_errors",
-                source=state.source.name,
                 encoding=page.encoding,
                 origin=page.encoding_origin,
                 replaced=page.replaced,
@@ -185,7 +187,6 @@ class Poller:
             state.conflict_counts[conflict.pair] = state.conflict_counts.get(conflict.pair, 0) + 1
             log.warning(
                 "ticker_conflict",
-                source=state.source.name,
                 pair=str(conflict.pair),
                 values=list(conflict.values),
                 chosen=conflict.chosen,
@@ -202,15 +203,11 @@ class Poller:
 def _same_as_stored(state: SourceState, dedup: Deduplicated) -> bool:
     """The page prints exactly what this source's newest history rows hold."""
     rates = state.rates
-    if len(rates) != len(dedup.quotes) or not all(r.row_id for r in rates.values()):
+    if len(rates) != len(dedup.rates) or not all(r.row_id for r in rates.values()):
         return False
-    for quote in dedup.quotes:
-        r = rates.get(quote.pair)
-        if r is None or (str(r.quote.rate), str(r.quote.change_pct), r.quote.decimals) != (
-            str(quote.rate),
-            str(quote.change_pct),
-            quote.decimals,
-        ):
+    for printed in dedup.rates:
+        r = rates.get(printed.pair)
+        if r is None or r.printed.value != printed.value:
             return False
     return True
 
@@ -236,7 +233,7 @@ async def restore(
     rates = {}
     for row in rows:
         stats = await store.stats(source.name, row.pair, row.rate, now, windows)
-        rates[row.pair] = Rate.build(source.name, row.quote, stats, row.last_seen)
+        rates[row.pair] = Rate.build(source.name, row.printed, stats, row.last_seen)
     state.rates = rates
     if rows:
         state.last_success_at = max(row.last_seen for row in rows)

@@ -23,7 +23,7 @@ from tickerwatch.core.decoding import decode_body
 from tickerwatch.core.errors import FetchError
 from tickerwatch.core.model import Page
 from tickerwatch.core.redact import redact_url
-from tickerwatch.core.units import is_number, parse_retry_after
+from tickerwatch.core.units import backoff, is_number, parse_retry_after
 from tickerwatch.fetch.codings import CODINGS, BodyDecoder, parse_codings
 
 USER_AGENT: Final = f"tickerwatch/{__version__} (currency ticker monitor)"
@@ -42,7 +42,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with full jitter: attempt 0 → up to 0.5 s, 1 → up to 1 s …"""
-        return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
+        return backoff(attempt + 1, self.backoff, self.max_backoff, random.random())
 
 
 class _Retryable(Exception):

@@ -246,7 +246,7 @@ def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
         s_rate, s_printed, s_previous, s_resolution, s_updated, s_changed = _pair_series(
             name, base, quote
         )
-        q = r.quote
+        q = r.printed
         rate.append(f"{s_rate}{_number(q.rate)}\n")
         printed.append(f"{s_printed}{_number(q.change_ratio)}\n")
         for window, value in r.window_changes.items():

@@ -18,6 +18,7 @@ from typing import Final, Literal, Protocol
 import structlog
 
 from tickerwatch.core.errors import TickerwatchError
+from tickerwatch.core.units import backoff
 
 log = structlog.get_logger("tickerwatch.notify")
 
@@ -91,7 +92,7 @@ class Outcome:
 def retry_delay(attempts: int, cap: float, retry_after: float | None = None) -> float:
     """Seconds before the next attempt after `attempts` failed ones: 1, 2, 4 … s with
     jitter (×0.5–1), at most `cap`; never sooner than a Retry-After (itself capped)."""
-    delay = min(cap, 2.0 ** max(0, attempts - 1)) * random.uniform(0.5, 1.0)
+    delay = backoff(attempts, 1.0, cap, random.uniform(0.5, 1.0))
     if retry_after is not None:
         delay = max(delay, min(cap, retry_after))
     return delay
@@ -105,7 +106,7 @@ class CrashBackoff:
     most: float = 60.0
 
     def delay(self, crashes: int) -> float:
-        return min(self.most, self.first * 2.0 ** max(0, crashes - 1))
+        return backoff(crashes, self.first, self.most)
 
 
 MIN_WAIT: Final = 0.05

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import Any
 
 from tickerwatch.core.alerts import AlertState, Transition
+from tickerwatch.core.units import rfc3339
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
 
 
-def rfc3339(ts: float) -> str:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _time(ts: float) -> str:
+    return rfc3339(ts, "milliseconds")
 
 
 def fingerprint(labels: dict[str, str]) -> str:
@@ -23,7 +23,7 @@ def fingerprint(labels: dict[str, str]) -> str:
 def idempotency_key(t: Transition) -> str:
     """Unique per transition, equal on every resend of it: receivers can drop repeats."""
     a = t.alert
-    started = a.fired_at if a.fired_at is not None else a.active_since
+    started = a.started
     return f"{fingerprint(a.labels)}-{t.status}-{round(started * 1000)}"
 
 
@@ -49,13 +49,13 @@ def webhook_payload(receiver: str, t: Transition, external_url: str) -> dict[str
 
 
 def _alert(alert: AlertState, status: str, external_url: str) -> dict[str, Any]:
-    started = alert.fired_at if alert.fired_at is not None else alert.active_since
-    ends = ZERO_TIME if status == "firing" else rfc3339(alert.resolved_at or started)
+    started = alert.started
+    ends = ZERO_TIME if status == "firing" else _time(alert.resolved_at or started)
     return {
         "status": status,
         "labels": dict(alert.labels),
         "annotations": dict(alert.annotations),
-        "startsAt": rfc3339(started),
+        "startsAt": _time(started),
         "endsAt": ends,
         "generatorURL": f"{external_url}/api/v1/alerts",
         "fingerprint": fingerprint(alert.labels),
@@ -71,14 +71,14 @@ def alertmanager_alerts(
     for a in alerts:
         if a.state == "pending":
             continue
-        started = a.fired_at if a.fired_at is not None else a.active_since
+        started = a.started
         ends = now + 4 * resend_interval if a.state == "firing" else (a.resolved_at or now)
         out.append(
             {
                 "labels": dict(a.labels),
                 "annotations": dict(a.annotations),
-                "startsAt": rfc3339(started),
-                "endsAt": rfc3339(ends),
+                "startsAt": _time(started),
+                "endsAt": _time(ends),
                 "generatorURL": f"{external_url}/api/v1/alerts",
             }
         )

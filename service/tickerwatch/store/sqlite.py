@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from tickerwatch.core.errors import StoreError
-from tickerwatch.core.model import Pair, Quote, SeriesStats
+from tickerwatch.core.model import Pair, PrintedRate, SeriesStats
 
 SCHEMA_VERSION: Final = 2
 _MIGRATIONS: Final[dict[int, str]] = {
@@ -74,8 +74,8 @@ class HistoryRow:
     last_seen: float
 
     @property
-    def quote(self) -> Quote:
-        return Quote(self.pair, self.rate, self.change_pct, self.decimals, copies=0)
+    def printed(self) -> PrintedRate:
+        return PrintedRate(self.pair, self.rate, self.change_pct, self.decimals, copies=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +122,7 @@ class HistoryDB:
         self._db.close()
 
     def record(
-        self, source: str, quotes: Iterable[Quote], now: float, windows: dict[str, float]
+        self, source: str, quotes: Iterable[PrintedRate], now: float, windows: dict[str, float]
     ) -> list[SeriesStats]:
         """Store one good poll's quotes in one transaction; return each series' stats."""
         with self._db:
@@ -142,14 +142,13 @@ class HistoryDB:
                 (now, *ids),
             )
 
-    def _record_one(self, source: str, quote: Quote, now: float) -> int:
+    def _record_one(self, source: str, quote: PrintedRate, now: float) -> int:
         row = self._db.execute(
-            "SELECT id, rate, change_pct, decimals FROM history"
+            "SELECT id, rate, change_pct FROM history"
             " WHERE source=? AND base=? AND quote=? ORDER BY first_seen DESC, id DESC LIMIT 1",
             (source, quote.pair.base, quote.pair.quote),
         ).fetchone()
-        printed = (str(quote.rate), str(quote.change_pct), quote.decimals)
-        if row is not None and tuple(row[1:]) == printed:
+        if row is not None and tuple(row[1:3]) == quote.value:
             self._db.execute(
                 "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?", (now, row[0])
             )
@@ -157,7 +156,7 @@ class HistoryDB:
         cursor = self._db.execute(
             "INSERT INTO history (source, base, quote, rate, change_pct, decimals,"
             " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (source, quote.pair.base, quote.pair.quote, *printed, now, now),
+            (source, quote.pair.base, quote.pair.quote, *quote.value, quote.decimals, now, now),
         )
         return int(cursor.lastrowid or 0)
 
@@ -183,13 +182,10 @@ class HistoryDB:
                 break
             changed_at = seen
         rows.close()
-        oldest = self._db.execute(
-            "SELECT min(first_seen) FROM history WHERE source=? AND base=? AND quote=?", key
-        ).fetchone()[0]
         window_rates = {
             label: self._rate_at(key, now - seconds) for label, seconds in windows.items()
         }
-        return SeriesStats(pair, oldest or changed_at, changed_at, previous, window_rates)
+        return SeriesStats(pair, changed_at, previous, window_rates)
 
     def _rate_at(self, key: tuple[str, str, str], when: float) -> Decimal | None:
         row = self._db.execute(
@@ -338,7 +334,7 @@ class Store:
             raise StoreError(f"history database error: {exc}") from exc
 
     async def record(
-        self, source: str, quotes: tuple[Quote, ...], now: float, windows: dict[str, float]
+        self, source: str, quotes: tuple[PrintedRate, ...], now: float, windows: dict[str, float]
     ) -> list[SeriesStats]:
         return await self._run(lambda: self._db.record(source, quotes, now, windows))
 

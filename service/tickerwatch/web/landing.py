@@ -45,7 +45,7 @@ def _rates(states: list[SourceState], now: float) -> str:
     rows = []
     for state in states:
         for r in state.live_rates(now):
-            q = r.quote
+            q = r.printed
             inv, low, high = inverse(q.rate, q.decimals)
             changes = " ".join(
                 f"{escape(w)}: {_signed(v)}" for w, v in sorted(r.window_changes.items())
@@ -98,7 +98,7 @@ def _alerts(alerts: list[AlertState]) -> str:
         f'<tr><td class="{"down" if a.state == "firing" else "muted"}">{escape(a.state)}</td>'
         f"<td>{escape(a.key.alertname)}</td><td>{escape(a.severity)}</td>"
         f"<td>{escape(a.annotations.get('summary', ''))}</td>"
-        f"<td>{escape(iso(a.fired_at or a.active_since) or '')}</td></tr>"
+        f"<td>{escape(iso(a.started) or '')}</td></tr>"
         for a in sorted(alerts, key=lambda a: (a.state != "firing", a.key))
     )
     return (

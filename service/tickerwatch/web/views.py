@@ -2,25 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.model import Unreadable
 from tickerwatch.core.redact import redact_url
 from tickerwatch.core.snapshot import Rate, SourceState, inverse
+from tickerwatch.core.units import rfc3339
 from tickerwatch.notify.status import ReceiverStatus
 from tickerwatch.store.sqlite import HistoryRow
 
 
 def iso(ts: float | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return None if ts is None else rfc3339(ts)
 
 
 def rate_view(r: Rate) -> dict[str, Any]:
-    q = r.quote
+    q = r.printed
     inv, low, high = inverse(q.rate, q.decimals)
     return {
         "source": r.source,
