@@ -164,10 +164,6 @@ class Page:
     encoding_origin: str = ""
     replaced: int = 0
 
-    @property
-    def not_modified(self) -> bool:
-        return self.body is None
-
 
 @dataclass(frozen=True, slots=True)
 class SeriesStats:

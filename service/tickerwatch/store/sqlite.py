@@ -302,9 +302,6 @@ class HistoryDB:
         with self._db:
             self._db.execute("DELETE FROM outbox WHERE coalesce(delivered, dropped) < ?", (before,))
 
-    def integrity(self) -> str:
-        return str(self._db.execute("PRAGMA integrity_check").fetchone()[0])
-
 
 def _row(r: tuple[str, str, str, str, str, int, float, float]) -> HistoryRow:
     return HistoryRow(r[0], Pair(r[1], r[2]), Decimal(r[3]), Decimal(r[4]), r[5], r[6], r[7])

@@ -21,6 +21,7 @@ the number is refused as ambiguous rather than guessed.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -73,6 +74,7 @@ def read_number(printed: str, hint: DecimalMark | None = None) -> Decimal:
     return value.copy_negate() if shape.negative else value
 
 
+@functools.lru_cache(maxsize=8192)
 def decimal_mark_of(printed: str) -> DecimalMark | None:
     """What this number alone says the decimal mark is (`.` when it groups with `,`, and
     the other way round), or None when it does not tell or cannot be read."""

@@ -20,7 +20,7 @@ from typing import Final, NamedTuple
 
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Pair, Ticker, TickerEntry, Unreadable
-from tickerwatch.core.parse.number import DecimalMark, NumberError, decimal_mark_of, read_number
+from tickerwatch.core.parse.number import DecimalMark, NumberError, page_decimal_mark, read_number
 from tickerwatch.core.parse.runs import Item, longest_run, matched
 
 MAX_ABS_RATE: Final = Decimal("1e12")
@@ -68,16 +68,7 @@ def find_ticker(
 
 def _run_decimal_mark(run: list[Item]) -> DecimalMark | None:
     """The decimal mark the run's telling numbers agree on, or None."""
-    marks = {
-        mark
-        for item in run
-        for printed in item.groups[2:]
-        if printed is not None and (mark := _mark_of(printed)) is not None
-    }
-    return marks.pop() if len(marks) == 1 else None
-
-
-_mark_of = functools.lru_cache(maxsize=8192)(decimal_mark_of)
+    return page_decimal_mark(p for item in run for p in item.groups[2:] if p is not None)
 
 
 def _needs_hint(item: Item) -> bool:
