@@ -15,21 +15,12 @@ from typing import Any
 
 import pytest
 
-from support import pages
 from support.httpserver import PageServer, answer
-from support.pages import DEC_08
 from support.service import Service, config_text, logged, sample, wait_for
 from tickerwatch.store.sqlite import OutboxItem, Store
 
 DOWN = "alerts:\n  - {name: Down, source_down: {}}\n"  # fires on the first failed poll
 KZT_LOW = "alerts:\n  - {name: KZTLow, pairs: [KZT/USD], rate: {below: 0.002}}\n"  # fires
-
-
-@pytest.fixture
-def site() -> Iterator[PageServer]:
-    with PageServer() as server:
-        server.page("/", pages.list_items(DEC_08))
-        yield server
 
 
 @pytest.fixture

@@ -37,20 +37,20 @@ def _port_in_range(parts: SplitResult, what: str) -> None:
 
 
 def http_url(text: str) -> str:
-    _printable_only(text, "URL")
-    parts = urlsplit(text)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"expected an http:// or https:// URL, got {text!r}")
-    _port_in_range(parts, "URL")
-    return text
+    return _checked(text, "URL", "an http:// or https:// URL")
 
 
 def proxy_url(text: str) -> str:
-    _printable_only(text, "proxy URL")
+    return _checked(text, "proxy URL", "a proxy URL such as http://proxy.example:3128")
+
+
+def _checked(text: str, what: str, expected: str) -> str:
+    """http(s), a host, printable characters only, a port (if any) in range."""
+    _printable_only(text, what)
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ValueError(f"expected a proxy URL such as http://proxy.example:3128, got {text!r}")
-    _port_in_range(parts, "proxy URL")
+        raise ValueError(f"expected {expected}, got {text!r}")
+    _port_in_range(parts, what)
     return text
 
 
