@@ -263,3 +263,16 @@ def test_every_format_the_config_accepts_has_a_reader() -> None:
     literal, _none = get_args(SourceSchema.model_fields["format"].annotation)  # Literal | None
     formats = set(get_args(literal))
     assert formats | {"pattern"} <= set(READERS)
+
+
+def test_a_sources_timezone_is_an_iana_name(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources:\n"
+        "  - {name: a, url: 'https://a.example/', timezone: Asia/Bishkek}\n"
+        "  - {name: b, url: 'https://b.example/', timezone: Mars/Olympus}\n",
+    )
+    assert problems(path) == [
+        f"{path}:3: sources[1].timezone: unknown time zone 'Mars/Olympus'"
+        " (an IANA name: Asia/Bishkek)"
+    ]

@@ -85,6 +85,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         proxy_url=cfg.proxy_url,
         decimal_mark=cfg.decimal_mark,
         encoding=cfg.encoding,
+        timezone=cfg.timezone,
     )
 
 

@@ -4,6 +4,7 @@ the core's domain objects (`tickerwatch.core.settings`); nothing else uses these
 
 from __future__ import annotations
 
+import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Final, Literal
@@ -45,6 +46,14 @@ def _window(text: object) -> str:
 
 
 Window = Annotated[str, BeforeValidator(_window)]
+
+
+def _timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r} (an IANA name: Asia/Bishkek)") from None
+    return name
 
 
 def _listen(text: str) -> str:
@@ -95,6 +104,7 @@ class SourceSchema(StrictModel):
     proxy_url: ProxyURL | None = None
     decimal_mark: Literal[".", ","] | None = None
     encoding: Annotated[str | None, AfterValidator(lambda v: v and codec_for(v))] = None
+    timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
 
     @field_validator("pattern")
     @classmethod

@@ -184,6 +184,7 @@ class Source:
     proxy_url: str | None = None
     decimal_mark: DecimalMark | None = None
     encoding: str | None = None
+    timezone: str = "UTC"  # IANA name: the source's own days (dated URLs, schedules)
 
     @property
     def quote_codes(self) -> frozenset[str]:
