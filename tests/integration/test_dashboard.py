@@ -11,12 +11,13 @@ import yaml
 
 from support import pages
 from support.httpserver import PageServer
-from support.pages import DEC_08
+from support.pages import DEC_08, Line
 from support.prometheus import Prometheus
 from support.service import Service, config_text, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
+OFFICIAL = (Line("USD/KGS", "87.4500", "0"), Line("USD/TMT", "3.5000", "0"))
 VARIABLES = {"$source": ".*", "$pair": ".*", "$__rate_interval": "1m", "$__range": "1m"}
 
 
@@ -53,8 +54,14 @@ def test_every_dashboard_expression_returns_data(tmp_path: Path) -> None:
             "  - {name: AlwaysOnForTheDashboard, pairs: [TMT/USD], rate: {above: 0.1}}\n"
             f"notify:\n  webhooks: [{{name: ops, url: '{receiver.url('/hook')}'}}]\n"
         )
+        # The official rates the ticker is cross-checked against, printed the feed's way.
+        site.page("/official", pages.list_items(OFFICIAL))
         # change_ratio appears once history reaches back a whole window: use a short one.
-        source = f"  - name: timesca\n    url: {site.url('/')}\n    windows: [2s]\n"
+        source = (
+            f"  - name: timesca\n    url: {site.url('/')}\n    windows: [2s]\n"
+            "    references: [official]\n"
+            f"  - name: official\n    url: {site.url('/official')}\n"
+        )
         svc = Service(tmp_path, config_text(source, extra))
         svc.start()
         prom = Prometheus(tmp_path, prometheus_config(f"127.0.0.1:{svc.port}")).start()

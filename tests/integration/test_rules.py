@@ -32,7 +32,7 @@ def test_generated_rules_pass_promtool_unit_tests(tmp_path: Path) -> None:
     shutil.copy(ROOT / "tests" / "rules" / "thresholds_test.yml", tmp_path)
     check = promtool("check", "rules", str(rules))
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "SUCCESS: 6 rules found" in check.stdout
+    assert "SUCCESS: 8 rules found" in check.stdout
     test = promtool("test", "rules", str(tmp_path / "thresholds_test.yml"))
     assert test.returncode == 0, test.stdout + test.stderr
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -12,7 +13,7 @@ from tickerwatch.config import build
 from tickerwatch.config.schema import AlertRuleSchema
 from tickerwatch.core.alerts import AlertKey, AlertState, observe, step, windows_needed
 from tickerwatch.core.dedup import deduplicate
-from tickerwatch.core.model import Conflict, Pair, PrintedRate, TickerEntry
+from tickerwatch.core.model import Conflict, Pair, PrintedRate, TickerEntry, decimals_of
 from tickerwatch.core.settings import AlertRule, Source
 from tickerwatch.core.snapshot import Rate, SourceState
 
@@ -241,3 +242,76 @@ def test_templates_show_value_threshold_and_window() -> None:
     alert = next(iter(current.values()))
     assert alert.annotations["summary"] == "KZT/USD -5% over 24h (< -0.02)"
     assert alert.annotations["description"] == "for 0s"
+
+
+def reference_state(name: str, *rates: tuple[str, str]) -> SourceState:
+    """A feed-like source printing FOREIGN/LOCAL rates."""
+    src = replace(source_state().source, name=name, pairs=())
+    state = SourceState(src, started_at=0.0, up=True, polls=1)
+    for pair, rate in rates:
+        p = Pair.parse(pair)
+        quote = PrintedRate(p, Decimal(rate), Decimal(0), decimals_of(Decimal(rate)), 1)
+        state.rates[p] = Rate(name, quote, 1000.0, 1000.0, None, {})
+    return state
+
+
+def deviation_states(tmt: str) -> list[SourceState]:
+    ticker = source_state((TMT, tmt, "0"), (UZS, "0.00008", "0"))
+    ticker = replace_source(ticker, references=("cbu",))
+    cbu = reference_state("cbu", ("USD/UZS", "12194.21"), ("TMT/UZS", "4037.68"))
+    return [ticker, cbu]
+
+
+def replace_source(state: SourceState, **changes: Any) -> SourceState:
+    state.source = replace(state.source, **changes)
+    return state
+
+
+def deviation_active(r: AlertRule, states: list[SourceState]) -> dict[str, bool]:
+    return {o.key.pair: o.active for o in observe([r], states, 1000.0)}
+
+
+def test_a_ticker_14_percent_off_the_official_cross_rate_fires() -> None:
+    """CBU's 01.04.2026: TMT/UZS 4037.68 ÷ USD/UZS 12194.21 = 0.33112 USD per TMT."""
+    states = deviation_states("0.28490")
+    fired = deviation_active(rule(sources=["timesca"], deviation={"above": "0.05"}), states)
+    assert fired == {"TMT/USD": True, "UZS/USD": False}  # UZS: within its ±6% rounding
+    (obs,) = [o for o in observe([rule(deviation={"above": "0.05"})], states, 1000.0)
+              if o.key.pair == "TMT/USD"]  # fmt: skip
+    assert obs.value == "-13.96% vs cbu" and obs.threshold == "deviates by more than 0.05"
+
+
+def test_deviation_fires_either_way() -> None:
+    above = deviation_states("0.37745")  # 14% above 0.33111
+    below = deviation_states("0.28476")  # 14% below
+    r = rule(sources=["timesca"], pairs=["TMT/USD"], deviation={"above": "0.13"})
+    assert deviation_active(r, above) == deviation_active(r, below) == {"TMT/USD": True}
+
+
+def test_deviation_within_rounding_never_fires_under_strict_rounding() -> None:
+    """UZS/USD 0.00009 is 9.7% above 1/12194.21 as printed, yet 0.000085 is only 3.7%."""
+    ticker = source_state((UZS, "0.00009", "0"))
+    ticker = replace_source(ticker, references=("cbu",))
+    cbu = reference_state("cbu", ("USD/UZS", "12194.21"))
+    r = rule(sources=["timesca"], deviation={"above": "0.05"})
+    assert deviation_active(r, [ticker, cbu]) == {"UZS/USD": False}
+    printed = rule(sources=["timesca"], deviation={"above": "0.05"}, rounding="ignore")
+    assert deviation_active(printed, [ticker, cbu]) == {"UZS/USD": True}
+
+
+def test_a_deviation_rule_may_narrow_the_references() -> None:
+    states = deviation_states("0.28490")
+    r = rule(
+        sources=["timesca"], pairs=["TMT/USD"], deviation={"above": "0.05", "references": ["nbkr"]}
+    )
+    assert deviation_active(r, states) == {"TMT/USD": False}  # nbkr is not running here
+
+
+def test_the_tickers_tmt_is_off_the_peg_by_a_quarter_percent_every_day() -> None:
+    """README: timesca's TMT/USD 0.28490 is 1/3.51, 0.28% off the 3.5 peg."""
+    ticker = replace_source(source_state((TMT, "0.28490", "0")), references=("cbt",))
+    cbt = reference_state("cbt", ("USD/TMT", "3.5000"))
+    quiet = rule(sources=["timesca"], deviation={"above": "0.005"})
+    tight = rule(sources=["timesca"], deviation={"above": "0.002"})
+    assert deviation_active(quiet, [ticker, cbt]) == {"TMT/USD": False}
+    assert deviation_active(tight, [ticker, cbt]) == {"TMT/USD": True}

@@ -276,3 +276,18 @@ def test_a_sources_timezone_is_an_iana_name(tmp_path: Path) -> None:
         f"{path}:3: sources[1].timezone: unknown time zone 'Mars/Olympus'"
         " (an IANA name: Asia/Bishkek)"
     ]
+
+
+def test_references_name_other_sources(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources:\n"
+        "  - {name: a, url: 'https://a.example/', references: [b, a, nowhere]}\n"
+        "  - {name: b, url: 'https://b.example/'}\n"
+        "alerts:\n"
+        "  - {name: Drift, deviation: {above: 0.01, references: [gone]}}\n",
+    )
+    assert problems(path) == [
+        f"{path}:1: (top level): source a: references a, nowhere, which is not another source;"
+        " alert Drift: unknown source gone"
+    ]

@@ -18,6 +18,7 @@ from tickerwatch.core.settings import (
     ChangeCondition,
     Condition,
     ConflictCondition,
+    DeviationCondition,
     Inside,
     MissingCondition,
     MovesBy,
@@ -86,6 +87,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         decimal_mark=cfg.decimal_mark,
         encoding=cfg.encoding,
         timezone=cfg.timezone,
+        references=cfg.references,
     )
 
 
@@ -121,6 +123,8 @@ def condition(rule: s.AlertRuleSchema) -> Condition:
         return SourceDownCondition()
     if rule.conflict is not None:
         return ConflictCondition()
+    if rule.deviation is not None:
+        return DeviationCondition(rule.deviation.above, rule.deviation.references)
     return MissingCondition()
 
 

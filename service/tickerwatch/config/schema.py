@@ -105,6 +105,7 @@ class SourceSchema(StrictModel):
     decimal_mark: Literal[".", ","] | None = None
     encoding: Annotated[str | None, AfterValidator(lambda v: v and codec_for(v))] = None
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
+    references: tuple[Annotated[str, Field(pattern=NAME_PATTERN)], ...] = ()
 
     @field_validator("pattern")
     @classmethod
@@ -182,6 +183,14 @@ class FlagSchema(StrictModel):
     """A rule kind without parameters: `source_down: {}`."""
 
 
+class DeviationSchema(StrictModel):
+    """A source's rate off its references' by more than `above` (a ratio), either way;
+    `references` narrows the source's own `references`."""
+
+    above: Annotated[Decimal, Field(gt=0)]
+    references: tuple[Annotated[str, Field(pattern=NAME_PATTERN)], ...] = ()
+
+
 RULE_KINDS: Final = (
     "rate",
     "change",
@@ -190,6 +199,7 @@ RULE_KINDS: Final = (
     "source_down",
     "conflict",
     "missing",
+    "deviation",
 )
 TEMPLATE_FIELDS: Final = {
     "alertname": "X", "source": "s", "pair": "A/B", "base": "A", "quote": "B", "value": "1",
@@ -220,6 +230,7 @@ class AlertRuleSchema(StrictModel):
     source_down: FlagSchema | None = None
     conflict: FlagSchema | None = None
     missing: FlagSchema | None = None
+    deviation: DeviationSchema | None = None
     for_: Annotated[Duration, Field(alias="for")] = 0.0
     keep_firing_for: Duration = 0.0
     severity: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")] = "warning"
@@ -286,13 +297,24 @@ class SettingsSchema(StrictModel):
     @model_validator(mode="after")
     def _rules_name_known_sources(self) -> SettingsSchema:
         known = {s.name for s in self.sources}
-        for rule in self.alerts:
-            unknown = [s for s in rule.sources if s not in known]
+        problems = []
+        for source in self.sources:
+            unknown = [r for r in source.references if r not in known or r == source.name]
             if unknown:
-                raise ValueError(f"alert {rule.name}: unknown source {', '.join(unknown)}")
+                problems.append(
+                    f"source {source.name}: references {', '.join(unknown)}, which is not"
+                    " another source"
+                )
+        for rule in self.alerts:
+            named = (*rule.sources, *(rule.deviation.references if rule.deviation else ()))
+            unknown = [s for s in named if s not in known]
+            if unknown:
+                problems.append(f"alert {rule.name}: unknown source {', '.join(unknown)}")
         names = [r.name for r in self.alerts]
         if len(set(names)) != len(names):
-            raise ValueError("alert names must be unique")
+            problems.append("alert names must be unique")
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
     @field_validator("sources")

@@ -12,11 +12,12 @@ RESOLVED_RETENTION so it can be re-sent, then forgotten.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
+from tickerwatch.core.crosscheck import Deviation
 from tickerwatch.core.model import Pair
 from tickerwatch.core.settings import (
     Above,
@@ -24,6 +25,7 @@ from tickerwatch.core.settings import (
     Below,
     ChangeCondition,
     ConflictCondition,
+    DeviationCondition,
     Inside,
     MissingCondition,
     MovesBy,
@@ -163,7 +165,11 @@ def _source_change_active(cond: SourceChangeCondition, r: Rate, strict: bool) ->
 
 def _ratio(value: Decimal) -> str:
     """A ratio as a signed percentage with 4 significant digits: +4.17%, -0.0123%."""
-    return f"{float(value) * 100:+.4g}%"
+    return _percent(float(value))
+
+
+def _percent(ratio: float) -> str:
+    return f"{ratio * 100:+.4g}%"
 
 
 # ---------------------------------------------------------------- observations
@@ -186,9 +192,35 @@ def _observe_rule(rule: AlertRule, states: list[SourceState], now: float) -> Ite
             down = state.polls > 0 and not state.up
             yield Observation(AlertKey(rule.name, name), down, state.last_reason or "", "down")
             continue
+        if isinstance(rule.condition, DeviationCondition):
+            yield from _deviation_observations(rule, rule.condition, state, states, now)
+            continue
         for pair in _pairs(rule, state):
             key = AlertKey(rule.name, name, pair.base, pair.quote)
             yield _pair_observation(rule, state, pair, key, now)
+
+
+def _deviation_observations(
+    rule: AlertRule,
+    cond: DeviationCondition,
+    state: SourceState,
+    states: list[SourceState],
+    now: float,
+) -> Iterator[Observation]:
+    """Per pair, the reference it is furthest off (by the least deviation the printed
+    numbers allow under strict rounding; by the printed values under `ignore`)."""
+    by_name = {s.source.name: s for s in states}
+    found = state.deviations(by_name, now, cond.references)
+    for pair in _pairs(rule, state):
+        mine = [d for d in found if d.pair == pair]
+        size: Callable[[Deviation], float] = (
+            (lambda d: d.least) if rule.strict else (lambda d: abs(d.ratio))
+        )
+        worst = max(mine, key=size, default=None)
+        active = worst is not None and size(worst) > float(cond.above)
+        value = "" if worst is None else f"{_percent(worst.ratio)} vs {worst.reference}"
+        key = AlertKey(rule.name, state.source.name, pair.base, pair.quote)
+        yield Observation(key, active, value, cond.threshold)
 
 
 def _pairs(rule: AlertRule, state: SourceState) -> list[Pair]:
@@ -221,7 +253,7 @@ def _pair_observation(
             active, value = _change_active(cond, r, rule.strict)
         case SourceChangeCondition():
             active, value = _source_change_active(cond, r, rule.strict)
-        case _:  # source_down, conflict and missing are observed above
+        case _:  # source_down, conflict, missing and deviation are observed above
             raise AssertionError(f"unhandled condition {cond!r}")
     return Observation(key, active, value, str(cond.threshold))
 
@@ -344,5 +376,6 @@ def _default_summary(rule: AlertRule, key: AlertKey) -> str:
         "source_down": "source {source} is failing ({value})",
         "conflict": "copies of {pair} on {source} disagree",
         "missing": "{pair} is missing from the ticker of {source}",
+        "deviation": "{pair} on {source} is {value} ({threshold})",
     }
     return what[rule.kind]

@@ -19,6 +19,7 @@ from tickerwatch.core.settings import (
     Below,
     ChangeCondition,
     ConflictCondition,
+    DeviationCondition,
     Inside,
     MissingCondition,
     MovesBy,
@@ -33,6 +34,7 @@ from tickerwatch.core.units import format_duration
 
 RATE = "tickerwatch_exchange_rate"
 RES = "tickerwatch_exchange_rate_resolution"
+DEVIATION = "tickerwatch_exchange_rate_deviation_ratio"
 
 
 def prometheus_rules(settings: Settings) -> dict[str, Any]:
@@ -129,6 +131,8 @@ def _expr(rule: AlertRule, settings: Settings) -> str:
             return _per_pair(rule, lambda p: f"increase({conflicts}{_matchers(rule, p)}[10m]) > 0")
         case MissingCondition():
             return _missing_expr(rule, settings)
+        case DeviationCondition() as deviation:
+            return _per_pair(rule, lambda p: _deviation_expr(rule, deviation, p, strict))
 
 
 def _rate_expr(rule: AlertRule, c: RateCondition, pair: Pair | None, strict: bool) -> str:
@@ -166,6 +170,18 @@ def _change_expr(rule: AlertRule, c: ChangeCondition, pair: Pair | None, strict:
             return f"{most} < {v}"
         case MovesBy(value=v):
             return f"{least} > {v} or {most} < -{v}"
+
+
+def _deviation_expr(rule: AlertRule, c: DeviationCondition, pair: Pair | None, strict: bool) -> str:
+    """Off the reference by more than `above` either way: every deviation the printed
+    numbers allow (strict: the interval's bounds), or the printed values' (ignore)."""
+    refs = f'reference=~"{"|".join(c.references)}"' if c.references else ""
+    m = _matchers(rule, pair, refs)
+    if not strict:
+        return f"{DEVIATION}{m} and abs({DEVIATION}{m}) > {c.above}"
+    # `and` keeps the left side's value: the alert's $value is the deviation, not a bound
+    bounds = f"{DEVIATION}_min{m} > {c.above} or {DEVIATION}_max{m} < -{c.above}"
+    return f"{DEVIATION}{m} and ({bounds})"
 
 
 def _missing_expr(rule: AlertRule, settings: Settings) -> str:

@@ -121,6 +121,20 @@ class MissingCondition:
     KIND: ClassVar = "missing"
 
 
+@dataclass(frozen=True, slots=True)
+class DeviationCondition:
+    """The source's rate off a reference's by more than `above` (a ratio), either way;
+    `references` narrows the source's own (empty: all of them). See core/crosscheck.py."""
+
+    above: Decimal
+    references: tuple[str, ...] = ()
+    KIND: ClassVar = "deviation"
+
+    @property
+    def threshold(self) -> str:
+        return f"deviates by more than {self.above}"
+
+
 Condition = (
     RateCondition
     | ChangeCondition
@@ -129,6 +143,7 @@ Condition = (
     | SourceDownCondition
     | ConflictCondition
     | MissingCondition
+    | DeviationCondition
 )
 
 
@@ -185,6 +200,7 @@ class Source:
     decimal_mark: DecimalMark | None = None
     encoding: str | None = None
     timezone: str = "UTC"  # IANA name: the source's own days (dated URLs, schedules)
+    references: tuple[str, ...] = ()  # sources this one is cross-checked against
 
     @property
     def quote_codes(self) -> frozenset[str]:

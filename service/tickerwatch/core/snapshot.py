@@ -3,9 +3,11 @@ and the landing page read. Pure data, updated by the poller."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
+from tickerwatch.core.crosscheck import Deviation, deviations
 from tickerwatch.core.errors import FAILURE_REASONS, FailureReason
 from tickerwatch.core.model import (
     Conflict,
@@ -123,6 +125,18 @@ class SourceState:
     def live_rates(self, now: float) -> list[Rate]:
         """Rates not yet past drop_after: older ones disappear rather than freeze."""
         return [r for r in self.rates.values() if now - r.updated_at <= self.source.drop_after]
+
+    def deviations(
+        self, states: Mapping[str, SourceState], now: float, names: Iterable[str] = ()
+    ) -> list[Deviation]:
+        """This source's live rates against its references' (or `names`, a subset), as
+        crosscheck.deviations gives them; a reference not running is skipped."""
+        wanted = tuple(names) or self.source.references
+        references = {
+            n: {r.pair: r.printed for r in states[n].live_rates(now)} for n in wanted if n in states
+        }
+        mine = [r.printed for r in self.live_rates(now)]
+        return deviations(self.source.name, mine, references) if references else []
 
     def missing_pairs(self) -> list[Pair]:
         return [p for p in self.source.pairs if p not in self.rates]

@@ -100,6 +100,24 @@ FAMILIES: Final = (
     ),
 )
 ALERTS: Final = Family(f"{NS}_alerts", "gauge", "1 for each pending or firing alert.")
+DEVIATION: Final = (
+    Family(
+        f"{RATE}_deviation_ratio",
+        "gauge",
+        "The source's rate over the reference's, minus 1; 0 when the two agree within the"
+        " rounding of their printed digits.",
+    ),
+    Family(
+        f"{RATE}_deviation_ratio_min",
+        "gauge",
+        "The lowest deviation the printed digits of source and reference allow.",
+    ),
+    Family(
+        f"{RATE}_deviation_ratio_max",
+        "gauge",
+        "The highest deviation the printed digits of source and reference allow.",
+    ),
+)
 _BOUNDS: Final = [floatToGoString(b) for b in POLL_BUCKETS] + ["+Inf"]
 
 
@@ -214,6 +232,7 @@ class Exposition:
             out.extend(chunk[i] for chunk in chunks)
         out.append(ALERTS.header(openmetrics))
         out.extend(_alert_lines(alerts))
+        out.extend(_deviation_chunks(states, now, openmetrics))
         return "".join(out)
 
     def refresh(self, state: SourceState, now: float) -> None:
@@ -289,6 +308,23 @@ def _status_chunks(state: SourceState) -> list[str]:
         f"{series.unreadable}{_number(state.unreadable_entries)}\n" if parsed else "",
         f"{series.decode_errors}{_number(state.decode_errors)}\n",
     ]
+
+
+def _deviation_chunks(states: list[SourceState], now: float, openmetrics: bool) -> list[str]:
+    """The cross-check families, computed at scrape time: they depend on two sources each."""
+    by_name = {s.source.name: s for s in states}
+    found = [d for s in states if s.source.references for d in s.deviations(by_name, now)]
+    if not found:
+        return []
+    lines: list[list[str]] = [[], [], []]
+    for d in found:
+        labels = _labels(
+            [("source", d.source), ("reference", d.reference), ("base", d.pair.base),
+             ("quote", d.pair.quote)]
+        )  # fmt: skip
+        for i, value in enumerate((d.reported, d.low, d.high)):
+            lines[i].append(_line(DEVIATION[i].name, labels, value))
+    return [f.header(openmetrics) + "".join(ls) for f, ls in zip(DEVIATION, lines, strict=True)]
 
 
 def _alert_lines(alerts: Iterable[AlertState]) -> list[str]:

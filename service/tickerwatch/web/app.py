@@ -64,7 +64,12 @@ class Endpoints:
 
     async def rates(self, request: Request) -> Response:
         now = self.rt.clock()
-        items = [rate_view(r) for s in self.rt.states.values() for r in s.live_rates(now)]
+        states = self.rt.states
+        items = [
+            rate_view(r, s.deviations(states, now))
+            for s in states.values()
+            for r in s.live_rates(now)
+        ]
         return JSONResponse({"rates": items})
 
     async def history(self, request: Request) -> Response:

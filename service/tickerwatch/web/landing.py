@@ -6,9 +6,10 @@ from html import escape
 
 from tickerwatch import __version__
 from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.crosscheck import Deviation
 from tickerwatch.core.redact import redact_url
 from tickerwatch.core.snapshot import SourceState, inverse
-from tickerwatch.web.views import iso
+from tickerwatch.web.views import iso, significant
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2rem;color:#222}
@@ -43,7 +44,9 @@ def render(
 
 def _rates(states: list[SourceState], now: float) -> str:
     rows = []
+    by_name = {s.source.name: s for s in states}
     for state in states:
+        deviations = state.deviations(by_name, now)
         for r in state.live_rates(now):
             q = r.printed
             inv, low, high = inverse(q.rate, q.decimals)
@@ -58,15 +61,27 @@ def _rates(states: list[SourceState], now: float) -> str:
                 f"<td class=n>{escape(format(inv, 'f'))} {escape(q.pair.base)}"
                 f" <span class=muted>({escape(format(low, 'f'))}–{escape(format(high, 'f'))})"
                 f"</span></td><td>{changes or '<span class=muted>—</span>'}</td>"
-                f"<td>{escape(iso(r.changed_at) or '')}</td></tr>"
+                f"<td>{escape(iso(r.changed_at) or '')}</td>"
+                f"<td>{_references([d for d in deviations if d.pair == q.pair])}</td></tr>"
             )
     if not rows:
         return "<p class=muted>No rates yet.</p>"
     return (
         "<table><tr><th>Source</th><th>Pair</th><th>Rate</th><th>Printed change</th>"
-        "<th>Per 1 quote</th><th>Change over windows</th><th>Last changed</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        "<th>Per 1 quote</th><th>Change over windows</th><th>Last changed</th>"
+        "<th>References</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _references(deviations: list[Deviation]) -> str:
+    """Each reference's value and how far this rate is off it (0% within rounding)."""
+    if not deviations:
+        return "<span class=muted>—</span>"
+    return "<br>".join(
+        f"{escape(d.reference)} {escape(significant(d.value.span.value))}"
+        f' <span class="{"muted" if d.within_rounding else "down"}">({_signed(d.reported)})'
+        "</span>"
+        for d in deviations
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.crosscheck import Deviation
 from tickerwatch.core.model import Unreadable
 from tickerwatch.core.redact import redact_url
 from tickerwatch.core.snapshot import Rate, SourceState, inverse
@@ -17,7 +20,29 @@ def iso(ts: float | None) -> str | None:
     return None if ts is None else rfc3339(ts)
 
 
-def rate_view(r: Rate) -> dict[str, Any]:
+def deviation_view(d: Deviation) -> dict[str, Any]:
+    """A reference's value of a pair and how far the source is off it (ratios)."""
+    span = d.value.span
+    return {
+        "reference": d.reference,
+        "how": d.value.how,
+        "via": d.value.via or None,
+        "rate": significant(span.value),
+        "low": significant(span.low),
+        "high": significant(span.high),
+        "deviation_ratio": round(d.reported, 8),
+        "deviation_ratio_min": round(d.low, 8),
+        "deviation_ratio_max": round(d.high, 8),
+        "within_rounding": d.within_rounding,
+    }
+
+
+def significant(value: Decimal, digits: int = 8) -> str:
+    return format(round(value, max(0, digits - value.adjusted() - 1)), "f")
+
+
+def rate_view(r: Rate, deviations: Sequence[Deviation] = ()) -> dict[str, Any]:
+    """A current rate; `deviations`: its cross-checks against the source's references."""
     q = r.printed
     inv, low, high = inverse(q.rate, q.decimals)
     return {
@@ -34,6 +59,7 @@ def rate_view(r: Rate) -> dict[str, Any]:
         "changes": {w: round(v, 8) for w, v in r.window_changes.items()},
         "updated": iso(r.updated_at),
         "changed": iso(r.changed_at),
+        "references": [deviation_view(d) for d in deviations if d.pair == q.pair],
     }
 
 
