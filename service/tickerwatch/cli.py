@@ -1,4 +1,4 @@
-"""Command line: run, check-config, parse, demo, --version."""
+"""Command line: run, check-config, parse, rules, demo, --version."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from starlette.routing import Route
 from tickerwatch import logs
 from tickerwatch.config import load_settings
 from tickerwatch.engine.runtime import Runtime
-from tickerwatch.engine.service import Service, _Server
+from tickerwatch.engine.service import QuietServer, Service
 
 DEMO_URL_ENV: Final = "TICKERWATCH_DEMO_URL"
 TICK_SECONDS: Final = 5
@@ -145,7 +145,9 @@ async def _demo(config: Path, port: int) -> int:
     host = settings.web.host
     web = replace(settings.web, listen=f"{host}:{port}", public_url=f"http://{host}:{port}")
     settings = replace(settings, web=web)
-    feed = _Server(uvicorn.Config(feed_app(), log_config=None, lifespan="off", access_log=False))
+    feed = QuietServer(
+        uvicorn.Config(feed_app(), log_config=None, lifespan="off", access_log=False)
+    )
     feed_task = asyncio.create_task(feed.serve(sockets=[sock]))
     service = Service(settings)
     service.on_ready = lambda rt: _announce(rt, feed_url, port)

@@ -28,7 +28,7 @@ ALLOWED = {
     "metrics": {"core", "notify.base"},
     "sources": {"core", "fetch"},
     "notify": {"core", "fetch", "store"},
-    "web": {"core", "config", "metrics", "store", "engine.runtime", "notify.status"},
+    "web": {"core", "store", "engine.runtime", "notify.status"},
     "engine": {"core", "config", "fetch", "store", "metrics", "sources", "notify", "web"},
 }
 NOTIFIERS = ("notify.webhook", "notify.alertmanager")

@@ -24,7 +24,7 @@ from tickerwatch.config.yamlfile import StrictModel
 from tickerwatch.core.decoding import codec_for
 from tickerwatch.core.model import Pair
 from tickerwatch.core.parse import compile_pattern
-from tickerwatch.core.settings import NAME_PATTERN
+from tickerwatch.core.settings import NAME_PATTERN, TEMPLATE_FIELDS
 from tickerwatch.core.units import is_number, parse_duration, parse_size
 
 
@@ -201,16 +201,12 @@ RULE_KINDS: Final = (
     "missing",
     "deviation",
 )
-TEMPLATE_FIELDS: Final = {
-    "alertname": "X", "source": "s", "pair": "A/B", "base": "A", "quote": "B", "value": "1",
-    "threshold": "1", "window": "1h", "severity": "warning", "for": "0s",
-}  # fmt: skip
 
 
 def _template(text: str | None) -> str | None:
     if text is not None:
         try:
-            text.format_map(TEMPLATE_FIELDS)
+            text.format_map(dict.fromkeys(TEMPLATE_FIELDS, "x"))
         except (KeyError, ValueError, IndexError, AttributeError) as exc:
             known = ", ".join("{" + k + "}" for k in TEMPLATE_FIELDS)
             raise ValueError(f"bad template ({exc!r}); it may use {known}") from exc
@@ -218,7 +214,7 @@ def _template(text: str | None) -> str | None:
 
 
 class AlertRuleSchema(StrictModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(populate_by_name=True)  # extra and frozen as StrictModel
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
     sources: tuple[str, ...] = ()
@@ -250,10 +246,6 @@ class AlertRuleSchema(StrictModel):
         if reserved:
             raise ValueError(f"labels may not set {', '.join(sorted(reserved))}")
         return self
-
-    @property
-    def kind(self) -> str:
-        return next(k for k in RULE_KINDS if getattr(self, k) is not None)
 
 
 class AlertmanagerSchema(StrictModel):

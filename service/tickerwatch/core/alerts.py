@@ -359,23 +359,8 @@ def render(rule: AlertRule, obs: Observation) -> tuple[dict[str, str], dict[str,
         "window": rule.window, "severity": rule.severity,
         "for": format_duration(rule.for_),
     }  # fmt: skip
-    summary = rule.summary or _default_summary(rule, key)
-    annotations = {"summary": summary.format_map(fields)}
+    annotations = {"summary": rule.summary_template.format_map(fields)}
     if rule.description:
         annotations["description"] = rule.description.format_map(fields)
     annotations.update(value=obs.value, threshold=obs.threshold)
     return labels, annotations
-
-
-def _default_summary(rule: AlertRule, key: AlertKey) -> str:
-    what = {
-        "rate": "{pair} on {source} is {value}, {threshold}",
-        "change": "{pair} on {source} changed {value} over {window} ({threshold})",
-        "source_change": "{pair} on {source}: the site prints a change of {value} ({threshold})",
-        "stale": "{pair} on {source} not seen for {value}",
-        "source_down": "source {source} is failing ({value})",
-        "conflict": "copies of {pair} on {source} disagree",
-        "missing": "{pair} is missing from the ticker of {source}",
-        "deviation": "{pair} on {source} is {value} ({threshold})",
-    }
-    return what[rule.kind]

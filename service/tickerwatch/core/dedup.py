@@ -1,4 +1,4 @@
-"""Collapse the repeated copies of a scrolling ticker into one quote per pair. Pure."""
+"""Collapse the repeated copies of a scrolling ticker into one printed rate per pair. Pure."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from tickerwatch.core.model import (
 def deduplicate(
     entries: Sequence[TickerEntry], unreadable: Sequence[Unreadable] = ()
 ) -> Deduplicated:
-    """One quote per pair, in the order pairs first appear; unreadable entries once per
+    """One PrintedRate per pair, in the order pairs first appear; unreadable entries once per
     printed text, in page order (their count, repeats included, in `unreadable_entries`).
 
     Copies that disagree are a conflict: the value most copies show wins, ties go to the
@@ -27,11 +27,11 @@ def deduplicate(
     by_pair: dict[Pair, list[TickerEntry]] = {}
     for entry in entries:
         by_pair.setdefault(entry.pair, []).append(entry)
-    quotes: list[PrintedRate] = []
+    rates: list[PrintedRate] = []
     conflicts: list[Conflict] = []
     for pair, copies in by_pair.items():
         chosen, conflict = _choose(copies)
-        quotes.append(
+        rates.append(
             PrintedRate(pair, chosen.rate, chosen.change_pct, chosen.decimals, copies=len(copies))
         )
         if conflict is not None:
@@ -40,7 +40,7 @@ def deduplicate(
     for refused in unreadable:
         distinct.setdefault(refused.text, refused)
     return Deduplicated(
-        tuple(quotes),
+        tuple(rates),
         entries=len(entries),
         conflicts=tuple(conflicts),
         unreadable=tuple(distinct.values()),

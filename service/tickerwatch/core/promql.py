@@ -55,14 +55,10 @@ def _rule(rule: AlertRule, settings: Settings) -> dict[str, Any]:
     if rule.keep_firing_for:
         out["keep_firing_for"] = format_duration(rule.keep_firing_for)
     out["labels"] = {"severity": rule.severity, **rule.labels}
-    default = "{alertname}: {source} {value}" if rule.kind == "source_down" else DEFAULT_SUMMARY
-    out["annotations"] = {"summary": _promtemplate(rule.summary or default, rule)}
+    out["annotations"] = {"summary": _promtemplate(rule.summary_template, rule)}
     if rule.description:
         out["annotations"]["description"] = _promtemplate(rule.description, rule)
     return out
-
-
-DEFAULT_SUMMARY = "{alertname}: {pair} on {source} is {value} ({threshold})"
 
 
 def _promtemplate(text: str, rule: AlertRule) -> str:

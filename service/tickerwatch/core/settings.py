@@ -147,6 +147,24 @@ Condition = (
 )
 
 
+# The fields a rule's summary and description may use, and the summary a rule without one
+# gets, per kind: the same in tickerwatch's notifications and in `tickerwatch rules`.
+TEMPLATE_FIELDS: Final = (
+    "alertname", "source", "pair", "base", "quote", "value", "threshold", "window",
+    "severity", "for",
+)  # fmt: skip
+DEFAULT_SUMMARIES: Final = {
+    "rate": "{pair} on {source} is {value}, {threshold}",
+    "change": "{pair} on {source} changed {value} over {window} ({threshold})",
+    "source_change": "{pair} on {source}: the site prints a change of {value} ({threshold})",
+    "stale": "{pair} on {source} not seen for {value}",
+    "source_down": "source {source} is failing ({value})",
+    "conflict": "copies of {pair} on {source} disagree",
+    "missing": "{pair} is missing from the ticker of {source}",
+    "deviation": "{pair} on {source} is {value} ({threshold})",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class AlertRule:
     """One alerting rule. `sources` and `pairs` select series (empty: all); `for_` and
@@ -168,6 +186,10 @@ class AlertRule:
     @property
     def kind(self) -> str:
         return self.condition.KIND
+
+    @property
+    def summary_template(self) -> str:
+        return self.summary or DEFAULT_SUMMARIES[self.kind]
 
     @property
     def window(self) -> str:
@@ -204,7 +226,7 @@ class Source:
 
     @property
     def quote_codes(self) -> frozenset[str]:
-        """PrintedRate currencies of the expected pairs: where the locator looks for the ticker."""
+        """Quote currencies of the expected pairs: where the locator looks for the ticker."""
         return frozenset(p.quote for p in self.pairs) if self.format != "pattern" else frozenset()
 
 

@@ -1,4 +1,5 @@
-"""Durations (30s, 5m, 2h, 7d, 1h30m) and sizes (5MiB) as people write them in config."""
+"""Units as people write and read them: durations (30s, 5m, 2h, 7d, 1h30m) and sizes (5MiB)
+in config, ASCII whole numbers, RFC 3339 times, Retry-After headers, and the one backoff."""
 
 from __future__ import annotations
 

@@ -12,9 +12,10 @@ from typing import Any
 import structlog
 
 from tickerwatch.core.alerts import AlertKey, AlertState, Transition, observe, step
-from tickerwatch.core.settings import AlertRule, Webhook
+from tickerwatch.core.settings import AlertRule, Notify
 from tickerwatch.core.snapshot import SourceState
-from tickerwatch.notify.payloads import idempotency_key, webhook_payload
+from tickerwatch.notify.build import outbox_rows
+from tickerwatch.notify.payloads import idempotency_key
 from tickerwatch.store.sqlite import OutboxItem, Store
 
 log = structlog.get_logger("tickerwatch.alerts")
@@ -24,13 +25,13 @@ class Alerting:
     def __init__(
         self,
         rules: tuple[AlertRule, ...],
-        webhooks: tuple[Webhook, ...],
+        notify: Notify,
         store: Store,
         clock: Callable[[], float],
         external_url: str,
     ) -> None:
         self.rules = rules
-        self.webhooks = webhooks
+        self.notify = notify
         self.store = store
         self.clock = clock
         self.external_url = external_url
@@ -85,17 +86,7 @@ class Alerting:
         return transitions
 
     def _outbox(self, transitions: list[Transition], now: float) -> list[OutboxItem]:
-        return [
-            OutboxItem(
-                hook.name,
-                idempotency_key(t),
-                json.dumps(webhook_payload(hook.name, t, self.external_url)),
-                now,
-            )
-            for t in transitions
-            for hook in self.webhooks
-            if t.status == "firing" or hook.send_resolved
-        ]
+        return outbox_rows(self.notify, transitions, self.external_url, now)
 
 
 def encode(state: AlertState) -> str:

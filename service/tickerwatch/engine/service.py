@@ -37,7 +37,7 @@ from tickerwatch.engine.schedule import poll_trigger
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.base import Notifier
-from tickerwatch.notify.build import Wiring, build_notifiers
+from tickerwatch.notify.build import Wiring, build_notifiers, outbox_receivers
 from tickerwatch.notify.status import Receivers
 from tickerwatch.notify.workers import Workers, drop_unconfigured
 from tickerwatch.store.sqlite import Store
@@ -52,7 +52,7 @@ EVALUATE_EVERY: Final = 10.0
 OUTBOX_KEEP: Final = 7 * 86400.0
 
 
-class _Server(uvicorn.Server):
+class QuietServer(uvicorn.Server):
     """uvicorn without its own signal handling: the service owns the signals."""
 
     @contextlib.contextmanager
@@ -78,7 +78,7 @@ class Service:
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self.scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
         self._planned: dict[str, float] = {}
-        self.server: _Server | None = None
+        self.server: QuietServer | None = None
         self.runtime: Runtime | None = None
         self.poller: Poller | None = None
         self.clients: Clients | None = None
@@ -97,7 +97,7 @@ class Service:
         now = self.clock()
         states: dict[str, SourceState] = {}
         alerting = Alerting(
-            settings.alerts, settings.notify.webhooks, store, self.clock, settings.web.public_url
+            settings.alerts, settings.notify, store, self.clock, settings.web.public_url
         )
         metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
@@ -134,7 +134,7 @@ class Service:
             loop.add_signal_handler(sig, self.stop)
         if rt.reload is not None:
             loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
-        self.server = _Server(_server_config(self.settings, rt))
+        self.server = QuietServer(_server_config(self.settings, rt))
         server_task = asyncio.create_task(self.server.serve(), name="web")
         try:
             while not self.server.started:
@@ -266,7 +266,7 @@ class Service:
     async def _drop_unconfigured(self, rt: Runtime) -> None:
         """Drop (count, log) the queues of webhooks no longer configured. A store error
         leaves them queued, logged; the next start or reload tries again."""
-        hooks = [hook.name for hook in self.settings.notify.webhooks]
+        hooks = outbox_receivers(self.settings.notify)
         try:
             await drop_unconfigured(rt.store, hooks, rt.metrics, self.clock)
         except StoreError as exc:
@@ -337,7 +337,7 @@ class Service:
         for state in plan.to_schedule:
             self._add_job(state)
         rt.alerting.rules = plan.settings.alerts
-        rt.alerting.webhooks = plan.settings.notify.webhooks
+        rt.alerting.notify = plan.settings.notify
         self.settings = rt.settings = plan.settings
 
 

@@ -4,5 +4,9 @@
 one supervised loop, outcomes reported as `Events`); `http` posts and classifies the
 answer; `webhook` delivers the durable outbox in order; `alertmanager` re-sends the
 current alert states to one Alertmanager; `build` makes one notifier per receiver;
-`status` keeps each receiver's latest state for /api/v1/notifiers.
+`status` keeps each receiver's latest state for /api/v1/notifiers; `workers` runs one task
+per notifier and drops (and counts) the queues of receivers no longer configured.
+
+May import: `tickerwatch.core`, `tickerwatch.fetch` (clients), `tickerwatch.store` (the
+outbox). Never `metrics`, `web` or `engine`: outcomes go out through `Events`.
 """

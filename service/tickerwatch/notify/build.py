@@ -1,9 +1,11 @@
-"""One notifier per configured receiver, from a registry keyed by the receiver's config type:
-a new kind of notifier adds its config type (in `tickerwatch.core.settings`) and one
-factory here; nothing else in tickerwatch names a notifier."""
+"""One notifier per configured receiver, from a registry keyed by the receiver's config type,
+and the outbox rows of the receivers delivered from the durable outbox. The service calls
+these and names no notifier; `receivers` is the one place that lists the kinds `Notify`
+holds."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -11,12 +13,13 @@ from typing import Any
 
 import httpx
 
-from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.alerts import AlertState, Transition
 from tickerwatch.core.settings import Alertmanager, Notify, Webhook
 from tickerwatch.notify.alertmanager import AlertmanagerNotifier
 from tickerwatch.notify.base import Events, Notifier
+from tickerwatch.notify.payloads import idempotency_key, webhook_payload
 from tickerwatch.notify.webhook import WebhookNotifier
-from tickerwatch.store.sqlite import Store
+from tickerwatch.store.sqlite import OutboxItem, Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,22 @@ def _webhook(hook: Webhook, w: Wiring) -> list[Notifier]:
     return [WebhookNotifier(hook, w.store, partial(w.client, hook.proxy_url), w.events, w.clock)]
 
 
+def _webhook_rows(
+    hook: Webhook, transitions: list[Transition], external_url: str, now: float
+) -> list[OutboxItem]:
+    """One outbox row per transition the webhook wants (resolved ones if send_resolved)."""
+    return [
+        OutboxItem(
+            hook.name,
+            idempotency_key(t),
+            json.dumps(webhook_payload(hook.name, t, external_url)),
+            now,
+        )
+        for t in transitions
+        if t.status == "firing" or hook.send_resolved
+    ]
+
+
 def _alertmanager(am: Alertmanager, w: Wiring) -> list[Notifier]:
     client = partial(w.client, am.proxy_url)
     return [
@@ -45,16 +64,50 @@ def _alertmanager(am: Alertmanager, w: Wiring) -> list[Notifier]:
     ]
 
 
-REGISTRY: dict[type, Callable[[Any, Wiring], list[Notifier]]] = {
-    Webhook: _webhook,
-    Alertmanager: _alertmanager,
+Rows = Callable[[Any, list[Transition], str, float], list[OutboxItem]]
+
+
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """A kind of notifier: how to build its workers, and — for kinds delivered from the
+    durable outbox — the rows a batch of transitions queues for one receiver."""
+
+    build: Callable[[Any, Wiring], list[Notifier]]
+    rows: Rows | None = None
+
+
+REGISTRY: dict[type, Kind] = {
+    Webhook: Kind(_webhook, _webhook_rows),
+    Alertmanager: Kind(_alertmanager),  # re-sends the current alert states instead
 }
 
 
-def build_notifiers(notify: Notify, wiring: Wiring) -> list[Notifier]:
-    """The notifiers of every receiver in `notify`: webhooks first, in config order, then
-    Alertmanagers."""
-    receivers: list[Any] = [*notify.webhooks]
+def receivers(notify: Notify) -> list[Any]:
+    """Every receiver's config: webhooks first, in config order, then Alertmanagers."""
+    found: list[Any] = [*notify.webhooks]
     if notify.alertmanager is not None:
-        receivers.append(notify.alertmanager)
-    return [n for cfg in receivers for n in REGISTRY[type(cfg)](cfg, wiring)]
+        found.append(notify.alertmanager)
+    return found
+
+
+def build_notifiers(notify: Notify, wiring: Wiring) -> list[Notifier]:
+    """The notifiers of every receiver in `notify`."""
+    return [n for cfg in receivers(notify) for n in REGISTRY[type(cfg)].build(cfg, wiring)]
+
+
+def outbox_rows(
+    notify: Notify, transitions: list[Transition], external_url: str, now: float
+) -> list[OutboxItem]:
+    """The outbox rows `transitions` queue, for every receiver delivered from the outbox;
+    the caller saves them in the same transaction as the alert states."""
+    out = []
+    for cfg in receivers(notify):
+        rows = REGISTRY[type(cfg)].rows
+        if rows is not None:
+            out += rows(cfg, transitions, external_url, now)
+    return out
+
+
+def outbox_receivers(notify: Notify) -> list[str]:
+    """The names whose queues live in the outbox (a queue of any other name is orphaned)."""
+    return [cfg.name for cfg in receivers(notify) if REGISTRY[type(cfg)].rows is not None]

@@ -1,4 +1,5 @@
-"""SQLite history (WAL): a new row only when a pair's printed value changes.
+"""SQLite (WAL): run-length history (a new row only when a pair's printed value changes),
+alert states, and the notification outbox.
 
 `HistoryDB` is synchronous and owned by one thread; `Store` runs it on a dedicated worker
 thread so the event loop never waits on the disk. sqlite3 errors become StoreError here.

@@ -1,4 +1,4 @@
-"""HTTP endpoints: /, /metrics, /livez, /readyz, /healthz, /api/v1/*."""
+"""HTTP endpoints: /, /metrics, /livez, /readyz, /healthz, /api/v1/*, POST /-/reload."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ class BasicAuth:
         users: dict[str, str],
         checkpw: Callable[[bytes, bytes], bool] = bcrypt.checkpw,
     ) -> None:
-        """`users`: name → bcrypt hash (checked by webconfig). Hashes the dummy password
+        """`users`: name → bcrypt hash (checked by config.webfile). Hashes the dummy password
         once, at the highest cost among the users' hashes (~80 ms at cost 10)."""
         self.app = app
         self.users = {name: hashed.encode() for name, hashed in users.items()}
