@@ -86,6 +86,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         decimal_mark=cfg.decimal_mark,
         encoding=cfg.encoding,
         timezone=cfg.timezone,
+        schedule=cfg.schedule,
     )
 
 
