@@ -4,6 +4,7 @@ APScheduler 3 would read differently is refused rather than guessed."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from support.fuzz import fuzz
+from tickerwatch.cli import main
 from tickerwatch.config import load_settings
 from tickerwatch.config.crontab import check_crontab
 from tickerwatch.core.errors import ConfigError
@@ -143,3 +145,26 @@ def test_any_text_is_a_schedule_or_a_value_error_never_another_exception(text: s
         assert str(exc)
     else:
         assert len(checked.split(" ")) == 5
+
+
+def test_check_config_says_when_each_source_is_polled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config(
+        tmp_path,
+        "    timezone: Asia/Bishkek\n    schedule: '*/30 8-11 * * mon-fri'\n    jitter: 0s\n"
+        "  - {name: timesca, url: 'https://timesca.com/'}\n",
+    )
+    assert main(["check-config", "-c", str(path)]) == 0
+    head, feed, page = capsys.readouterr().out.splitlines()
+    assert head == f"{path}: ok (2 sources)"
+    assert page == "  timesca: every 10m, jitter 1m"
+    prefix = '  nbkr: cron "*/30 8-11 * * mon-fri" in Asia/Bishkek; next '
+    assert feed.startswith(prefix)
+    polls = [datetime.fromisoformat(t) for t in feed.removeprefix(prefix).split(", ")]
+    assert len(polls) == 3 and polls == sorted(polls)
+    for poll in polls:
+        assert poll.utcoffset() == timedelta(hours=6)
+        assert (poll.weekday() < 5, 8 <= poll.hour <= 11, poll.minute in (0, 30)) == (
+            True, True, True,
+        )  # fmt: skip
