@@ -96,9 +96,19 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    """Validate the file; say when each source is polled (a cron source's next polls, in its
+    time zone, so a schedule can be checked against what was meant)."""
+    import time
+
+    from tickerwatch.engine.schedule import upcoming
+
     path = args.config or default_config_path()
     settings = load_settings(path)
     print(f"{path}: ok ({len(settings.sources)} sources)")
+    now = time.time()
+    for source in settings.sources:
+        polls = ", ".join(t.isoformat(timespec="seconds") for t in upcoming(source, now, 3))
+        print(f"  {source.name}: {source.schedule_text}" + (f"; next {polls}" if polls else ""))
     return 0
 
 

@@ -24,8 +24,12 @@ KEYS = ["web", "listen", "storage", "path", "defaults", "interval", "timeout", "
 SCALARS = st.one_of(
     st.none(), st.booleans(), st.integers(-(10**6), 10**6), st.floats(allow_nan=True),
     st.text(max_size=30), st.sampled_from(["5m", "0s", "-1h", "KZT/USD", "https://a.example/",
-                                           "${HOME}", "${NOPE}", "5MiB", "[", "(?P<base>x"]),
+                                           "${HOME}", "${NOPE}", "5MiB", "[", "(?P<base>x",
+                                           "*/30 8-11 * * mon-fri", "0 9 * * 1-5",
+                                           "0 0 31 2 *", "Asia/Bishkek"]),
 )  # fmt: skip
+SOURCE_KEYS = ["name", "url", "pairs", "interval", "pattern", "redirect_hosts", "schedule",
+               "timezone"]  # fmt: skip
 DOCS = st.recursive(
     SCALARS,
     lambda children: st.one_of(
@@ -62,7 +66,8 @@ def test_arbitrary_yaml_shapes(doc: Any) -> None:
 @fuzz
 @given(
     st.dictionaries(
-        st.sampled_from(["name", "url", "pairs", "interval", "pattern", "redirect_hosts"]), SCALARS
+        st.sampled_from(SOURCE_KEYS),
+        SCALARS,
     )
 )
 def test_arbitrary_sources(source: dict[str, Any]) -> None:

@@ -1,9 +1,11 @@
 """The configuration file: its YAML schema (pydantic, `schema`), the FILE:LINE reading of
 YAML (`yamlfile`), the exporter-toolkit web config file (`webfile`), URL checks (`urls`),
-and the conversion of a validated file into the core's frozen domain objects (`build`):
+cron schedules (`crontab`, read by APScheduler's CronTrigger, which also runs them), and
+the conversion of a validated file into the core's frozen domain objects (`build`):
 `load_settings` gives a `tickerwatch.core.settings.Settings`.
 
-May import: `tickerwatch.core`, pydantic, yaml. Nothing else of tickerwatch.
+May import: `tickerwatch.core`, pydantic, yaml, APScheduler's cron trigger. Nothing else of
+tickerwatch.
 """
 
 from __future__ import annotations

@@ -88,6 +88,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         encoding=cfg.encoding,
         timezone=cfg.timezone,
         references=cfg.references,
+        schedule=cfg.schedule,
     )
 
 

@@ -15,10 +15,12 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from tickerwatch.config.crontab import check_crontab
 from tickerwatch.config.urls import HttpURL, ProxyURL, http_url, one_per_host
 from tickerwatch.config.yamlfile import StrictModel
 from tickerwatch.core.decoding import codec_for
@@ -106,6 +108,7 @@ class SourceSchema(StrictModel):
     encoding: Annotated[str | None, AfterValidator(lambda v: v and codec_for(v))] = None
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     references: tuple[Annotated[str, Field(pattern=NAME_PATTERN)], ...] = ()
+    schedule: str | None = None  # after interval and timezone: its validator reads them
 
     @field_validator("pattern")
     @classmethod
@@ -113,6 +116,16 @@ class SourceSchema(StrictModel):
         if value is not None:
             compile_pattern(value)
         return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _crontab(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A crontab schedule in the source's time zone, instead of an interval."""
+        if value is None:
+            return None
+        if info.data.get("interval") is not None:
+            raise ValueError("give either interval or schedule, not both")
+        return check_crontab(value, info.data.get("timezone", "UTC"))
 
     @model_validator(mode="after")
     def _one_format(self) -> SourceSchema:

@@ -16,6 +16,7 @@ from typing import ClassVar, Final
 
 from tickerwatch.core.model import Pair
 from tickerwatch.core.parse.number import DecimalMark
+from tickerwatch.core.units import format_duration
 
 NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"  # sources and webhooks
 
@@ -203,7 +204,12 @@ class AlertRule:
 @dataclass(frozen=True, slots=True)
 class Source:
     """A source with every default filled in and its entry pattern compiled. Durations are
-    seconds, `max_body` bytes; `format` is a built-in format's name or "pattern"."""
+    seconds, `max_body` bytes; `format` is a built-in format's name or "pattern".
+
+    When is it polled: at start, then every `interval` seconds — or, when `schedule` is
+    set, at the times of that crontab expression (5 fields, checked by the config) in
+    `timezone`, and `interval` is not used. Either way shifted by a fixed offset within
+    `jitter`."""
 
     name: str
     url: str
@@ -223,6 +229,16 @@ class Source:
     encoding: str | None = None
     timezone: str = "UTC"  # IANA name: the source's own days (dated URLs, schedules)
     references: tuple[str, ...] = ()  # sources this one is cross-checked against
+    schedule: str | None = None  # crontab (minute hour day month weekday), else interval
+
+    @property
+    def schedule_text(self) -> str:
+        """When it is polled, for people: `every 15m, jitter 1m` or
+        `cron "*/30 8-11 * * mon-fri" in Asia/Bishkek, jitter 1m`."""
+        jitter = f", jitter {format_duration(self.jitter)}" if self.jitter else ""
+        if self.schedule is None:
+            return f"every {format_duration(self.interval)}{jitter}"
+        return f'cron "{self.schedule}" in {self.timezone}{jitter}'
 
     @property
     def quote_codes(self) -> frozenset[str]:

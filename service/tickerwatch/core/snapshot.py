@@ -85,6 +85,7 @@ class SourceState:
     polls: int = 0
     last_poll_at: float | None = None
     last_success_at: float | None = None
+    expected_at: float | None = None  # cron sources: the first poll due after the last good one
     last_error: str | None = None
     last_reason: FailureReason | None = None
     last_error_at: float | None = None
@@ -118,8 +119,15 @@ class SourceState:
         return None if self.last_success_at is None else max(0.0, now - self.last_success_at)
 
     def stale(self, now: float) -> bool:
-        """No good poll for stale_after (counted from start when there never was one)."""
-        since = self.last_success_at if self.last_success_at is not None else self.started_at
+        """No good poll for stale_after, counted from the last good poll (from start when
+        there never was one) — or, when `expected_at` is set (a cron source), from the
+        first poll scheduled after it, so the hours without polls never count."""
+        if self.expected_at is not None:
+            since = self.expected_at
+        elif self.last_success_at is not None:
+            since = self.last_success_at
+        else:
+            since = self.started_at
         return now - since > self.source.stale_after
 
     def live_rates(self, now: float) -> list[Rate]:

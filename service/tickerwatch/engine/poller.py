@@ -19,6 +19,7 @@ from tickerwatch.core.model import Deduplicated, Page
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.core.units import parse_duration
+from tickerwatch.engine.schedule import expect_next_poll
 from tickerwatch.fetch.client import Fetcher
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.sources import reader_for
@@ -132,6 +133,7 @@ class Poller:
             state.stats_at = now
         state.up = True
         state.last_success_at = now
+        expect_next_poll(state)  # of state.source: a reload during the fetch may change it
         state.last_result = dedup
         state.entries = dedup.entries
         state.pairs = len(dedup.rates)
@@ -237,3 +239,4 @@ async def restore(
     state.rates = rates
     if rows:
         state.last_success_at = max(row.last_seen for row in rows)
+    expect_next_poll(state)

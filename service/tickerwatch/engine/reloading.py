@@ -28,10 +28,6 @@ class ReloadPlan:
     removed: tuple[str, ...]
     extra_windows: dict[str, float]  # windows the new alert rules compare against (seconds)
 
-    @property
-    def to_schedule(self) -> tuple[SourceState, ...]:
-        return (*(state for state, _ in self.changed), *self.added)
-
 
 async def restored_state(
     source: Source, store: Store, clock: Callable[[], float], extra_windows: dict[str, float]

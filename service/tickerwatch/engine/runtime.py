@@ -26,3 +26,4 @@ class Runtime:
     reload: Callable[[], Awaitable[bool]] | None = None
     last_reload_error: list[str] = field(default_factory=list)
     receivers: Receivers | None = None
+    next_poll: Callable[[str], float | None] = lambda name: None  # a source's, Unix seconds

@@ -33,7 +33,7 @@ from tickerwatch.engine.alerting import Alerting
 from tickerwatch.engine.poller import Poller
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
-from tickerwatch.engine.schedule import poll_trigger
+from tickerwatch.engine.schedule import expect_next_poll, misfire_grace, timing, trigger_for
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.base import Notifier
@@ -102,6 +102,7 @@ class Service:
         metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
         rt.reload = self.reload if self.config_path is not None else None
+        rt.next_poll = self.next_poll
         rt.receivers = Receivers(metrics, self.clock)
         self.runtime = rt
         self.poller = Poller(
@@ -195,22 +196,30 @@ class Service:
         )  # fmt: skip
         self.scheduler.start()
 
-    def _add_job(self, state: SourceState) -> None:
-        """Poll now, then on the source's grid (schedule.py: jitter spreads, never slows)."""
+    def _add_job(self, state: SourceState, poll_now: bool = True) -> None:
+        """Poll now (unless a reload re-schedules the source), then on the source's grid or
+        cron schedule (schedule.py: jitter spreads, never slows)."""
         source = state.source
         assert self.poller is not None
         now = datetime.now(UTC)
+        first: dict[str, datetime] = {"next_run_time": now} if poll_now else {}
         self.scheduler.add_job(
             functools.partial(self._poll, self.poller, state),
-            poll_trigger(source.name, source.interval, source.jitter, now),
+            trigger_for(source, now),
             id=f"poll:{source.name}",
             name=f"poll {source.name}",
             max_instances=1,
             coalesce=True,
-            misfire_grace_time=max(1, int(source.interval)),
-            next_run_time=now,
+            misfire_grace_time=misfire_grace(source),
             replace_existing=True,
+            **first,
         )
+
+    def next_poll(self, name: str) -> float | None:
+        """When the scheduler will next poll source `name` (Unix seconds), if it is scheduled."""
+        job = self.scheduler.get_job(f"poll:{name}")
+        when: datetime | None = getattr(job, "next_run_time", None)  # unset before start
+        return None if when is None else when.timestamp()
 
     def _submitted(self, event: JobSubmissionEvent) -> None:
         """Remember when a run was planned (its offset included), to log how late it started."""
@@ -332,9 +341,13 @@ class Service:
         rt.states.clear()
         rt.states.update(plan.states)  # the same dict the metrics and the web layer read
         for state, source in plan.changed:
+            retimed = timing(state.source) != timing(source)
             state.source = source  # read the page anew: no 304 keeps the old reading
             state.etag = state.last_modified = state.read_key = None
-        for state in plan.to_schedule:
+            expect_next_poll(state)
+            if retimed:  # a new schedule from now; an unchanged one keeps its polls
+                self._add_job(state, poll_now=False)
+        for state in plan.added:
             self._add_job(state)
         rt.alerting.rules = plan.settings.alerts
         rt.alerting.notify = plan.settings.notify

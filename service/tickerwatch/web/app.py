@@ -41,7 +41,8 @@ class Endpoints:
         now = self.rt.clock()
         states = list(self.rt.states.values())
         overall = health.overall(states, now)
-        return HTMLResponse(landing.render(states, now, overall, self._active_alerts()))
+        page = landing.render(states, now, overall, self._active_alerts(), self.rt.next_poll)
+        return HTMLResponse(page)
 
     async def metrics(self, request: Request) -> Response:
         body, content_type = self.rt.metrics.render(request.headers.get("accept", ""))
@@ -81,8 +82,9 @@ class Endpoints:
         return JSONResponse({"history": [history_view(r) for r in rows]})
 
     async def sources(self, request: Request) -> Response:
-        now = self.rt.clock()
-        return JSONResponse({"sources": [source_view(s, now) for s in self.rt.states.values()]})
+        now, next_poll = self.rt.clock(), self.rt.next_poll
+        views = [source_view(s, now, next_poll(n)) for n, s in self.rt.states.items()]
+        return JSONResponse({"sources": views})
 
     async def alerts(self, request: Request) -> Response:
         return JSONResponse({"alerts": [alert_view(a) for a in self._active_alerts()]})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 
 from tickerwatch import __version__
@@ -21,8 +22,13 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 
 
 def render(
-    states: list[SourceState], now: float, health: str, alerts: list[AlertState] | None = None
+    states: list[SourceState],
+    now: float,
+    health: str,
+    alerts: list[AlertState] | None = None,
+    next_poll: Callable[[str], float | None] = lambda name: None,
 ) -> str:
+    """The page; `next_poll(name)`: when the source is polled next (Unix seconds)."""
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta http-equiv="refresh" content="15">'
@@ -31,7 +37,7 @@ def render(
         f"version {escape(__version__)} · {escape(iso(now) or '')}</p>"
         f"<h2>Alerts</h2>{_alerts(alerts or [])}"
         f"<h2>Rates</h2>{_rates(states, now)}"
-        f"<h2>Sources</h2>{_sources(states, now)}"
+        f"<h2>Sources</h2>{_sources(states, now, next_poll)}"
         "<h2>Links</h2><ul>"
         '<li><a href="/metrics">/metrics</a></li><li><a href="/healthz">/healthz</a></li>'
         '<li><a href="/api/v1/rates">/api/v1/rates</a></li>'
@@ -89,20 +95,23 @@ def _signed(ratio: float) -> str:
     return escape(f"{ratio * 100:+.3f}%")
 
 
-def _sources(states: list[SourceState], now: float) -> str:
+def _sources(
+    states: list[SourceState], now: float, next_poll: Callable[[str], float | None]
+) -> str:
     rows = []
     for s in states:
         status = "up" if s.up else "down"
         stale = " (stale)" if s.stale(now) else ""
         error = escape(f"{s.last_reason}: {s.last_error}") if s.last_error else ""
+        polled = f"{s.source.schedule_text}; next {iso(next_poll(s.source.name)) or '—'}"
         rows.append(
             f"<tr><td>{escape(s.source.name)}</td><td>{escape(redact_url(s.source.url))}</td>"
-            f'<td class="{status}">{status}{stale}</td>'
+            f'<td class="{status}">{status}{stale}</td><td>{escape(polled)}</td>'
             f"<td>{escape(iso(s.last_success_at) or 'never')}</td><td>{error}</td></tr>"
         )
     return (
-        "<table><tr><th>Source</th><th>URL</th><th>Status</th><th>Last success</th>"
-        "<th>Last error</th></tr>" + "".join(rows) + "</table>"
+        "<table><tr><th>Source</th><th>URL</th><th>Status</th><th>Polled</th>"
+        "<th>Last success</th><th>Last error</th></tr>" + "".join(rows) + "</table>"
     )
 
 

@@ -63,14 +63,19 @@ def rate_view(r: Rate, deviations: Sequence[Deviation] = ()) -> dict[str, Any]:
     }
 
 
-def source_view(state: SourceState, now: float) -> dict[str, Any]:
+def source_view(state: SourceState, now: float, next_poll: float | None = None) -> dict[str, Any]:
+    """A source's status; `next_poll`: when the scheduler polls it next (Unix seconds)."""
     src = state.source
     return {
         "name": src.name,
         "url": redact_url(src.url),
         "proxy_url": None if src.proxy_url is None else redact_url(src.proxy_url),
         "format": src.format,
-        "interval_seconds": src.interval,
+        "interval_seconds": None if src.schedule is not None else src.interval,
+        "schedule": src.schedule,
+        "timezone": src.timezone,
+        "jitter_seconds": src.jitter,
+        "next_poll": iso(next_poll),
         "up": state.up,
         "stale": state.stale(now),
         "polls": state.polls,
