@@ -81,6 +81,7 @@ class SourceState:
     started_at: float
     up: bool = False
     polls: int = 0
+    stale_polls: int = 0  # bodies dated before the newest rates recorded (not stored)
     last_poll_at: float | None = None
     last_success_at: float | None = None
     last_error: str | None = None
@@ -103,6 +104,7 @@ class SourceState:
     read_key: ReadKey | None = None  # what the last ticker was read from (parse_changed)
     etag: str | None = None
     last_modified: str | None = None
+    fetched_url: str | None = None  # the URL the validators belong to (dated URLs change)
     version: int = 0  # bumped whenever anything /metrics shows of this source changes
     stats_at: float = 0.0  # when history statistics were last computed
     failures: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FAILURE_REASONS, 0))
@@ -116,9 +118,20 @@ class SourceState:
         return None if self.last_success_at is None else max(0.0, now - self.last_success_at)
 
     def stale(self, now: float) -> bool:
-        """No good poll for stale_after (counted from start when there never was one)."""
+        """No good poll for stale_after (counted from start when there never was one); or,
+        for a source that dates its rates, the newest effective date is more than
+        stale_after ago (a daily feed needs a stale_after that spans a long weekend)."""
         since = self.last_success_at if self.last_success_at is not None else self.started_at
+        effective = self.newest_effective
+        if effective is not None and now - effective > self.source.stale_after:
+            return True
         return now - since > self.source.stale_after
+
+    @property
+    def newest_effective(self) -> float | None:
+        """The newest effective date of the rates held (Unix seconds), None for undated."""
+        dates = [r.printed.effective for r in self.rates.values()]
+        return max((d for d in dates if d is not None), default=None)
 
     def live_rates(self, now: float) -> list[Rate]:
         """Rates not yet past drop_after: older ones disappear rather than freeze."""

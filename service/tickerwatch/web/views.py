@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from tickerwatch.core.alerts import AlertState
@@ -26,7 +27,8 @@ def rate_view(r: Rate) -> dict[str, Any]:
         "base": q.pair.base,
         "quote": q.pair.quote,
         "rate": str(q.rate),
-        "change_pct": str(q.change_pct),
+        "change_pct": _text(q.change_pct),
+        "change_abs": _text(q.change_abs),
         "decimals": q.decimals,
         "resolution": str(q.resolution),
         "inverse": {"rate": format(inv, "f"), "low": format(low, "f"), "high": format(high, "f")},
@@ -34,7 +36,12 @@ def rate_view(r: Rate) -> dict[str, Any]:
         "changes": {w: round(v, 8) for w, v in r.window_changes.items()},
         "updated": iso(r.updated_at),
         "changed": iso(r.changed_at),
+        "effective": iso(q.effective),
     }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def source_view(state: SourceState, now: float) -> dict[str, Any]:
@@ -48,6 +55,8 @@ def source_view(state: SourceState, now: float) -> dict[str, Any]:
         "up": state.up,
         "stale": state.stale(now),
         "polls": state.polls,
+        "stale_polls": state.stale_polls,
+        "effective": iso(state.newest_effective),
         "last_poll": iso(state.last_poll_at),
         "last_success": iso(state.last_success_at),
         "last_duration_seconds": state.last_duration,
@@ -85,10 +94,12 @@ def history_view(row: HistoryRow) -> dict[str, Any]:
         "source": row.source,
         "pair": str(row.pair),
         "rate": str(row.rate),
-        "change_pct": str(row.change_pct),
+        "change_pct": _text(row.change_pct),
+        "change_abs": _text(row.change_abs),
         "decimals": row.decimals,
         "first_seen": iso(row.first_seen),
         "last_seen": iso(row.last_seen),
+        "effective": iso(row.effective),
     }
 
 
