@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from support.feeds import FEEDS, XML, by_pair, example, poll, read, served, source
+from support.feeds import CONFIG, FEEDS, XML, by_pair, example, poll, read, served, source
 from support.httpserver import PageServer
+from tickerwatch.config import load_settings
 
 
 @pytest.fixture(scope="module")
@@ -193,3 +194,25 @@ def test_a_feed_configured_by_extract_reads_exactly_like_its_builtin_format(
     builtin = read(page, source(fmt, timezone=configured.timezone))
     assert read(page, configured) == builtin
     assert len(builtin.rates) > 4
+
+
+PRODUCTION = {
+    "nbkr": ("nbkr_daily_2026-05-24.xml", XML),
+    "nbk": ("nbk_get_rates_2026-04-01.xml", XML),
+    "cbu": ("cbu_json_all_2026-04-01.json", "application/json"),
+    "nbt": ("nbt_export_xml_2026-05-18.xml", XML),
+    "cbt": ("cbt_kurs_2026_20052026.xml", XML),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCTION))
+def test_the_shipped_feeds_find_every_pair_they_expect_in_a_real_response(
+    server: PageServer, name: str
+) -> None:
+    shipped = next(
+        s for s in load_settings(CONFIG / "tickerwatch.yaml", environ={}).sources if s.name == name
+    )
+    file, content_type = PRODUCTION[name]
+    page = served(server, f"shipped-{name}", (FEEDS / file).read_bytes(), content_type)
+    result = read(page, shipped)
+    assert shipped.pairs and set(shipped.pairs) <= {q.pair for q in result.rates}
