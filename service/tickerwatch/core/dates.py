@@ -50,10 +50,12 @@ class DateError(ValueError):
     """A printed date that does not read with the expected format."""
 
 
+@functools.lru_cache(maxsize=1024)
 def day_start(printed: str, date_format: str, timezone: str) -> float:
     """00:00 of the day `printed` names, in `timezone`, as Unix seconds: `24.05.2026` with
     `%d.%m.%Y` in Asia/Bishkek → 1779559200.0. `date_format` "rfc822" reads an RSS
-    `pubDate` (`Wed, 01 Apr 2026 00:00:00 +0500`) by its calendar day. Raises DateError."""
+    `pubDate` (`Wed, 01 Apr 2026 00:00:00 +0500`) by its calendar day. Raises DateError.
+    Cached: a feed prints one date for all its entries, poll after poll."""
     text = printed.strip()
     try:
         if date_format == "rfc822":
