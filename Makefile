@@ -49,11 +49,12 @@ soak: $(STAMP) tools
 		tests/integration/test_durability.py tests/integration/test_load.py \
 		tests/integration/test_faults.py
 
-# 10,000 hypothesis examples per surface: parser, number reader, config loader, API parameters.
+# 10,000 hypothesis examples per surface: parser, feed readers, number reader, config loader,
+# API parameters.
 fuzz: $(STAMP)
 	TICKERWATCH_FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/unit/test_parse_properties.py \
-		tests/unit/test_number_properties.py tests/unit/test_fuzz_config.py \
-		tests/unit/test_fuzz_api.py
+		tests/unit/test_feed_properties.py tests/unit/test_number_properties.py \
+		tests/unit/test_fuzz_config.py tests/unit/test_fuzz_api.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -315,3 +315,31 @@ def test_the_tickers_tmt_is_off_the_peg_by_a_quarter_percent_every_day() -> None
     tight = rule(sources=["timesca"], deviation={"above": "0.002"})
     assert deviation_active(quiet, [ticker, cbt]) == {"TMT/USD": False}
     assert deviation_active(tight, [ticker, cbt]) == {"TMT/USD": True}
+
+
+def feed_state(change_abs: str | None) -> SourceState:
+    """CBU's TMT of 2026-04-01: 4037.68 UZS, up 108.25 from 3929.43 (+2.7549%)."""
+    state = source_state()
+    tmt = Pair("TMT", "UZS")
+    absolute = None if change_abs is None else Decimal(change_abs)
+    printed = PrintedRate(tmt, Decimal("4037.68"), None, 2, 1, change_abs=absolute)
+    state.rates = {tmt: Rate("timesca", printed, 1000.0, 1000.0, None, {})}
+    return state
+
+
+def test_source_change_on_an_absolute_change_allows_for_both_rates_rounding() -> None:
+    state = feed_state("108.25")
+    assert active(rule(source_change={"above": "0.0275"}), state) == {"TMT/UZS": True}
+    # 0.0275485 as printed; as little as 0.0275459 with the rate and the rate before rounded
+    assert active(rule(source_change={"above": "0.02754"}), state) == {"TMT/UZS": True}
+    assert active(rule(source_change={"above": "0.02755"}), state) == {"TMT/UZS": False}
+    ignore = rule(source_change={"above": "0.027548"}, rounding="ignore")
+    assert active(ignore, state) == {"TMT/UZS": True}
+    assert active(rule(source_change={"above": "0.027548"}), state) == {"TMT/UZS": False}
+
+
+def test_a_source_that_prints_no_change_never_meets_a_source_change_rule() -> None:
+    state = feed_state(None)
+    assert active(rule(source_change={"by": "0.0000001"}), state) == {"TMT/UZS": False}
+    (obs,) = observe([rule(source_change={"by": "0.0000001"})], [state], 1000.0)
+    assert obs.value == ""

@@ -22,11 +22,26 @@ def test_config_dir_holds_only_loaded_files_and_docs() -> None:
 
 
 def test_production_config_polls_timesca_politely() -> None:
-    (source,) = load_settings(CONFIG_DIR / "tickerwatch.yaml", environ={}).sources
+    source, *_ = load_settings(CONFIG_DIR / "tickerwatch.yaml", environ={}).sources
     assert source.url == "https://timesca.com/"
     assert source.format == "timesca"
     assert source.interval >= 300
     assert [str(p) for p in source.pairs] == ["KGS/USD", "KZT/USD", "TJS/USD", "UZS/USD", "TMT/USD"]
+
+
+def test_production_config_polls_the_five_central_banks_hourly_at_their_real_urls() -> None:
+    _, *feeds = load_settings(CONFIG_DIR / "tickerwatch.yaml", environ={}).sources
+    assert {s.format: (s.url, s.timezone) for s in feeds} == {
+        "nbkr": ("https://www.nbkr.kg/XML/daily.xml", "Asia/Bishkek"),
+        "nbk": ("https://nationalbank.kz/rss/get_rates.cfm?fdate=%d.%m.%Y", "Asia/Almaty"),
+        "cbu": ("https://cbu.uz/en/arkhiv-kursov-valyut/json/", "Asia/Tashkent"),
+        "nbt": (
+            "https://www.nbt.tj/en/kurs/export_xml.php?date=%Y-%m-%d&export=xmlout",
+            "Asia/Dushanbe",
+        ),
+        "cbt": ("https://cbt.tm/kurs/%Y/%d%m%Y.xml", "Asia/Ashgabat"),
+    }
+    assert all(s.interval >= 3600 and s.stale_after >= 3 * 86400 for s in feeds)
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -258,11 +273,77 @@ def test_every_format_the_config_accepts_has_a_reader() -> None:
     from typing import get_args
 
     from tickerwatch.config.schema import SourceSchema
+    from tickerwatch.core.settings import FEED_FORMATS, GENERIC_FORMATS, TICKER_FORMATS
     from tickerwatch.sources import READERS
 
     literal, _none = get_args(SourceSchema.model_fields["format"].annotation)  # Literal | None
     formats = set(get_args(literal))
-    assert formats | {"pattern"} <= set(READERS)
+    assert formats | {"pattern"} == set(READERS)
+    assert formats == {*TICKER_FORMATS, *FEED_FORMATS, *GENERIC_FORMATS}
+
+
+def test_extract_is_checked_at_its_lines_in_the_formats_language(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "sources:\n"
+        "  - name: xml\n"
+        "    url: https://a.example/\n"
+        "    format: xml\n"
+        "    extract:\n"
+        "      items: /rates/rate\n"
+        "      base: '@code'\n"
+        "      quote: {fixed: kgs}\n"
+        "      rate: 'Value['\n"
+        "      date: '@date'\n"
+        "      date_format: '%d.%m'\n"
+        "      decimals: 13\n"
+        "  - name: json\n"
+        "    url: https://b.example/\n"
+        "    format: json\n"
+        "    extract: {items: 'rates[', base: Ccy, quote: {fixed: UZS}, rate: '@Rate'}\n"
+        "  - {name: no-extract, url: 'https://c.example/', format: json}\n"
+        "  - name: not-generic\n"
+        "    url: https://d.example/\n"
+        "    format: nbkr\n"
+        "    extract: {items: a, base: b, quote: c, rate: d}\n"
+        "  - name: two-changes\n"
+        "    url: https://e.example/\n"
+        "    format: json\n"
+        "    extract: {items: '@', base: a, quote: b, rate: c, change: d, change_pct: e}\n",
+    )
+    assert problems(path) == [
+        f"{path}:8: sources[0].extract.quote: expected an expression, or {{fixed: CODE}} with a"
+        " code such as KGS",
+        f"{path}:9: sources[0].extract.rate: not an XPath 1.0 expression: 'Value[': Invalid"
+        " expression",
+        f"{path}:11: sources[0].extract.date_format: '%d.%m' does not read a date back (e.g."
+        " %d.%m.%Y, %Y-%m-%d)",
+        f"{path}:12: sources[0].extract.decimals: Input should be less than or equal to 12",
+        f"{path}:16: sources[1].extract.items: not a JMESPath expression: Invalid jmespath"
+        ' expression: Incomplete expression: "rates[" ^',
+        f"{path}:16: sources[1].extract.rate: not a JMESPath expression: Unexpected token: Rate:"
+        ' Parse error at column 1, token "Rate" (UNQUOTED_IDENTIFIER), for expression: "@Rate" ^',
+        f"{path}:17: sources[2]: format json needs extract: where the values stand",
+        f"{path}:18: sources[3]: extract is for format xml or json",
+        f"{path}:25: sources[4].extract: give change (absolute) or change_pct (percent), not both",
+    ]
+
+
+def test_a_generic_source_is_built_with_its_extract(tmp_path: Path) -> None:
+    from tickerwatch.core.settings import Extract, Fixed
+
+    path = write(
+        tmp_path,
+        "sources:\n  - name: a\n    url: 'https://a.example/%Y'\n    format: json\n"
+        "    extract: {items: '@', base: Ccy, quote: {fixed: UZS}, rate: Rate, date: Date,"
+        " date_from: entry, date_format: '%d.%m.%Y', decimals: 2}\n",
+    )
+    (source,) = load_settings(path, environ={}).sources
+    assert source.format == "json"
+    assert source.extract == Extract(
+        items="@", base="Ccy", quote=Fixed("UZS"), rate="Rate", date="Date",
+        date_format="%d.%m.%Y", decimals=2,
+    )  # fmt: skip
 
 
 def test_a_sources_timezone_is_an_iana_name(tmp_path: Path) -> None:

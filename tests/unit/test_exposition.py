@@ -81,6 +81,39 @@ def test_text_and_openmetrics_parse_back_to_the_same_values() -> None:
         assert got[("tickerwatch_ticker_conflicts_total", pair)] == 1
 
 
+def test_a_feeds_rates_carry_their_effective_date_and_the_change_they_print() -> None:
+    """NBK prints an absolute change (exported as a ratio to the rate before), NBKR none
+    (no sample at all); both date their rates; a stale body is counted."""
+    s = state("nbk")
+    usd, kgs = Pair("USD", "KZT"), Pair("KGS", "KZT")
+    nbk = PrintedRate(usd, Decimal("478.77"), None, 2, 1, change_abs=Decimal("-2.77"),
+                      effective=1775001600.0)  # fmt: skip
+    plain = PrintedRate(kgs, Decimal("5.47"), None, 2, 1, effective=1775001600.0)
+    s.rates = {
+        usd: Rate("nbk", nbk, 100.0, 50.0, None, {}),
+        kgs: Rate("nbk", plain, 100.0, 50.0, None, {}),
+    }
+    s.stale_polls = 4
+    for openmetrics in (False, True):
+        body = Metrics(lambda: [s], lambda: 200.0).render(
+            "application/openmetrics-text; version=1.0.0" if openmetrics else ""
+        )[0]
+        got = samples(body.decode(), openmetrics)
+        usd_l = (("base", "USD"), ("quote", "KZT"), ("source", "nbk"))
+        kgs_l = (("base", "KGS"), ("quote", "KZT"), ("source", "nbk"))
+        assert got[("tickerwatch_exchange_rate_source_change_ratio", usd_l)] == pytest.approx(
+            -2.77 / 481.54
+        )
+        assert ("tickerwatch_exchange_rate_source_change_ratio", kgs_l) not in got
+        for labels in (usd_l, kgs_l):
+            assert got[("tickerwatch_exchange_rate_effective_timestamp_seconds", labels)] == (
+                1775001600.0
+            )
+        assert got[("tickerwatch_source_stale_polls_total", (("source", "nbk"),))] == 4
+    ticker = samples(Metrics(lambda: [state()], lambda: 200.0).render("")[0].decode(), False)
+    assert not any(name.endswith("_effective_timestamp_seconds") for name, _ in ticker)
+
+
 def test_a_pair_past_drop_after_disappears() -> None:
     s = state()
     exposition = Exposition()

@@ -117,3 +117,58 @@ def test_outbox_drop_others_drops_only_the_pending_rows_of_other_receivers(
     assert [db.outbox_length(r) for r in ("ops", "old", "x")] == [1, 0, 0]
     assert db.outbox_drop_others(frozenset(), 4.0, "receiver_removed") == {"ops": 1}
     assert db.outbox_drop_others(frozenset(), 5.0, "receiver_removed") == {}
+
+
+# ------------------------------------------------------------------ feeds (schema 3)
+
+USD_KGS = Pair("USD", "KGS")
+MAY_24, MAY_25 = 1779559200.0, 1779645600.0
+
+
+def feed_rate(rate: str, effective: float | None, change: str | None = None) -> PrintedRate:
+    absolute = None if change is None else Decimal(change)
+    return PrintedRate(USD_KGS, Decimal(rate), None, 4, 1, change_abs=absolute, effective=effective)
+
+
+def test_a_feed_rate_keeps_no_percent_an_absolute_change_and_its_date(db: HistoryDB) -> None:
+    db.record("nbk", [feed_rate("87.4500", MAY_24, "-0.0300")], 10.0, {})
+    (row,) = db.latest("nbk")
+    assert (row.change_pct, row.change_abs, row.effective) == (None, Decimal("-0.0300"), MAY_24)
+    assert row.printed.value == feed_rate("87.4500", MAY_24, "-0.0300").value
+
+
+def test_history_is_keyed_on_the_effective_date_not_the_poll_time(db: HistoryDB) -> None:
+    for now, effective in [(10.0, MAY_24), (20.0, MAY_24), (30.0, MAY_25), (40.0, MAY_25)]:
+        db.record("nbkr", [feed_rate("87.4500", effective)], now, {})
+    rows = db.history("nbkr", USD_KGS, 0, 100, 10)
+    assert [(r.effective, r.first_seen, r.last_seen) for r in rows] == [
+        (MAY_24, 10.0, 20.0),
+        (MAY_25, 30.0, 40.0),
+    ]
+    stats = db.stats("nbkr", USD_KGS, Decimal("87.45"), 50.0, {})
+    assert (stats.changed_at, stats.previous) == (10.0, None)  # the rate never changed
+
+
+def test_a_schema_2_database_is_migrated_with_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(
+            "CREATE TABLE history (id INTEGER PRIMARY KEY, source TEXT NOT NULL, base TEXT NOT"
+            " NULL, quote TEXT NOT NULL, rate TEXT NOT NULL, change_pct TEXT NOT NULL, decimals"
+            " INTEGER NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL);"
+            "CREATE TABLE alerts (id TEXT PRIMARY KEY, state TEXT NOT NULL, body TEXT NOT NULL);"
+            "INSERT INTO history VALUES (1, 's', 'KZT', 'USD', '0.00196', '-0', 5, 1.0, 2.0);"
+            "PRAGMA user_version = 2;"
+        )
+    db = HistoryDB(path)
+    (row,) = db.latest("s")
+    assert (str(row.rate), str(row.change_pct), row.change_abs, row.effective) == (
+        "0.00196",
+        "-0",
+        None,
+        None,
+    )
+    db.record("s", [quote("0.00196", "-0")], 3.0, {})  # the same printed value: no new row
+    assert [r.last_seen for r in db.history("s", KZT, 0, 10, 10)] == [3.0]
+    (version,) = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()
+    assert version == 3

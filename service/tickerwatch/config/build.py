@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tickerwatch.config import schema as s
+from tickerwatch.config.extract import ExtractSchema, FixedSchema
 from tickerwatch.core.parse import BUILTIN, compile_pattern
 from tickerwatch.core.settings import (
     Above,
@@ -19,6 +20,8 @@ from tickerwatch.core.settings import (
     Condition,
     ConflictCondition,
     DeviationCondition,
+    Extract,
+    Fixed,
     Inside,
     MissingCondition,
     MovesBy,
@@ -68,7 +71,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         fmt, pattern = "pattern", compile_pattern(cfg.pattern)
     else:
         fmt = cfg.format or "timesca"
-        pattern = BUILTIN[fmt]
+        pattern = BUILTIN.get(fmt, BUILTIN["timesca"])  # feeds match no entries
     return Source(
         name=cfg.name,
         url=cfg.url,
@@ -89,7 +92,21 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         timezone=cfg.timezone,
         references=cfg.references,
         schedule=cfg.schedule,
+        extract=None if cfg.extract is None else extract(cfg.extract),
     )
+
+
+def extract(cfg: ExtractSchema) -> Extract:
+    def code(value: str | FixedSchema | None) -> str | Fixed | None:
+        return Fixed(value.fixed) if isinstance(value, FixedSchema) else value
+
+    base, quote = code(cfg.base), code(cfg.quote)
+    assert base is not None and quote is not None  # required by the schema
+    return Extract(
+        items=cfg.items, base=base, quote=quote, rate=cfg.rate, nominal=cfg.nominal,
+        change=cfg.change, change_pct=cfg.change_pct, date=cfg.date, date_from=cfg.date_from,
+        date_format=cfg.date_format, decimals=cfg.decimals,
+    )  # fmt: skip
 
 
 def alert_rule(rule: s.AlertRuleSchema) -> AlertRule:

@@ -21,12 +21,13 @@ from pydantic import (
 )
 
 from tickerwatch.config.crontab import check_crontab
+from tickerwatch.config.extract import ExtractSchema
 from tickerwatch.config.urls import HttpURL, ProxyURL, http_url, one_per_host
 from tickerwatch.config.yamlfile import StrictModel
 from tickerwatch.core.decoding import codec_for
 from tickerwatch.core.model import Pair
 from tickerwatch.core.parse import compile_pattern
-from tickerwatch.core.settings import NAME_PATTERN, TEMPLATE_FIELDS
+from tickerwatch.core.settings import GENERIC_FORMATS, NAME_PATTERN, TEMPLATE_FIELDS
 from tickerwatch.core.units import is_number, parse_duration, parse_size
 
 
@@ -89,10 +90,13 @@ class DefaultsSchema(StrictModel):
     windows: tuple[Window, ...] = ("24h", "7d")
 
 
+Format = Literal["timesca", "nbkr", "nbk", "cbu", "nbt", "cbt", "xml", "json"]
+
+
 class SourceSchema(StrictModel):
     name: Annotated[str, Field(pattern=NAME_PATTERN)]
     url: HttpURL
-    format: Literal["timesca"] | None = None
+    format: Format | None = None
     pattern: str | None = None
     pairs: tuple[Annotated[Pair, BeforeValidator(lambda v: Pair.parse(str(v)))], ...] = ()
     interval: PositiveDuration | None = None
@@ -109,6 +113,18 @@ class SourceSchema(StrictModel):
     timezone: Annotated[str, AfterValidator(_timezone)] = "UTC"
     references: tuple[Annotated[str, Field(pattern=NAME_PATTERN)], ...] = ()
     schedule: str | None = None  # after interval and timezone: its validator reads them
+    extract: ExtractSchema | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _extract_syntax(cls, data: object) -> object:
+        """Tell `extract` its expressions' language: XPath for xml, JMESPath for json."""
+        if isinstance(data, dict) and isinstance(data.get("extract"), dict):
+            if "syntax" in data["extract"]:
+                raise ValueError("extract: unknown key syntax (the format sets it)")
+            if data.get("format") in GENERIC_FORMATS:
+                return {**data, "extract": {**data["extract"], "syntax": data["format"]}}
+        return data
 
     @field_validator("pattern")
     @classmethod
@@ -131,6 +147,11 @@ class SourceSchema(StrictModel):
     def _one_format(self) -> SourceSchema:
         if self.format is not None and self.pattern is not None:
             raise ValueError("give either format or pattern, not both")
+        generic = self.format in GENERIC_FORMATS
+        if generic and self.extract is None:
+            raise ValueError(f"format {self.format} needs extract: where the values stand")
+        if not generic and self.extract is not None:
+            raise ValueError("extract is for format xml or json")
         return self
 
 

@@ -156,11 +156,25 @@ def _change_active(cond: ChangeCondition, r: Rate, strict: bool) -> tuple[bool, 
 
 
 def _source_change_active(cond: SourceChangeCondition, r: Rate, strict: bool) -> tuple[bool, str]:
-    printed = r.printed.change_ratio
-    exponent = r.printed.change_pct.as_tuple().exponent
-    step = Decimal(1).scaleb((exponent if isinstance(exponent, int) else 0) - 2)
-    low, high = _interval(printed, step, strict)
-    return _holds(low, high, cond.threshold), _ratio(printed)
+    """The printed change as a ratio. A percent is rounded at its own last decimal; an
+    absolute change c of a rate r is the ratio r / (r - c) - 1, where both the rate and
+    the rate before (r - c) were printed with the rate's resolution. A source that prints
+    no change never meets the condition."""
+    printed = r.printed
+    ratio = printed.change_ratio
+    if ratio is None:
+        return False, ""
+    if printed.change_pct is not None:
+        exponent = printed.change_pct.as_tuple().exponent
+        step = Decimal(1).scaleb((exponent if isinstance(exponent, int) else 0) - 2)
+        bounds: tuple[Decimal, Decimal] | None = _interval(ratio, step, strict)
+    else:
+        assert printed.change_abs is not None  # change_ratio is None without a change
+        before = printed.rate - printed.change_abs
+        bounds = _ratio_range(printed.rate, before, printed.resolution, strict)
+    if bounds is None:
+        return False, _ratio(ratio)
+    return _holds(*bounds, cond.threshold), _ratio(ratio)
 
 
 def _ratio(value: Decimal) -> str:

@@ -10,6 +10,7 @@ from tickerwatch.core.model import (
     Deduplicated,
     Pair,
     PrintedRate,
+    PrintedValue,
     TickerEntry,
     Unreadable,
 )
@@ -31,9 +32,11 @@ def deduplicate(
     conflicts: list[Conflict] = []
     for pair, copies in by_pair.items():
         chosen, conflict = _choose(copies)
-        rates.append(
-            PrintedRate(pair, chosen.rate, chosen.change_pct, chosen.decimals, copies=len(copies))
-        )
+        printed = PrintedRate(
+            pair, chosen.rate, chosen.change_pct, chosen.decimals, copies=len(copies),
+            change_abs=chosen.change_abs, effective=chosen.effective,
+        )  # fmt: skip
+        rates.append(printed)
         if conflict is not None:
             conflicts.append(conflict)
     distinct: dict[str, Unreadable] = {}
@@ -50,7 +53,9 @@ def deduplicate(
 
 def _choose(copies: list[TickerEntry]) -> tuple[TickerEntry, Conflict | None]:
     first = copies[0]
-    if all(c.rate is first.rate and c.change_pct is first.change_pct for c in copies):
+    if len(copies) == 1 or all(
+        c.rate is first.rate and c.change_pct is first.change_pct for c in copies[1:]
+    ):
         return first, None  # the parser gives equal printed text the very same objects
     counts = Counter(entry.value for entry in copies)
     first_seen = {value: i for i, value in reversed(list(enumerate(e.value for e in copies)))}
@@ -65,6 +70,6 @@ def _choose(copies: list[TickerEntry]) -> tuple[TickerEntry, Conflict | None]:
     return chosen, Conflict(chosen.pair, values, _printed(winner))
 
 
-def _printed(value: tuple[str, str]) -> str:
-    rate, change = value
-    return f"{rate} {change}%"
+def _printed(value: PrintedValue) -> str:
+    rate, pct, absolute, _ = value
+    return f"{rate} {pct}%" if pct else f"{rate} {absolute}".rstrip()

@@ -31,29 +31,55 @@ def _is_code(text: str) -> bool:
 
 class TickerEntry(NamedTuple):
     """One `KGS/USD = 0.01144 -0%` item as printed, with where it stood in the page text.
-    A named tuple: a marquee prints dozens per page, and tuples are cheap to make."""
+    A named tuple: a marquee prints dozens per page, and tuples are cheap to make.
+
+    Tickers print a percent change (`change_pct`); a feed may print an absolute one instead
+    (`change_abs`, quote units per base unit) or none, and dates its rates (`effective`,
+    Unix seconds at 00:00 of the body's date in the source's time zone)."""
 
     pair: Pair
     rate: Decimal
-    change_pct: Decimal
+    change_pct: Decimal | None
     start: int
     end: int
+    change_abs: Decimal | None = None
+    effective: float | None = None
 
     @property
     def decimals(self) -> int:
         return decimals_of(self.rate)
 
     @property
-    def value(self) -> tuple[str, str]:
+    def value(self) -> PrintedValue:
         """What two copies must share to agree (see `printed_value`)."""
-        return printed_value(self.rate, self.change_pct)
+        return printed_value(self.rate, self.change_pct, self.change_abs, self.effective)
 
 
-def printed_value(rate: Decimal, change_pct: Decimal) -> tuple[str, str]:
-    """The one test of "the same printed value": the numbers as printed. Decimal("-0")
-    equals Decimal("0") and 0.10 equals 0.1, so the text is compared: it keeps the sign of a
-    -0 change and the decimals printed."""
-    return (str(rate), str(change_pct))
+PrintedValue = tuple[str, str, str, float | None]
+
+
+def printed_value(
+    rate: Decimal,
+    change_pct: Decimal | None,
+    change_abs: Decimal | None = None,
+    effective: float | None = None,
+) -> PrintedValue:
+    """The one test of "the same printed value": the numbers as printed (rate, percent
+    change, absolute change; "" for a change not printed) and the effective date.
+    Decimal("-0") equals Decimal("0") and 0.10 equals 0.1, so the text is compared: it keeps
+    the sign of a -0 change and the decimals printed."""
+    return (str(rate), _text(change_pct), _text(change_abs), effective)
+
+
+def _text(value: Decimal | None) -> str:
+    return "" if value is None else str(value)
+
+
+def printed_change(change_pct: Decimal | None, change_abs: Decimal | None) -> str:
+    """A change as printed: `-0.22%`, `-16.5` (absolute), or "" when none is printed."""
+    if change_pct is not None:
+        return f"{change_pct}%"
+    return "" if change_abs is None else str(change_abs)
 
 
 def decimals_of(value: Decimal) -> int:
@@ -68,28 +94,47 @@ def resolution_of(decimals: int) -> Decimal:
 
 @dataclass(frozen=True, slots=True)
 class PrintedRate:
-    """What a page prints for one pair, its marquee copies collapsed: the rate (quote units
-    per base unit) and change (percent) as printed, the decimals printed, and how many
-    copies showed it."""
+    """What a source prints for one pair, its marquee copies collapsed: the rate (quote
+    units per base unit), the decimals printed, how many copies showed it, and the change
+    as printed — a percent (`change_pct`, tickers), an absolute change in rate units
+    (`change_abs`, feeds such as NBK's and CBU's), or neither; at most one is set.
+    `effective` is the Unix time the rate takes effect (00:00 of the body's date in the
+    source's time zone), for sources that date their rates (feeds); None otherwise."""
 
     pair: Pair
     rate: Decimal
-    change_pct: Decimal
+    change_pct: Decimal | None
     decimals: int
     copies: int
+    change_abs: Decimal | None = None
+    effective: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.change_pct is not None and self.change_abs is not None:
+            raise ValueError("a printed rate has a percent or an absolute change, not both")
 
     @property
-    def value(self) -> tuple[str, str]:
-        return printed_value(self.rate, self.change_pct)
+    def value(self) -> PrintedValue:
+        return printed_value(self.rate, self.change_pct, self.change_abs, self.effective)
 
     @property
     def resolution(self) -> Decimal:
         return resolution_of(self.decimals)
 
     @property
-    def change_ratio(self) -> Decimal:
-        """The printed change as a ratio (-0.22% → -0.0022; -0% stays negative zero)."""
-        return self.change_pct.scaleb(-2)
+    def change_ratio(self) -> Decimal | None:
+        """The printed change as a ratio: -0.22% → -0.0022 (-0% stays negative zero); an
+        absolute change c of a rate r → c / (r - c), the ratio to the rate before; None
+        when no change is printed (or the rate before would be zero)."""
+        if self.change_pct is not None:
+            return self.change_pct.scaleb(-2)
+        if self.change_abs is None or self.change_abs == self.rate:
+            return None
+        return self.change_abs / (self.rate - self.change_abs)
+
+    @property
+    def change_text(self) -> str:
+        return printed_change(self.change_pct, self.change_abs)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +153,8 @@ class Unreadable:
     `text` is the entry as printed; `pair` is its pair when the codes could be read;
     `reason` is one of not_a_number, ambiguous, bad_grouping, two_decimal_marks,
     out_of_range, unmatched (starts like an entry, does not read as one), incomplete,
-    bad_pair; `message` says it in words."""
+    bad_pair, and for feeds bad_nominal (not a power of ten) and bad_date; `message` says
+    it in words."""
 
     text: str
     pair: Pair | None

@@ -3,8 +3,9 @@ tickerwatch's own metrics, for teams that alert in Prometheus. Pure.
 
 Rounding is kept where the metrics allow it: under `rounding: strict` a rate rule widens
 the printed rate by half its exported resolution, and a change rule bounds the ratio the
-same way. The printed change (`source_change`) is compared as printed: its own resolution
-is not exported.
+same way. The printed change (`source_change`) is compared as exported: its own resolution
+is not exported (nor, for a feed's absolute change, the rounding of the ratio derived from
+it); a source that prints no change has no such series, so the rule never fires for it.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar, Final
+from typing import ClassVar, Final, Literal
 
 from tickerwatch.core.model import Pair
 from tickerwatch.core.parse.number import DecimalMark
@@ -200,11 +200,53 @@ class AlertRule:
 
 # ---------------------------------------------------------------- sources
 
+# Formats a source's `format:` may name: a ticker printed in a page, a central bank's feed
+# (one reader each in tickerwatch.sources), or a generic machine-readable document read
+# with the source's `extract:`.
+TICKER_FORMATS: Final = ("timesca",)
+FEED_FORMATS: Final = ("nbkr", "nbk", "cbu", "nbt", "cbt")
+GENERIC_FORMATS: Final = ("xml", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class Fixed:
+    """A currency code written in the config, for a feed that prints only the other one."""
+
+    code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Extract:
+    """Where the values of a machine-readable document stand: XPath 1.0 expressions for
+    `xml`, JMESPath for `json` (checked when the config is loaded).
+
+    `items` selects the entries from the document; every other expression is evaluated on
+    one entry (XPath may start at the root with `/`), except `date` when `date_from` is
+    "document". `base` and `quote` are expressions or Fixed codes; `rate` is quote units
+    per `nominal` base units (default 1); `change` an absolute change in the same units,
+    or `change_pct` a percent change; `date` is read with `date_format` (strptime). A
+    feed that trims trailing zeros names the `decimals` it publishes (0.544 → 0.5440)."""
+
+    items: str
+    base: str | Fixed
+    quote: str | Fixed
+    rate: str
+    nominal: str | None = None
+    change: str | None = None
+    change_pct: str | None = None
+    date: str | None = None
+    date_from: Literal["entry", "document"] = "entry"
+    date_format: str = "%Y-%m-%d"
+    decimals: int = 0
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
     """A source with every default filled in and its entry pattern compiled. Durations are
-    seconds, `max_body` bytes; `format` is a built-in format's name or "pattern".
+    seconds, `max_body` bytes; `format` is a built-in format's name, "pattern", or "xml" /
+    "json" with `extract`. `entry_pattern` is what ticker formats match entries with
+    (feeds never use it). `url` may hold strftime placeholders of the poll's date in the
+    source's `timezone` (core.dates.dated_url).
 
     When is it polled: at start, then every `interval` seconds — or, when `schedule` is
     set, at the times of that crontab expression (5 fields, checked by the config) in
@@ -230,6 +272,7 @@ class Source:
     timezone: str = "UTC"  # IANA name: the source's own days (dated URLs, schedules)
     references: tuple[str, ...] = ()  # sources this one is cross-checked against
     schedule: str | None = None  # crontab (minute hour day month weekday), else interval
+    extract: Extract | None = None  # formats xml and json
 
     @property
     def schedule_text(self) -> str:
@@ -243,7 +286,9 @@ class Source:
     @property
     def quote_codes(self) -> frozenset[str]:
         """Quote currencies of the expected pairs: where the locator looks for the ticker."""
-        return frozenset(p.quote for p in self.pairs) if self.format != "pattern" else frozenset()
+        if self.format not in TICKER_FORMATS:
+            return frozenset()
+        return frozenset(p.quote for p in self.pairs)
 
 
 # ---------------------------------------------------------------- receivers

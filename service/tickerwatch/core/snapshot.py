@@ -83,6 +83,7 @@ class SourceState:
     started_at: float
     up: bool = False
     polls: int = 0
+    stale_polls: int = 0  # bodies dated before the newest rates recorded (not stored)
     last_poll_at: float | None = None
     last_success_at: float | None = None
     expected_at: float | None = None  # cron sources: the first poll due after the last good one
@@ -106,6 +107,7 @@ class SourceState:
     read_key: ReadKey | None = None  # what the last ticker was read from (parse_changed)
     etag: str | None = None
     last_modified: str | None = None
+    fetched_url: str | None = None  # the URL the validators belong to (dated URLs change)
     version: int = 0  # bumped whenever anything /metrics shows of this source changes
     stats_at: float = 0.0  # when history statistics were last computed
     failures: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FAILURE_REASONS, 0))
@@ -121,7 +123,12 @@ class SourceState:
     def stale(self, now: float) -> bool:
         """No good poll for stale_after, counted from the last good poll (from start when
         there never was one) — or, when `expected_at` is set (a cron source), from the
-        first poll scheduled after it, so the hours without polls never count."""
+        first poll scheduled after it, so the hours without polls never count; or, for a
+        source that dates its rates, the newest effective date is more than stale_after ago
+        (a daily feed needs a stale_after that spans a long weekend)."""
+        effective = self.newest_effective
+        if effective is not None and now - effective > self.source.stale_after:
+            return True
         if self.expected_at is not None:
             since = self.expected_at
         elif self.last_success_at is not None:
@@ -129,6 +136,12 @@ class SourceState:
         else:
             since = self.started_at
         return now - since > self.source.stale_after
+
+    @property
+    def newest_effective(self) -> float | None:
+        """The newest effective date of the rates held (Unix seconds), None for undated."""
+        dates = [r.printed.effective for r in self.rates.values()]
+        return max((d for d in dates if d is not None), default=None)
 
     def live_rates(self, now: float) -> list[Rate]:
         """Rates not yet past drop_after: older ones disappear rather than freeze."""

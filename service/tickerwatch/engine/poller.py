@@ -13,12 +13,14 @@ from typing import Any
 
 import structlog
 
+from tickerwatch.core.dates import dated_url
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.errors import PollError, StoreError
 from tickerwatch.core.model import Deduplicated, Page
+from tickerwatch.core.redact import redact_url
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
-from tickerwatch.core.units import parse_duration
+from tickerwatch.core.units import parse_duration, rfc3339
 from tickerwatch.engine.schedule import expect_next_poll
 from tickerwatch.fetch.client import Fetcher
 from tickerwatch.metrics.registry import Metrics
@@ -36,6 +38,7 @@ STATS_EVERY = 60.0
 class _Outcome:
     result: str
     dedup: Deduplicated
+    effective: float | None = None  # the body's date, for sources that date their rates
 
 
 class Poller:
@@ -64,7 +67,8 @@ class Poller:
             event = {"source": name, **await self._poll_logged(state)}
             if lag is not None:
                 event["lag"] = round(lag, 4)
-            (log.warning if event["result"] == "failed" else log.info)("poll", **event)
+            loud = event["result"] in ("failed", "stale")
+            (log.warning if loud else log.info)("poll", **event)
         if self.after_poll is not None:
             try:
                 await self.after_poll()
@@ -75,9 +79,11 @@ class Poller:
         """One poll with its bookkeeping; the fields of its `poll` event."""
         started = time.perf_counter()
         now = self.clock()
-        event: dict[str, Any] = {}
+        source = state.source
+        url = dated_url(source.url, now, source.timezone)
+        event: dict[str, Any] = {} if url == source.url else {"url": redact_url(url)}
         try:
-            outcome = await self._poll(state, now)
+            outcome = await self._poll(state, now, url)
         except PollError as exc:
             self._failed(state, now, exc.reason, exc.message)
             event.update(result="failed", reason=exc.reason, error=exc.message)
@@ -93,6 +99,10 @@ class Poller:
                 entries=outcome.dedup.entries,
                 pairs={str(q.pair): str(q.rate) for q in outcome.dedup.rates},
             )
+            if outcome.effective is not None:
+                event["effective"] = rfc3339(outcome.effective)
+            if outcome.result == "stale" and state.newest_effective is not None:
+                event["newest"] = rfc3339(state.newest_effective)
         finally:
             duration = time.perf_counter() - started
             state.polls += 1
@@ -107,20 +117,24 @@ class Poller:
         event["duration"] = round(duration, 4)
         return event
 
-    async def _poll(self, state: SourceState, now: float) -> _Outcome:
+    async def _poll(self, state: SourceState, now: float, url: str) -> _Outcome:
+        """Fetch `url` (the source's, its date placeholders filled) and read it."""
         source = state.source
-        have_data = state.last_result is not None
+        validators = state.last_result is not None and url == state.fetched_url
         page = await self.fetcher.fetch(
-            source.url,
+            url,
             deadline=source.timeout,
             max_body=source.max_body,
-            etag=state.etag if have_data else None,
-            last_modified=state.last_modified if have_data else None,
+            etag=state.etag if validators else None,
+            last_modified=state.last_modified if validators else None,
             redirect_hosts=source.redirect_hosts,
             proxy=source.proxy_url,
             encoding=source.encoding,
         )
         result, dedup = self._read(state, page)
+        effective = _body_date(dedup)
+        if result == "ok" and _older(effective, state.newest_effective):
+            return self._stale(state, dedup, effective)
         windows = all_windows(source, self.extra_windows)
         fresh_for = min([STATS_EVERY, *(w / 10 for w in windows.values())])
         if _same_as_stored(state, dedup) and now - state.stats_at < fresh_for:
@@ -139,13 +153,23 @@ class Poller:
         state.pairs = len(dedup.rates)
         if state.source is source:
             state.etag, state.last_modified = page.etag, page.last_modified
+            state.fetched_url = url
         else:  # a reload during the fetch changed how the page is read: read it anew next
             state.read_key = None
         if result == "ok":
             for quote in dedup.rates:  # label sets at 0, so increase() sees the first one
                 state.conflict_counts.setdefault(quote.pair, 0)
             self._report_conflicts(state, dedup)
-        return _Outcome(result, dedup)
+        return _Outcome(result, dedup, effective)
+
+    def _stale(self, state: SourceState, dedup: Deduplicated, effective: float | None) -> _Outcome:
+        """A body dated before the newest rates recorded (a feed serving an old file): the
+        source answered, but nothing is stored or shown from it. It is read again at the
+        next poll (no read key kept), so a body that stays old stays `stale`."""
+        state.up = True
+        state.stale_polls += 1
+        state.read_key = None
+        return _Outcome("stale", dedup, effective)
 
     def _read(self, state: SourceState, page: Page) -> tuple[str, Deduplicated]:
         if page.body is None:
@@ -200,6 +224,15 @@ class Poller:
         state.last_error = message
         state.last_error_at = now
         state.failures[reason] += 1
+
+
+def _body_date(dedup: Deduplicated) -> float | None:
+    """The date a body's rates take effect (its newest, should they differ), or None."""
+    return max((q.effective for q in dedup.rates if q.effective is not None), default=None)
+
+
+def _older(effective: float | None, newest: float | None) -> bool:
+    return effective is not None and newest is not None and effective < newest
 
 
 def _same_as_stored(state: SourceState, dedup: Deduplicated) -> bool:

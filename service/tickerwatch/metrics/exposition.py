@@ -44,7 +44,8 @@ FAMILIES: Final = (
     Family(
         f"{RATE}_source_change_ratio",
         "gauge",
-        f"The change the source itself prints, as a ratio (-0.22% is -0.0022). {CACHED}",
+        "The change the source itself prints, as a ratio (-0.22% is -0.0022; an absolute"
+        f" change c of a rate r is c / (r - c)); absent when it prints none. {CACHED}",
     ),
     Family(
         f"{RATE}_change_ratio",
@@ -63,6 +64,12 @@ FAMILIES: Final = (
         "Unix time the pair was last seen in a good poll.",
     ),
     Family(f"{RATE}_changed_timestamp_seconds", "gauge", "Unix time the rate last changed."),
+    Family(
+        f"{RATE}_effective_timestamp_seconds",
+        "gauge",
+        "Unix time the rate takes effect: 00:00 of the date the feed prints, in the source's"
+        f" time zone (dated sources only). {CACHED}",
+    ),
     Family(f"{NS}_source_up", "gauge", "1 if the last poll of the source fetched and parsed."),
     Family(
         f"{NS}_source_last_success_timestamp_seconds",
@@ -70,6 +77,11 @@ FAMILIES: Final = (
         "Unix time of the last good poll of the source.",
     ),
     Family(f"{NS}_source_polls", "counter", "Polls of a source, good or failed."),
+    Family(
+        f"{NS}_source_stale_polls",
+        "counter",
+        "Polls whose body was dated before the newest rates already recorded (not stored).",
+    ),
     Family(f"{NS}_source_poll_failures", "counter", f"Failed polls by reason: {REASONS}."),
     Family(
         f"{NS}_source_poll_duration_seconds",
@@ -151,14 +163,14 @@ _cached = functools.lru_cache(maxsize=100_000)
 @_cached
 def _pair_series(source: str, base: str, quote: str) -> tuple[str, ...]:
     """Series prefixes of one pair: rate, source change, previous, resolution, updated,
-    changed (FAMILIES order, without the windowed change ratio)."""
+    changed, effective (FAMILIES order, without the windowed change ratio)."""
     labels = _labels([("source", source), ("base", base), ("quote", quote)])
     return tuple(f"{RATE}{n}{{{labels}}} " for n in _PAIR_SUFFIXES)
 
 
 _PAIR_SUFFIXES: Final = (
     "", "_source_change_ratio", "_previous", "_resolution", "_updated_timestamp_seconds",
-    "_changed_timestamp_seconds",
+    "_changed_timestamp_seconds", "_effective_timestamp_seconds",
 )  # fmt: skip
 
 
@@ -173,6 +185,7 @@ class _SourceSeries:
     up: str
     last_success: str
     polls: str
+    stale_polls: str
     failures: dict[str, str]
     buckets: tuple[str, ...]
     count: str
@@ -191,6 +204,7 @@ def _source_series(source: str) -> _SourceSeries:
         up=f"{NS}_source_up{{{src}}} ",
         last_success=f"{NS}_source_last_success_timestamp_seconds{{{src}}} ",
         polls=f"{NS}_source_polls_total{{{src}}} ",
+        stale_polls=f"{NS}_source_stale_polls_total{{{src}}} ",
         failures={
             r: f"{NS}_source_poll_failures_total{{{_labels([('reason', r), ('source', source)])}}} "
             for r in FAILURE_REASONS
@@ -257,17 +271,20 @@ def _render_source(state: SourceState, live: list[Rate]) -> list[str]:
 
 
 def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
-    """The seven tickerwatch_exchange_rate* families for the live pairs of one source."""
+    """The eight tickerwatch_exchange_rate* families for the live pairs of one source."""
     name = state.source.name
-    rate, printed, change, previous, resolution, updated, changed = ([] for _ in range(7))
+    rate, printed, change, previous, resolution, updated, changed, effective = (
+        [] for _ in range(8)
+    )
     for r in live:
         base, quote = r.pair.base, r.pair.quote
-        s_rate, s_printed, s_previous, s_resolution, s_updated, s_changed = _pair_series(
-            name, base, quote
+        s_rate, s_printed, s_previous, s_resolution, s_updated, s_changed, s_effective = (
+            _pair_series(name, base, quote)
         )
         q = r.printed
         rate.append(f"{s_rate}{_number(q.rate)}\n")
-        printed.append(f"{s_printed}{_number(q.change_ratio)}\n")
+        if (ratio := q.change_ratio) is not None:
+            printed.append(f"{s_printed}{_number(ratio)}\n")
         for window, value in r.window_changes.items():
             if window in state.source.windows:
                 change.append(f"{_window_series(name, base, quote, window)}{_number(value)}\n")
@@ -276,9 +293,10 @@ def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
         resolution.append(f"{s_resolution}{_number(q.resolution)}\n")
         updated.append(f"{s_updated}{_number(r.updated_at)}\n")
         changed.append(f"{s_changed}{_number(r.changed_at)}\n")
-    return [
-        "".join(lines) for lines in (rate, printed, change, previous, resolution, updated, changed)
-    ]
+        if q.effective is not None:
+            effective.append(f"{s_effective}{_number(q.effective)}\n")
+    families = (rate, printed, change, previous, resolution, updated, changed, effective)
+    return ["".join(lines) for lines in families]
 
 
 def _status_chunks(state: SourceState) -> list[str]:
@@ -293,6 +311,7 @@ def _status_chunks(state: SourceState) -> list[str]:
         f"{series.up}{1.0 if state.up else 0.0}\n",
         "" if success is None else f"{series.last_success}{_number(success)}\n",
         f"{series.polls}{_number(state.polls)}\n",
+        f"{series.stale_polls}{_number(state.stale_polls)}\n",
         "".join(f"{series.failures[r]}{_number(n)}\n" for r, n in state.failures.items()),
         "".join(
             f"{prefix}{_number(n)}\n"

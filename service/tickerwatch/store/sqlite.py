@@ -18,65 +18,12 @@ from typing import Final, TypeVar
 
 from tickerwatch.core.errors import StoreError
 from tickerwatch.core.model import Pair, PrintedRate, SeriesStats
+from tickerwatch.store.schema import ROW_COLUMNS, HistoryRow, history_row, migrate
 
-SCHEMA_VERSION: Final = 2
-_MIGRATIONS: Final[dict[int, str]] = {
-    1: """
-        CREATE TABLE history (
-            id INTEGER PRIMARY KEY,
-            source TEXT NOT NULL,
-            base TEXT NOT NULL,
-            quote TEXT NOT NULL,
-            rate TEXT NOT NULL,
-            change_pct TEXT NOT NULL,
-            decimals INTEGER NOT NULL,
-            first_seen REAL NOT NULL,
-            last_seen REAL NOT NULL
-        );
-        CREATE INDEX history_series ON history (source, base, quote, first_seen);
-        CREATE INDEX history_last_seen ON history (last_seen);
-    """,
-    2: """
-        CREATE TABLE alerts (
-            id TEXT PRIMARY KEY,
-            state TEXT NOT NULL,
-            body TEXT NOT NULL
-        );
-        CREATE TABLE outbox (
-            id INTEGER PRIMARY KEY,
-            receiver TEXT NOT NULL,
-            idempotency_key TEXT NOT NULL,
-            payload TEXT NOT NULL,
-            created REAL NOT NULL,
-            next_attempt REAL NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            delivered REAL,
-            dropped REAL,
-            last_error TEXT,
-            UNIQUE (receiver, idempotency_key)
-        );
-        CREATE INDEX outbox_pending ON outbox (receiver, id)
-            WHERE delivered IS NULL AND dropped IS NULL;
-    """,
-}
+__all__ = ["HistoryDB", "HistoryRow", "OutboxItem", "Store"]
 
 T = TypeVar("T")
 _PENDING: Final = "delivered IS NULL AND dropped IS NULL"  # an outbox row still to send
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    source: str
-    pair: Pair
-    rate: Decimal
-    change_pct: Decimal
-    decimals: int
-    first_seen: float
-    last_seen: float
-
-    @property
-    def printed(self) -> PrintedRate:
-        return PrintedRate(self.pair, self.rate, self.change_pct, self.decimals, copies=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,22 +49,9 @@ class HistoryDB:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=5000")
-            self._migrate()
+            migrate(self._db, path)
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"cannot open the history database {path}: {exc}") from exc
-
-    def _migrate(self) -> None:
-        (version,) = self._db.execute("PRAGMA user_version").fetchone()
-        if version > SCHEMA_VERSION:
-            raise StoreError(
-                f"{self.path} has schema version {version}; this tickerwatch knows "
-                f"up to {SCHEMA_VERSION}: upgrade tickerwatch"
-            )
-        for target in range(version + 1, SCHEMA_VERSION + 1):
-            with self._db:
-                self._db.executescript(
-                    f"BEGIN; {_MIGRATIONS[target]}; PRAGMA user_version = {target}; COMMIT;"
-                )
 
     def close(self) -> None:
         self._db.close()
@@ -144,20 +78,25 @@ class HistoryDB:
             )
 
     def _record_one(self, source: str, quote: PrintedRate, now: float) -> int:
+        """A new row when the printed value or the effective date differs from the newest
+        row's (history is keyed on the body's date, not on the poll's time)."""
+        rate, pct, absolute, effective = quote.value
         row = self._db.execute(
-            "SELECT id, rate, change_pct FROM history"
+            "SELECT id, rate, change_pct, coalesce(change_abs, ''), effective FROM history"
             " WHERE source=? AND base=? AND quote=? ORDER BY first_seen DESC, id DESC LIMIT 1",
             (source, quote.pair.base, quote.pair.quote),
         ).fetchone()
-        if row is not None and tuple(row[1:3]) == quote.value:
+        if row is not None and tuple(row[1:]) == quote.value:
             self._db.execute(
                 "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?", (now, row[0])
             )
             return int(row[0])
+        pair = quote.pair
+        values = (source, pair.base, pair.quote, rate, pct, absolute or None, effective)
         cursor = self._db.execute(
-            "INSERT INTO history (source, base, quote, rate, change_pct, decimals,"
-            " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (source, quote.pair.base, quote.pair.quote, *quote.value, quote.decimals, now, now),
+            "INSERT INTO history (source, base, quote, rate, change_pct, change_abs, effective,"
+            " decimals, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (*values, quote.decimals, now, now),
         )
         return int(cursor.lastrowid or 0)
 
@@ -199,20 +138,16 @@ class HistoryDB:
     def latest(self, source: str) -> list[HistoryRow]:
         """The newest row of every pair of `source`: what it showed in its last good poll."""
         rows = self._db.execute(
-            "SELECT source, base, quote, rate, change_pct, decimals, first_seen, last_seen"
-            " FROM history WHERE id IN (SELECT max(id) FROM history WHERE source=?"
-            " GROUP BY base, quote) ORDER BY id",
+            f"SELECT {ROW_COLUMNS} FROM history WHERE id IN"
+            " (SELECT max(id) FROM history WHERE source=? GROUP BY base, quote) ORDER BY id",
             (source,),
         )
-        return [_row(r) for r in rows]
+        return [history_row(r) for r in rows]
 
     def history(
         self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
     ) -> list[HistoryRow]:
-        sql = (
-            "SELECT source, base, quote, rate, change_pct, decimals, first_seen, last_seen"
-            " FROM history WHERE first_seen<=? AND last_seen>=?"
-        )
+        sql = f"SELECT {ROW_COLUMNS} FROM history WHERE first_seen<=? AND last_seen>=?"
         args: list[object] = [until, since]
         if source is not None:
             sql += " AND source=?"
@@ -222,7 +157,7 @@ class HistoryDB:
             args += [pair.base, pair.quote]
         sql += " ORDER BY first_seen, id LIMIT ?"
         args.append(limit)
-        return [_row(r) for r in self._db.execute(sql, args)]
+        return [history_row(r) for r in self._db.execute(sql, args)]
 
     def prune(self, before: float) -> int:
         """Delete rows last seen before `before`; keeps each series' newest row."""
@@ -302,10 +237,6 @@ class HistoryDB:
     def prune_outbox(self, before: float) -> None:
         with self._db:
             self._db.execute("DELETE FROM outbox WHERE coalesce(delivered, dropped) < ?", (before,))
-
-
-def _row(r: tuple[str, str, str, str, str, int, float, float]) -> HistoryRow:
-    return HistoryRow(r[0], Pair(r[1], r[2]), Decimal(r[3]), Decimal(r[4]), r[5], r[6], r[7])
 
 
 class Store:

@@ -17,6 +17,7 @@ def source_health(state: SourceState, now: float) -> dict[str, Any]:
         "last_success": state.last_success_at,
         "age_seconds": None if age is None else round(age, 3),
         "stale": state.stale(now),
+        "effective": state.newest_effective,
         "last_error": state.last_error,
         "last_error_reason": state.last_reason,
         "last_error_at": state.last_error_at,

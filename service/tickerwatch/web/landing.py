@@ -59,11 +59,12 @@ def _rates(states: list[SourceState], now: float) -> str:
             changes = " ".join(
                 f"{escape(w)}: {_signed(v)}" for w, v in sorted(r.window_changes.items())
             )
-            css = "down" if q.change_pct.is_signed() else "up"
+            ratio = q.change_ratio
+            css = "muted" if ratio is None else "down" if ratio.is_signed() else "up"
             rows.append(
                 f"<tr><td>{escape(r.source)}</td><td>{escape(str(q.pair))}</td>"
                 f'<td class=n>{escape(str(q.rate))}</td><td class="n {css}">'
-                f"{escape(str(q.change_pct))}%</td>"
+                f"{escape(q.change_text or '—')}</td>"
                 f"<td class=n>{escape(format(inv, 'f'))} {escape(q.pair.base)}"
                 f" <span class=muted>({escape(format(low, 'f'))}–{escape(format(high, 'f'))})"
                 f"</span></td><td>{changes or '<span class=muted>—</span>'}</td>"

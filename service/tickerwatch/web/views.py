@@ -51,7 +51,8 @@ def rate_view(r: Rate, deviations: Sequence[Deviation] = ()) -> dict[str, Any]:
         "base": q.pair.base,
         "quote": q.pair.quote,
         "rate": str(q.rate),
-        "change_pct": str(q.change_pct),
+        "change_pct": _text(q.change_pct),
+        "change_abs": _text(q.change_abs),
         "decimals": q.decimals,
         "resolution": str(q.resolution),
         "inverse": {"rate": format(inv, "f"), "low": format(low, "f"), "high": format(high, "f")},
@@ -60,7 +61,12 @@ def rate_view(r: Rate, deviations: Sequence[Deviation] = ()) -> dict[str, Any]:
         "updated": iso(r.updated_at),
         "changed": iso(r.changed_at),
         "references": [deviation_view(d) for d in deviations if d.pair == q.pair],
+        "effective": iso(q.effective),
     }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def source_view(state: SourceState, now: float, next_poll: float | None = None) -> dict[str, Any]:
@@ -79,6 +85,8 @@ def source_view(state: SourceState, now: float, next_poll: float | None = None) 
         "up": state.up,
         "stale": state.stale(now),
         "polls": state.polls,
+        "stale_polls": state.stale_polls,
+        "effective": iso(state.newest_effective),
         "last_poll": iso(state.last_poll_at),
         "last_success": iso(state.last_success_at),
         "last_duration_seconds": state.last_duration,
@@ -116,10 +124,12 @@ def history_view(row: HistoryRow) -> dict[str, Any]:
         "source": row.source,
         "pair": str(row.pair),
         "rate": str(row.rate),
-        "change_pct": str(row.change_pct),
+        "change_pct": _text(row.change_pct),
+        "change_abs": _text(row.change_abs),
         "decimals": row.decimals,
         "first_seen": iso(row.first_seen),
         "last_seen": iso(row.last_seen),
+        "effective": iso(row.effective),
     }
 
 

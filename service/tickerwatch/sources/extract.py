@@ -1,0 +1,118 @@
+"""A document's entries, found where an `Extract` (core.settings) says: XPath 1.0 (lxml) in
+XML, JMESPath (the jmespath library) in JSON. The built-in feeds are Extracts written here
+(one module each); `format: xml` and `format: json` use the source's own.
+
+`items` is evaluated on the document and must give a list (of elements, for XPath); every
+other expression is evaluated on one entry, and gives a text: the first node it selects
+(an element's text, an attribute's value) or the value it computes; nothing, or empty
+text, is "absent". Compiled expressions are cached by their text (the config compiled
+each once already, to check it).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import jmespath
+from jmespath.parser import ParsedResult
+from lxml import etree
+
+from tickerwatch.core.errors import ParseError
+from tickerwatch.core.parse.feed import FeedEntry
+from tickerwatch.core.settings import Extract, Fixed
+from tickerwatch.sources.documents import cut, refuse_error_object, shown
+
+Field = str | Fixed | None
+
+
+@functools.lru_cache(maxsize=512)
+def xpath(expression: str) -> etree.XPath:
+    return etree.XPath(expression)
+
+
+@functools.lru_cache(maxsize=512)
+def jmes(expression: str) -> ParsedResult:
+    return jmespath.compile(expression)
+
+
+def xml_entries(root: etree._Element, extract: Extract) -> list[FeedEntry]:
+    """The entries `extract.items` selects in an XML document; ParseError when it selects
+    something other than elements."""
+    found = xpath(extract.items)(root)
+    if not isinstance(found, list) or not all(isinstance(e, etree._Element) for e in found):
+        raise ParseError(f"items {extract.items!r} selects no elements of the document")
+    document_date = _xml_value(root, extract.date) if extract.date_from == "document" else None
+    return [
+        _entry(functools.partial(_xml_value, item), _xml_shown(item), extract, document_date)
+        for item in found
+        if isinstance(item, etree._Element)
+    ]
+
+
+def json_entries(doc: Any, extract: Extract) -> list[FeedEntry]:
+    """The entries `extract.items` finds in a JSON document; ParseError for a JSON error
+    object or when it finds no list."""
+    refuse_error_object(doc)
+    found = jmes(extract.items).search(doc)
+    if not isinstance(found, list):
+        raise ParseError(f"items {extract.items!r} finds no list in the document: {shown(doc)}")
+    document_date = _json_value(doc, extract.date) if extract.date_from == "document" else None
+    return [
+        _entry(functools.partial(_json_value, item), cut(item), extract, document_date)
+        for item in found
+    ]
+
+
+def _entry(
+    value: Callable[[Field], str | None], text: str, extract: Extract, document_date: str | None
+) -> FeedEntry:
+    date = document_date if extract.date_from == "document" else value(extract.date)
+    return FeedEntry(
+        text=text,
+        base=value(extract.base),
+        quote=value(extract.quote),
+        rate=value(extract.rate),
+        nominal=value(extract.nominal),
+        change=value(extract.change),
+        change_pct=value(extract.change_pct),
+        date=date,
+    )
+
+
+def _xml_value(node: etree._Element, field: Field) -> str | None:
+    if field is None or isinstance(field, Fixed):
+        return None if field is None else field.code
+    result: Any = xpath(field)(node)
+    if isinstance(result, list):
+        if not result:
+            return None
+        result = result[0]
+    if isinstance(result, etree._Element):
+        text = "".join(str(part) for part in result.itertext())
+    elif isinstance(result, bool):
+        text = "true" if result else "false"
+    else:
+        text = str(result)
+    return text.strip() or None
+
+
+def _json_value(item: Any, field: Field) -> str | None:
+    if field is None or isinstance(field, Fixed):
+        return None if field is None else field.code
+    result = jmes(field).search(item)
+    if result is None:
+        return None
+    if isinstance(result, bool):
+        return "true" if result else "false"
+    if isinstance(result, str | int | Decimal):
+        return str(result).strip() or None
+    return json.dumps(result, ensure_ascii=False, default=str)
+
+
+def _xml_shown(item: etree._Element) -> str:
+    """An entry as printed, for messages: its markup, white space collapsed and cut."""
+    return cut(etree.tostring(item, encoding="unicode", with_tail=False))

@@ -1,0 +1,121 @@
+"""The history database's tables, their migrations, and a history row as read back.
+
+Schema 3 (feeds): `change_pct` is "" when a source prints no percent change, `change_abs`
+holds an absolute change (NULL when none is printed), `effective` the Unix time a dated
+rate takes effect (NULL for tickers).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Final
+
+from tickerwatch.core.errors import StoreError
+from tickerwatch.core.model import Pair, PrintedRate
+
+SCHEMA_VERSION: Final = 3
+_MIGRATIONS: Final[dict[int, str]] = {
+    1: """
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY,
+            source TEXT NOT NULL,
+            base TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            rate TEXT NOT NULL,
+            change_pct TEXT NOT NULL,
+            decimals INTEGER NOT NULL,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL
+        );
+        CREATE INDEX history_series ON history (source, base, quote, first_seen);
+        CREATE INDEX history_last_seen ON history (last_seen);
+    """,
+    2: """
+        CREATE TABLE alerts (
+            id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            receiver TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created REAL NOT NULL,
+            next_attempt REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            delivered REAL,
+            dropped REAL,
+            last_error TEXT,
+            UNIQUE (receiver, idempotency_key)
+        );
+        CREATE INDEX outbox_pending ON outbox (receiver, id)
+            WHERE delivered IS NULL AND dropped IS NULL;
+    """,
+    3: """
+        ALTER TABLE history ADD COLUMN change_abs TEXT;
+        ALTER TABLE history ADD COLUMN effective REAL;
+    """,
+}
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring the database to SCHEMA_VERSION, one transaction per step; StoreError for a
+    database newer than this tickerwatch."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} has schema version {version}; this tickerwatch knows "
+            f"up to {SCHEMA_VERSION}: upgrade tickerwatch"
+        )
+    for target in range(version + 1, SCHEMA_VERSION + 1):
+        with db:
+            db.executescript(
+                f"BEGIN; {_MIGRATIONS[target]}; PRAGMA user_version = {target}; COMMIT;"
+            )
+
+
+# The columns a HistoryRow is read from, in order.
+ROW_COLUMNS: Final = (
+    "source, base, quote, rate, change_pct, decimals, first_seen, last_seen, change_abs, effective"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """One run of a pair's history: the printed value (changes None when not printed),
+    when it was first and last seen (Unix seconds) and when it took effect (feeds)."""
+
+    source: str
+    pair: Pair
+    rate: Decimal
+    change_pct: Decimal | None
+    decimals: int
+    first_seen: float
+    last_seen: float
+    change_abs: Decimal | None = None
+    effective: float | None = None
+
+    @property
+    def printed(self) -> PrintedRate:
+        return PrintedRate(
+            self.pair, self.rate, self.change_pct, self.decimals, copies=0,
+            change_abs=self.change_abs, effective=self.effective,
+        )  # fmt: skip
+
+
+def history_row(r: tuple[object, ...]) -> HistoryRow:
+    """A row selected as ROW_COLUMNS."""
+    source, base, quote, rate, pct, decimals, first, last, absolute, effective = r
+    return HistoryRow(
+        str(source), Pair(str(base), str(quote)), Decimal(str(rate)), _decimal(pct),
+        int(str(decimals)), float(str(first)), float(str(last)), _decimal(absolute),
+        None if effective is None else float(str(effective)),
+    )  # fmt: skip
+
+
+def _decimal(text: object) -> Decimal | None:
+    return None if text is None or text == "" else Decimal(str(text))
