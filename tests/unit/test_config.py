@@ -29,8 +29,8 @@ def test_production_config_polls_timesca_politely() -> None:
     assert [str(p) for p in source.pairs] == ["KGS/USD", "KZT/USD", "TJS/USD", "UZS/USD", "TMT/USD"]
 
 
-def test_production_config_polls_the_five_central_banks_hourly_at_their_real_urls() -> None:
-    _, *feeds = load_settings(CONFIG_DIR / "tickerwatch.yaml", environ={}).sources
+def test_production_config_polls_the_five_central_banks_politely_at_their_real_urls() -> None:
+    ticker, *feeds = load_settings(CONFIG_DIR / "tickerwatch.yaml", environ={}).sources
     assert {s.format: (s.url, s.timezone) for s in feeds} == {
         "nbkr": ("https://www.nbkr.kg/XML/daily.xml", "Asia/Bishkek"),
         "nbk": ("https://nationalbank.kz/rss/get_rates.cfm?fdate=%d.%m.%Y", "Asia/Almaty"),
@@ -41,7 +41,10 @@ def test_production_config_polls_the_five_central_banks_hourly_at_their_real_url
         ),
         "cbt": ("https://cbt.tm/kurs/%Y/%d%m%Y.xml", "Asia/Ashgabat"),
     }
-    assert all(s.interval >= 3600 and s.stale_after >= 3 * 86400 for s in feeds)
+    # every half hour of the bank's working day, Monday to Friday, in the bank's time zone
+    assert {s.schedule for s in feeds} == {"*/30 8-19 * * mon-fri"}
+    assert all(s.stale_after >= 3 * 86400 for s in feeds)
+    assert ticker.references == ("nbkr", "nbk", "cbu", "nbt", "cbt")
 
 
 def write(tmp_path: Path, text: str) -> Path:
