@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from tickerwatch import __version__
 from tickerwatch.config import default_config_path, load_settings
 from tickerwatch.core.errors import ConfigError, PollError, StoreError
-from tickerwatch.core.parse import BUILTIN, compile_pattern
+from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,9 +53,20 @@ def _parser() -> argparse.ArgumentParser:
     parse = sub.add_parser("parse", help="show what tickerwatch reads from a page")
     parse.add_argument("src", metavar="SRC", help="a file, an http(s) URL, or - for stdin")
     parse.add_argument(
-        "--format", default="timesca", choices=sorted(BUILTIN), help="built-in format"
+        "--format",
+        default="timesca",
+        choices=[*TICKER_FORMATS, *FEED_FORMATS],
+        help="a built-in ticker or feed format",
     )
-    parse.add_argument("--pattern", help="a regex with named groups base, quote, rate, change")
+    parse.add_argument("--pattern", help="a regex with named groups rate, base, quote, change")
+    parse.add_argument("--base", help="with --pattern: the base code, if the page prints none")
+    parse.add_argument("--quote", help="with --pattern: the quote code, if the page prints none")
+    parse.add_argument(
+        "--change-unit", choices=["percent", "absolute"], default="percent",
+        help="with --pattern: how the change group is printed",
+    )  # fmt: skip
+    parse.add_argument("--source", help="read as the configured source NAME reads (with -c)")
+    _config_arg(parse)
     parse.add_argument(
         "--decimal-mark",
         choices=[".", ","],
@@ -124,97 +132,25 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _parse(args: argparse.Namespace) -> int:
-    from tickerwatch.core.dedup import deduplicate
-    from tickerwatch.core.parse import parse_text
-    from tickerwatch.sources.local import read_source
+    from tickerwatch import explain
 
     try:
-        pattern = compile_pattern(args.pattern) if args.pattern else BUILTIN[args.format]
+        source = explain.source_for(args)
     except ValueError as exc:
         print(f"tickerwatch: --pattern: {exc}", file=sys.stderr)
         return 2
     try:
-        page = read_source(args.src)
-        ticker = parse_text(
-            page.body or "", page.content_type, pattern, decimal_mark=args.decimal_mark
-        )
+        page, ticker = explain.read(args.src, source)
     except (PollError, OSError) as exc:
+        if args.json:
+            print(explain.dumps({"error": str(exc), "reason": getattr(exc, "reason", "io")}))
         print(f"tickerwatch: {args.src}: {exc}", file=sys.stderr)
         return 1
-    result = deduplicate(ticker.entries, ticker.unreadable)
-    copies = Counter(u.text for u in ticker.unreadable)
-    decoding = {
-        "encoding": page.encoding,
-        "from": page.encoding_origin,
-        "replaced": page.replaced,
-    }
     if args.json:
-        print(json.dumps({**_parse_json(result, copies), "decoding": decoding}, indent=2))
+        print(explain.dumps(explain.as_json(page, ticker, source)))
     else:
-        print(_parse_text(args.src, result, copies, ticker.context()))
-        print(
-            f"decoded as {page.encoding} (from {page.encoding_origin}); "
-            f"{page.replaced} invalid byte sequence(s) replaced with U+FFFD"
-        )
+        print(explain.as_text(args.src, page, ticker, source))
     return 0
-
-
-def _parse_json(result: Any, copies: Counter[str]) -> dict[str, Any]:
-    return {
-        "quotes": [
-            {
-                "base": q.pair.base,
-                "quote": q.pair.quote,
-                "rate": str(q.rate),
-                "change_pct": str(q.change_pct),
-                "decimals": q.decimals,
-                "copies": q.copies,
-            }
-            for q in result.rates
-        ],
-        "entries": result.entries,
-        "conflicts": [
-            {
-                "base": c.pair.base,
-                "quote": c.pair.quote,
-                "values": list(c.values),
-                "chosen": c.chosen,
-            }
-            for c in result.conflicts
-        ],
-        "unreadable": [
-            {"text": u.text, "reason": u.reason, "message": u.message, "copies": copies[u.text]}
-            for u in result.unreadable
-        ],
-    }
-
-
-def _parse_text(src: str, result: Any, copies: Counter[str], context: tuple[str, str]) -> str:
-    lines = [
-        f"{src}: {result.entries} ticker entries, {len(result.rates)} pairs, "
-        f"{len(result.conflicts)} conflicts, {result.unreadable_entries} unreadable",
-        "",
-        f"{'pair':<9} {'rate':>10} {'change':>8} {'copies':>6}",
-    ]
-    for q in result.rates:
-        lines.append(f"{q.pair!s:<9} {q.rate!s:>10} {str(q.change_pct) + '%':>8} {q.copies:>6}")
-    for c in result.conflicts:
-        lines.append(f"conflict {c.pair}: {', '.join(c.values)} → kept {c.chosen}")
-    for u in result.unreadable:
-        lines.append(f"unreadable {u.text} ×{copies[u.text]}: {u.reason}: {u.message}")
-    before, after = context
-    lines += [
-        "",
-        "text before the ticker:",
-        _quote(before[-200:]),
-        "text after the ticker:",
-        _quote(after[:200]),
-    ]
-    return "\n".join(lines)
-
-
-def _quote(text: str) -> str:
-    return "\n".join(f"  | {line}" for line in text.strip("\n").splitlines()) or "  | (nothing)"
 
 
 def _demo(args: argparse.Namespace) -> int:

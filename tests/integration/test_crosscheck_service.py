@@ -22,6 +22,9 @@ CONFIG = (
     "alerts:\n"
     "  - {name: TickerOffOfficial, sources: [timesca], pairs: [TMT/USD],\n"
     "     deviation: {above: 0.05}, summary: '{pair} {value}'}\n"
+    # 0.01144 is 0.04% above 1/87.45 as printed, but within the ticker's rounding: quiet
+    "  - {name: KGSOffNBKR, sources: [timesca], pairs: [KGS/USD],\n"
+    "     deviation: {above: 0.0001, references: [nbkr]}}\n"
 )
 
 
@@ -77,6 +80,8 @@ def test_a_ticker_off_the_official_rate_is_shown_alerted_and_resolved(tmp_path: 
             assert body["commonLabels"]["alertname"] == "TickerOffOfficial"
             assert body["commonAnnotations"]["summary"] == "TMT/USD -13.96% vs cbu"
 
+            active = {a["alertname"] for a in svc.get("/api/v1/alerts").json()["alerts"]}
+            assert active == {"TickerOffOfficial"}  # KGSOffNBKR not even pending
             serve(site, "/cbu", cbu("3484.06"), "application/json")  # 12194.21 / 3.5
             wait_for(
                 lambda: [p for p in receiver.posts if p.json()["status"] == "resolved"],
@@ -84,5 +89,7 @@ def test_a_ticker_off_the_official_rate_is_shown_alerted_and_resolved(tmp_path: 
             )
             back = sample(svc.metrics(), name, **tmt)
             assert back is not None and round(back, 4) == -0.0029  # 1/3.51 vs 1/3.5
+            names = {p.json()["commonLabels"]["alertname"] for p in receiver.posts}
+            assert names == {"TickerOffOfficial"}
         finally:
             svc.close()

@@ -124,7 +124,7 @@ def test_custom_pattern_reads_another_layout() -> None:
     ("pattern", "problem"),
     [
         ("(?P<base>x", "not a valid regular expression"),
-        (r"(?P<base>\w+)", "missing change, quote, rate"),
+        (r"(?P<base>\w+)", "missing quote, rate"),
     ],
 )
 def test_bad_custom_patterns_are_explained(pattern: str, problem: str) -> None:

@@ -67,8 +67,9 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
     def pick(value: Any, default: Any) -> Any:
         return default if value is None else value
 
+    widget = cfg.widget if cfg.pattern is not None else None
     if cfg.pattern is not None:
-        fmt, pattern = "pattern", compile_pattern(cfg.pattern)
+        fmt, pattern = "pattern", compile_pattern(cfg.pattern, widget)
     else:
         fmt = cfg.format or "timesca"
         pattern = BUILTIN.get(fmt, BUILTIN["timesca"])  # feeds match no entries
@@ -92,6 +93,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         timezone=cfg.timezone,
         references=cfg.references,
         schedule=cfg.schedule,
+        widget=widget,
         extract=None if cfg.extract is None else extract(cfg.extract),
     )
 

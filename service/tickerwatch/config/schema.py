@@ -26,7 +26,7 @@ from tickerwatch.config.urls import HttpURL, ProxyURL, http_url, one_per_host
 from tickerwatch.config.yamlfile import StrictModel
 from tickerwatch.core.decoding import codec_for
 from tickerwatch.core.model import Pair
-from tickerwatch.core.parse import compile_pattern
+from tickerwatch.core.parse import Widget, compile_pattern
 from tickerwatch.core.settings import GENERIC_FORMATS, NAME_PATTERN, TEMPLATE_FIELDS
 from tickerwatch.core.units import is_number, parse_duration, parse_size
 
@@ -98,6 +98,9 @@ class SourceSchema(StrictModel):
     url: HttpURL
     format: Format | None = None
     pattern: str | None = None
+    base: Annotated[str | None, Field(pattern=r"^[A-Z]{3}$")] = None  # with pattern
+    quote: Annotated[str | None, Field(pattern=r"^[A-Z]{3}$")] = None  # with pattern
+    change_unit: Literal["percent", "absolute"] = "percent"  # with pattern
     pairs: tuple[Annotated[Pair, BeforeValidator(lambda v: Pair.parse(str(v)))], ...] = ()
     interval: PositiveDuration | None = None
     jitter: Duration | None = None
@@ -126,11 +129,17 @@ class SourceSchema(StrictModel):
                 return {**data, "extract": {**data["extract"], "syntax": data["format"]}}
         return data
 
+    @property
+    def widget(self) -> Widget:
+        return Widget(self.base, self.quote, self.change_unit == "absolute")
+
     @field_validator("pattern")
     @classmethod
     def _pattern_compiles(cls, value: str | None) -> str | None:
+        """A regular expression with a `rate` group; which other groups it needs depends
+        on base and quote (checked with the whole source)."""
         if value is not None:
-            compile_pattern(value)
+            compile_pattern(value, Widget(base="", quote=""))
         return value
 
     @field_validator("schedule")
@@ -147,6 +156,11 @@ class SourceSchema(StrictModel):
     def _one_format(self) -> SourceSchema:
         if self.format is not None and self.pattern is not None:
             raise ValueError("give either format or pattern, not both")
+        widget = self.base or self.quote or self.change_unit != "percent"
+        if widget and self.pattern is None:
+            raise ValueError("base, quote and change_unit go with a pattern")
+        if self.pattern is not None:
+            compile_pattern(self.pattern, self.widget)
         generic = self.format in GENERIC_FORMATS
         if generic and self.extract is None:
             raise ValueError(f"format {self.format} needs extract: where the values stand")

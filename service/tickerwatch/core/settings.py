@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import ClassVar, Final, Literal
 
 from tickerwatch.core.model import Pair
+from tickerwatch.core.parse.formats import Widget
 from tickerwatch.core.parse.number import DecimalMark
 from tickerwatch.core.units import format_duration
 
@@ -273,6 +274,7 @@ class Source:
     references: tuple[str, ...] = ()  # sources this one is cross-checked against
     schedule: str | None = None  # crontab (minute hour day month weekday), else interval
     extract: Extract | None = None  # formats xml and json
+    widget: Widget | None = None  # format pattern: fixed codes, change unit
 
     @property
     def schedule_text(self) -> str:

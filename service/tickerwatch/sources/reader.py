@@ -15,5 +15,5 @@ def read_ticker(page: Page, source: Source, last: ReadKey | None) -> tuple[ReadK
     assert page.body is not None  # a 304 is answered from the last reading, not read
     return parse_changed(
         page.body, page.content_type, source.entry_pattern, source.quote_codes, last,
-        source.decimal_mark,
+        source.decimal_mark, source.widget,
     )  # fmt: skip

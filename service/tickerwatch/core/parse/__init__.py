@@ -10,7 +10,7 @@ import re
 
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Ticker
-from tickerwatch.core.parse.formats import BUILTIN, compile_pattern
+from tickerwatch.core.parse.formats import BUILTIN, Widget, compile_pattern
 from tickerwatch.core.parse.html import html_to_text, normalize_text
 from tickerwatch.core.parse.locate import ticker_regions
 from tickerwatch.core.parse.number import DecimalMark
@@ -20,6 +20,7 @@ __all__ = [
     "BUILTIN",
     "DecimalMark",
     "ReadKey",
+    "Widget",
     "compile_pattern",
     "looks_like_html",
     "page_text",
@@ -50,6 +51,7 @@ def parse_text(
     entry_pattern: re.Pattern[str],
     quotes: frozenset[str] = frozenset(),
     decimal_mark: DecimalMark | None = None,
+    widget: Widget | None = None,
 ) -> Ticker:
     """Find the ticker of a page body; raises ParseError (no_ticker) when there is none.
 
@@ -57,8 +59,8 @@ def parse_text(
     accept one. With the quote currencies known, HTML is searched region by region first
     (see locate.py); the whole page is rendered only when that finds nothing.
     `decimal_mark` decides numbers such as `12,650` (see parse/number.py); without it the
-    ticker's other numbers do."""
-    ticker = parse_changed(body, content_type, entry_pattern, quotes, None, decimal_mark)[1]
+    ticker's other numbers do. `widget`: a custom pattern's fixed codes and change unit."""
+    ticker = parse_changed(body, content_type, entry_pattern, quotes, None, decimal_mark, widget)[1]
     assert ticker is not None  # nothing to compare with: always parsed
     return ticker
 
@@ -73,6 +75,7 @@ def parse_changed(
     quotes: frozenset[str],
     last_key: ReadKey | None,
     decimal_mark: DecimalMark | None = None,
+    widget: Widget | None = None,
 ) -> tuple[ReadKey, Ticker | None]:
     """parse_text, skipped when the bytes the ticker is read from are the ones `last_key`
     stands for. Returns the key of this page and its ticker, or None in place of the
@@ -92,11 +95,11 @@ def parse_changed(
         if found is not None and not _decided_by_others(found):
             return key, found
     digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
-    key = (entry_pattern, quotes, decimal_mark, digest)
+    key = (entry_pattern, quotes, decimal_mark, widget, digest)
     if key == last_key:
         return key, None
     text = page_text(body, content_type)
-    return key, find_ticker(text, entry_pattern, 2 if builtin else 1, decimal_mark)
+    return key, find_ticker(text, entry_pattern, 2 if builtin else 1, decimal_mark, widget)
 
 
 def _in_regions(

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 from tickerwatch.core.parse.number import SEPARATORS, SIGNS
 
-REQUIRED_GROUPS: Final = frozenset({"base", "quote", "rate", "change"})
+GROUPS: Final = ("base", "quote", "rate", "change")
+
+
+@dataclass(frozen=True, slots=True)
+class Widget:
+    """What a custom pattern's source says of its entries beyond the pattern: a base or
+    quote currency the page does not print (`USD 87.45` on a KGS site: quote KGS), and
+    whether the change it prints is a percent or an absolute move in quote units."""
+
+    base: str | None = None
+    quote: str | None = None
+    absolute_change: bool = False
+
 
 # A printed number, liberally: digits (any script) with single separators between them.
 # parse/number.py decides what it says or why it cannot be read.
@@ -29,16 +42,22 @@ TIMESCA: Final = re.compile(
 BUILTIN: Final[dict[str, re.Pattern[str]]] = {"timesca": TIMESCA}
 
 
-def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """Compile a custom entry pattern; it must name the groups base, quote, rate and change."""
+def compile_pattern(pattern: str, widget: Widget | None = None) -> re.Pattern[str]:
+    """Compile a custom entry pattern; raises ValueError. It names the group `rate`, and
+    `base` and `quote` unless `widget` fixes them; `change` is optional."""
     try:
         compiled = re.compile(pattern)
     except re.error as exc:
         raise ValueError(f"not a valid regular expression: {exc}") from exc
-    missing = REQUIRED_GROUPS - set(compiled.groupindex)
+    fixed = widget or Widget()
+    needed = {"rate"} | ({"base"} if fixed.base is None else set())
+    needed |= set() if fixed.quote is not None else {"quote"}
+    missing = needed - set(compiled.groupindex)
     if missing:
         names = ", ".join(sorted(missing))
         raise ValueError(
-            f"the pattern needs the named groups base, quote, rate, change; missing {names}"
+            f"the pattern needs the named groups {', '.join(sorted(needed))} (base and quote"
+            f" may be fixed by the source's base: and quote:; change is optional); missing"
+            f" {names}"
         )
     return compiled

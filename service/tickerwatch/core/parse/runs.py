@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Final, NamedTuple
 
+from tickerwatch.core.parse.formats import GROUPS
 from tickerwatch.core.parse.number import SIGNS
 
 _SEPARATOR: Final = re.compile(r"[\s•·∙◦▪▫►▸|*/\-–—]*")
@@ -66,7 +67,8 @@ def _more(best: list[Item], run: list[Item]) -> list[Item]:
 
 def _matches(text: str, pattern: re.Pattern[str]) -> Iterator[Item]:
     for m in pattern.finditer(text):
-        base, quote, rate, change = m.group("base", "quote", "rate", "change")
+        found = m.groupdict()  # a custom pattern may lack base, quote or change
+        base, quote, rate, change = (found.get(g) for g in GROUPS)
         split = (
             rate is not None
             and change is not None

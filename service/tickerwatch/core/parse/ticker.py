@@ -20,6 +20,7 @@ from typing import Final, NamedTuple
 
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Pair, Ticker, TickerEntry, Unreadable
+from tickerwatch.core.parse.formats import Widget
 from tickerwatch.core.parse.number import DecimalMark, NumberError, page_decimal_mark, read_number
 from tickerwatch.core.parse.runs import Item, longest_run, matched
 
@@ -33,11 +34,14 @@ def find_ticker(
     entry_pattern: re.Pattern[str],
     min_entries: int = 2,
     decimal_mark: DecimalMark | None = None,
+    widget: Widget | None = None,
 ) -> Ticker:
     """Return the ticker block of `text`, or raise ParseError when there is none.
 
     `decimal_mark` decides numbers such as `12,650` when given; otherwise the other numbers
-    of the same run decide, and an entry they cannot decide is unreadable."""
+    of the same run decide, and an entry they cannot decide is unreadable. `widget`: a
+    custom pattern's fixed codes and change unit (None for the built-in formats, whose
+    entries always print a pair and a percent change)."""
     run = longest_run(text, entry_pattern)
     if not run:
         raise ParseError("no ticker entries (PAIR = RATE CHANGE%) found in the page text")
@@ -50,19 +54,20 @@ def find_ticker(
     entries: list[TickerEntry] = []
     unreadable: list[Unreadable] = []
     for item in run:
-        read = _refuse_split(item) or _read(*item.groups, hint)
+        read = _refuse_split(item) or _read(*item.groups, hint, widget)
         if isinstance(read, _Refusal):
             printed = text[item.start : item.end]
             unreadable.append(Unreadable(printed, read.pair, read.reason, read.message))
         else:
-            entries.append(TickerEntry(*read, item.start, item.end))
+            pair, rate, change_pct, change_abs = read
+            entries.append(TickerEntry(pair, rate, change_pct, item.start, item.end, change_abs))
     if not entries:
         first = unreadable[0]
         raise ParseError(
             f"the ticker's {len(unreadable)} entries look like quotes but none can be read;"
             f" the first, {first.text!r}: {first.message}"
         )
-    hinted = decimal_mark is None and hint is not None and any(map(_needs_hint, run))
+    hinted = decimal_mark is None and hint is not None and any(_needs_hint(i, widget) for i in run)
     return Ticker(tuple(entries), text, run[0].start, run[-1].end, tuple(unreadable), hinted=hinted)
 
 
@@ -71,9 +76,9 @@ def _run_decimal_mark(run: list[Item]) -> DecimalMark | None:
     return page_decimal_mark(p for item in run for p in item.groups[2:] if p is not None)
 
 
-def _needs_hint(item: Item) -> bool:
+def _needs_hint(item: Item, widget: Widget | None) -> bool:
     """Whether this entry reads only with the run's decimal mark (`12,650` alone)."""
-    alone = _read(*item.groups, None)
+    alone = _read(*item.groups, None, widget)
     return isinstance(alone, _Refusal) and alone.reason == "ambiguous" and not item.fragment
 
 
@@ -113,24 +118,30 @@ def _read(
     rate: str | None,
     change: str | None,
     hint: DecimalMark | None,
-) -> tuple[Pair, Decimal, Decimal] | _Refusal:
-    """The pair and numbers of one printed entry, or why they cannot be read. Cached: a page
-    prints the same few entries poll after poll, and equal text gives the very same
-    objects, which dedup's fast path checks for."""
-    pair = _pair(base, quote)
+    widget: Widget | None = None,
+) -> tuple[Pair, Decimal, Decimal | None, Decimal | None] | _Refusal:
+    """The pair, rate, percent change and absolute change (at most one of the two) of one
+    printed entry, or why they cannot be read. Cached: a page prints the same few entries
+    poll after poll, and equal text gives the very same objects, which dedup's fast path
+    checks for."""
     if base is not None and quote is not None and rate is None and change is None:
-        return _Refusal(pair, "unmatched", "does not read as PAIR = RATE CHANGE%")
-    if base is None or quote is None or rate is None or change is None:
+        return _Refusal(_pair(base, quote), "unmatched", "does not read as PAIR = RATE CHANGE%")
+    if widget is not None:
+        base, quote = base or widget.base, quote or widget.quote
+    pair = _pair(base, quote)
+    if base is None or quote is None or rate is None or (change is None and widget is None):
         return _Refusal(pair, "incomplete", "the pattern left base, quote, rate or change empty")
     if pair is None:
         return _Refusal(None, "bad_pair", f"not a currency pair: {base}/{quote}")
     try:
         rate_value = read_number(rate, hint)
-        change_value = read_number(change, hint)
+        change_value = None if change is None else read_number(change, hint)
     except NumberError as exc:
         return _Refusal(pair, exc.reason, str(exc))
     if not MIN_RATE <= rate_value < MAX_ABS_RATE:
         return _Refusal(pair, "out_of_range", f"a rate of {rate} is not within 1e-12 to 1e12")
-    if abs(change_value) >= MAX_ABS_CHANGE_PCT:
-        return _Refusal(pair, "out_of_range", f"a change of {change}% is not a change")
-    return pair, rate_value, change_value
+    if change_value is not None and abs(change_value) >= MAX_ABS_CHANGE_PCT:
+        return _Refusal(pair, "out_of_range", f"a change of {change} is not a change")
+    if widget is not None and widget.absolute_change:
+        return pair, rate_value, None, change_value
+    return pair, rate_value, change_value, None
