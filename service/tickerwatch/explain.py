@@ -128,9 +128,9 @@ def as_text(src: str, page: Page, ticker: Ticker, source: Source) -> str:
         f" {_count(len(result.rates), 'pair')}, {_count(len(result.conflicts), 'conflict')},"
         f" {result.unreadable_entries} unreadable",
         "",
-        f"{'pair':<9} {'rate':>10} {'change':>10} {'copies':>6}",
+        f"{'pair':<9} {'rate':>10} {'change':>8} {'copies':>6}",
     ]
-    lines += [f"{q.pair!s:<9} {q.rate!s:>10} {_change(q):>10} {q.copies:>6}" for q in result.rates]
+    lines += [f"{q.pair!s:<9} {q.rate!s:>10} {_change(q):>8} {q.copies:>6}" for q in result.rates]
     lines += [
         f"conflict {c.pair}: {', '.join(c.values)} → kept {c.chosen}" for c in result.conflicts
     ]

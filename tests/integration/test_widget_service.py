@@ -42,7 +42,7 @@ def test_tickerwatch_parse_explains_a_patterns_groups(tmp_path: Path) -> None:
             "--quote", "KGS", "--change-unit", "absolute"]  # fmt: skip
     text = subprocess.run(args, capture_output=True, text=True, check=True).stdout
     assert "groups: base='USD' quote='KGS (fixed)' rate='87.45' change='-6.38'" in text
-    assert "USD/KGS        87.45      -6.38" in text
+    assert "USD/KGS        87.45    -6.38" in text
     as_json = json.loads(subprocess.run([*args, "--json"], capture_output=True, text=True,
                                         check=True).stdout)  # fmt: skip
     assert as_json["quotes"][0]["change_abs"] == "-6.38"
