@@ -21,6 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        for warning in exc.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         return 1
     except StoreError as exc:
         print(f"tickerwatch: {exc}", file=sys.stderr)
@@ -112,7 +114,11 @@ def _check_config(args: argparse.Namespace) -> int:
 
     path = args.config or default_config_path()
     settings = load_settings(path)
-    print(f"{path}: ok ({len(settings.sources)} sources)")
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    noted = f", {len(settings.warnings)} warning{'s' * (len(settings.warnings) != 1)}"
+    sources = f"{len(settings.sources)} source{'s' * (len(settings.sources) != 1)}"
+    print(f"{path}: ok ({sources}{noted if settings.warnings else ''})")
     now = time.time()
     for source in settings.sources:
         polls = ", ".join(t.isoformat(timespec="seconds") for t in upcoming(source, now, 3))

@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 from typing import Final
 
-from tickerwatch.config import build
+from tickerwatch.config import build, checks
 from tickerwatch.config.schema import SettingsSchema
 from tickerwatch.config.webfile import load_web_file
-from tickerwatch.config.yamlfile import load_yaml_model
+from tickerwatch.config.yamlfile import load_checked
 from tickerwatch.core.settings import Settings
 
 DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
@@ -32,11 +32,12 @@ def default_config_path() -> Path:
 
 def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings:
     """Read and validate a config file (and its web config file, if it names one) into
-    the domain objects. Raises ConfigError with one FILE:LINE: key.path: problem each."""
-    schema = load_yaml_model(path, SettingsSchema, environ)
+    the domain objects, with the file's warnings (`Settings.warnings`). Raises ConfigError
+    with one FILE:LINE: key.path: problem each."""
+    schema, warnings = load_checked(path, SettingsSchema, checks.problems, environ)
     web_file = schema.web.config_file
     if web_file is not None:
         if not web_file.is_absolute():
             web_file = path.parent / web_file
         load_web_file(web_file)
-    return build.settings(schema, web_file)
+    return build.settings(schema, web_file, tuple(warnings))

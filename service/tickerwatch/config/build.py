@@ -40,15 +40,18 @@ from tickerwatch.core.settings import (
 from tickerwatch.core.units import parse_duration
 
 
-def settings(schema: s.SettingsSchema, web_file: Path | None) -> Settings:
+def settings(
+    schema: s.SettingsSchema, web_file: Path | None, warnings: tuple[str, ...] = ()
+) -> Settings:
     """The domain objects of a validated file; `web_file` is its web config file's path,
-    resolved against the config file's folder."""
+    resolved against the config file's folder; `warnings` the file's, as FILE:LINE lines."""
     return Settings(
         web=web(schema.web, web_file),
         storage=Storage(schema.storage.path, schema.storage.retention),
         sources=tuple(source(c, schema.defaults) for c in schema.sources),
         alerts=tuple(alert_rule(r) for r in schema.alerts),
         notify=notify(schema.notify),
+        warnings=warnings,
     )
 
 

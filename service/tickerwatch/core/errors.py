@@ -48,11 +48,13 @@ class ParseError(PollError):
 
 
 class ConfigError(TickerwatchError):
-    """The configuration is invalid; `problems` holds one `FILE:LINE: key.path: problem` each."""
+    """The configuration is invalid; `problems` holds one `FILE:LINE: key.path: problem` each,
+    `warnings` the file's warnings found with them (the same shape)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], warnings: list[str] | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.warnings = warnings or []
 
 
 class StoreError(TickerwatchError):

@@ -361,3 +361,4 @@ class Settings:
     sources: tuple[Source, ...]
     alerts: tuple[AlertRule, ...] = ()
     notify: Notify = field(default_factory=Notify)
+    warnings: tuple[str, ...] = ()  # the file's, as FILE:LINE: key.path: problem

@@ -149,6 +149,7 @@ class Service:
                 "started", version=__version__, listen=self.settings.web.listen,
                 sources=list(rt.states), storage=str(self.settings.storage.path),
             )  # fmt: skip
+            _log_warnings(self.settings)
             if self.on_ready is not None:
                 self.on_ready(rt)
             stop_task = asyncio.create_task(self._stop.wait())
@@ -322,6 +323,7 @@ class Service:
             rt.metrics.reload_time.set(self.clock())
             rt.last_reload_error = []
             log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
+            _log_warnings(new)
         await self._evaluate(rt)
         return True
 
@@ -372,3 +374,10 @@ def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:
         app, host=settings.web.host, port=settings.web.port, log_config=None, lifespan="off",
         access_log=False, server_header=False, **extra,
     )  # fmt: skip
+
+
+def _log_warnings(settings: Settings) -> None:
+    """The config file's warnings (`tickerwatch check-config` prints the same), one event
+    each when the file is loaded."""
+    for warning in settings.warnings:
+        log.warning("config_warning", problem=warning)
