@@ -10,7 +10,7 @@ from pathlib import Path
 
 from tickerwatch import __version__
 from tickerwatch.config import default_config_path, load_settings
-from tickerwatch.core.errors import ConfigError, PollError, StoreError
+from tickerwatch.core.errors import ConfigError, ListenError, PollError, StoreError
 from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS
 
 
@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except StoreError as exc:
         print(f"tickerwatch: {exc}", file=sys.stderr)
         return 1
+    except ListenError as exc:
+        print(f"tickerwatch: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return code
@@ -80,6 +83,7 @@ def _parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run offline on bundled ticker data")
     demo.add_argument("-c", "--config", type=Path, default=Path("config/demo.yaml"))
     demo.add_argument("--port", type=int, default=10049, help="port of the service (default 10049)")
+    demo.add_argument("--log-format", choices=["json", "console"], default="console")
     demo.set_defaults(func=_demo)
     return parser
 
@@ -162,7 +166,7 @@ def _parse(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from tickerwatch.demo import run_demo
 
-    return run_demo(args.config, args.port)
+    return run_demo(args.config, args.port, json_logs=args.log_format == "json")
 
 
 if __name__ == "__main__":

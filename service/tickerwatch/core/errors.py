@@ -57,5 +57,10 @@ class ConfigError(TickerwatchError):
         self.warnings = warnings or []
 
 
+class ListenError(TickerwatchError):
+    """The web server cannot listen where it was told to (a port in use, an address this
+    host does not have)."""
+
+
 class StoreError(TickerwatchError):
     """The history database could not be opened or written."""

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import functools
 import signal
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from tickerwatch.core.errors import ConfigError, StoreError, TickerwatchError
 from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.alerting import Alerting
+from tickerwatch.engine.listen import listening_socket
 from tickerwatch.engine.poller import Poller
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
@@ -83,13 +85,24 @@ class Service:
         self.poller: Poller | None = None
         self.clients: Clients | None = None
         self.on_ready: Callable[[Runtime], None] | None = None
+        self.listen_hint = "in web.listen"  # how to choose another port, when it is in use
+        self._socket: socket.socket | None = None
 
     def stop(self) -> None:
         self._stop.set()
 
+    def bind(self) -> socket.socket:
+        """The web server's socket, bound on the first call (`run` calls it before anything
+        else starts). Raises ListenError when the port is in use."""
+        if self._socket is None:
+            web = self.settings.web
+            self._socket = listening_socket(web.host, web.port, self.listen_hint)
+        return self._socket
+
     # ------------------------------------------------------------------ start and stop
 
     async def run(self) -> None:
+        self.bind()
         disable_created_metrics()  # type: ignore[no-untyped-call]
         settings = self.settings
         store = await Store.open(settings.storage.path)
@@ -136,7 +149,7 @@ class Service:
         if rt.reload is not None:
             loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
         self.server = QuietServer(_server_config(self.settings, rt))
-        server_task = asyncio.create_task(self.server.serve(), name="web")
+        server_task = asyncio.create_task(self.server.serve(sockets=[self.bind()]), name="web")
         try:
             while not self.server.started:
                 if server_task.done():
