@@ -11,6 +11,7 @@ from typing import Any
 from tickerwatch.config import schema as s
 from tickerwatch.config.extract import ExtractSchema, FixedSchema
 from tickerwatch.core.parse import BUILTIN, compile_pattern
+from tickerwatch.core.parse.formats import EntryPattern
 from tickerwatch.core.settings import (
     Above,
     Alertmanager,
@@ -71,6 +72,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         return default if value is None else value
 
     widget = cfg.widget if cfg.pattern is not None else None
+    pattern: EntryPattern
     if cfg.pattern is not None:
         fmt, pattern = "pattern", compile_pattern(cfg.pattern, widget)
     else:

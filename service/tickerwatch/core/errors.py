@@ -41,10 +41,11 @@ class FetchError(PollError):
 
 
 class ParseError(PollError):
-    """The page was fetched but holds no usable ticker."""
+    """The page was fetched but holds no usable ticker (or a custom pattern ran out of
+    time reading it: reason `timeout`)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("no_ticker", message)
+    def __init__(self, message: str, reason: FailureReason = "no_ticker") -> None:
+        super().__init__(reason, message)
 
 
 class ConfigError(TickerwatchError):

@@ -8,14 +8,13 @@ threshold kinds it accepts; code handles them with `match`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import ClassVar, Final, Literal
 
 from tickerwatch.core.model import Pair
-from tickerwatch.core.parse.formats import Widget
+from tickerwatch.core.parse.formats import EntryPattern, Widget
 from tickerwatch.core.parse.number import DecimalMark
 from tickerwatch.core.units import format_duration
 
@@ -257,7 +256,7 @@ class Source:
     name: str
     url: str
     format: str
-    entry_pattern: re.Pattern[str]
+    entry_pattern: EntryPattern
     pairs: tuple[Pair, ...]
     interval: float
     jitter: float
