@@ -1,4 +1,4 @@
-"""Command line: run, check-config, parse, rules, demo, --version."""
+"""Command line: run, check-config, parse, rules, demo, import, --version."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from tickerwatch import __version__
 from tickerwatch.config import default_config_path, load_settings
 from tickerwatch.core.errors import ConfigError, PollError, StoreError
-from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS
+from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS, Settings, Source
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,11 +75,56 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="print JSON")
     parse.set_defaults(func=_parse)
 
+    _history_commands(sub)
+
     demo = sub.add_parser("demo", help="run offline on bundled ticker data")
     demo.add_argument("-c", "--config", type=Path, default=Path("config/demo.yaml"))
     demo.add_argument("--port", type=int, default=10049, help="port of the service (default 10049)")
     demo.set_defaults(func=_demo)
     return parser
+
+
+def _history_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """History from before tickerwatch started (issue 17): import."""
+    imp = sub.add_parser("import", help="import saved pages into the history")
+    _config_arg(imp)
+    imp.add_argument("--source", required=True, help="the configured source the pages are of")
+    imp.add_argument(
+        "--date-from", default="page", metavar="page|mtime|filename|DATE",
+        help="how to date a page that prints no date (default page: skip it)",
+    )  # fmt: skip
+    imp.add_argument("inputs", nargs="+", metavar="FILE|DIR|URL", help="pages, WARC files")
+    imp.set_defaults(func=_import)
+
+
+def _configured_source(args: argparse.Namespace) -> tuple[Settings, Source]:
+    path = args.config or default_config_path()
+    settings = load_settings(path)
+    found = {s.name: s for s in settings.sources}
+    if args.source not in found:
+        raise ConfigError([f"{path}: no source named {args.source!r}"])
+    return settings, found[args.source]
+
+
+def _import(args: argparse.Namespace) -> int:
+    from tickerwatch.core.pagedate import DateError
+    from tickerwatch.importer import fallback_of, run_import
+    from tickerwatch.store.sqlite import HistoryDB
+
+    settings, source = _configured_source(args)
+    try:
+        fallback = fallback_of(args.date_from, source)
+    except DateError as exc:
+        print(f"tickerwatch: --date-from: {exc}", file=sys.stderr)
+        return 2
+    db = HistoryDB(settings.storage.path)
+    try:
+        summary = run_import(db, source, args.inputs, fallback)
+    finally:
+        db.close()
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.dated else 1
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
