@@ -96,6 +96,26 @@ def _history_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     imp.add_argument("inputs", nargs="+", metavar="FILE|DIR|URL", help="pages, WARC files")
     imp.set_defaults(func=_import)
 
+    exp = sub.add_parser("export", help="write the history for Prometheus (OpenMetrics)")
+    _config_arg(exp)
+    exp.add_argument(
+        "--openmetrics",
+        action="store_true",
+        required=True,
+        help="OpenMetrics with timestamps, for promtool tsdb create-blocks-from",
+    )
+    exp.add_argument("--source", help="only this source (default: every source)")
+    exp.add_argument("--since", default="0", help="Unix seconds, a date or RFC 3339 time")
+    exp.add_argument("--until", default=None, help="default: now")
+    exp.add_argument("--step", default="4m", help="time between samples (default 4m, < 5m)")
+    exp.add_argument(
+        "--hold",
+        default="1d",
+        help="how long a value shows past its last sighting when no newer row follows (default 1d)",
+    )
+    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    exp.set_defaults(func=_export)
+
 
 def _configured_source(args: argparse.Namespace) -> tuple[Settings, Source]:
     path = args.config or default_config_path()
@@ -125,6 +145,45 @@ def _import(args: argparse.Namespace) -> int:
     for line in summary.lines():
         print(line)
     return 0 if summary.dated else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    import time
+
+    from tickerwatch.core.pagedate import DateError
+    from tickerwatch.core.units import parse_duration
+    from tickerwatch.export import write_openmetrics
+    from tickerwatch.store.sqlite import HistoryDB
+
+    settings = load_settings(args.config or default_config_path())
+    try:
+        since = _when(args.since)
+        until = time.time() if args.until is None else _when(args.until)
+        step, hold = parse_duration(args.step), parse_duration(args.hold)
+        if step <= 0:
+            raise ValueError("--step: must be longer than 0s")
+    except (DateError, ValueError) as exc:
+        print(f"tickerwatch: export: {exc}", file=sys.stderr)
+        return 2
+    db = HistoryDB(settings.storage.path)
+    try:
+        rows = db.history(args.source, None, since, until, 2**62)
+    finally:
+        db.close()
+    with sys.stdout if args.output is None else args.output.open("w") as out:
+        count = write_openmetrics(rows, out, since, until, step, hold)
+    print(f"tickerwatch: export: {len(rows)} history rows, {count} samples", file=sys.stderr)
+    return 0
+
+
+def _when(text: str) -> float:
+    """Unix seconds, a date (00:00 UTC) or an RFC 3339 time (DateError)."""
+    from tickerwatch.core.pagedate import fixed_date
+
+    try:
+        return float(text)
+    except ValueError:
+        return fixed_date(text, "UTC")
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
