@@ -172,6 +172,11 @@ class HistoryDB:
         except sqlite3.Error as exc:
             raise StoreError(f"history database error: {exc}") from exc
 
+    def recent(self, limit: int) -> list[HistoryRow]:
+        """The `limit` rows that started last (live and imported), newest first."""
+        query = f"SELECT {ROW_COLUMNS} FROM history ORDER BY first_seen DESC, id DESC LIMIT ?"
+        return [history_row(r) for r in self._db.execute(query, (limit,))]
+
     def prune(self, before: float) -> int:
         """Delete rows last seen before `before` (and imported sightings dated before it);
         keeps each series' newest live row."""
@@ -297,6 +302,9 @@ class Store:
         self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
     ) -> list[HistoryRow]:
         return await self._run(lambda: self._db.history(source, pair, since, until, limit))
+
+    async def recent(self, limit: int) -> list[HistoryRow]:
+        return await self._run(lambda: self._db.recent(limit))
 
     async def prune(self, before: float) -> int:
         return await self._run(lambda: self._db.prune(before))
