@@ -1,4 +1,5 @@
-"""Command line: run, check-config, parse, rules, demo, import, --version."""
+"""Command line: run, check-config, parse, rules, demo, import, export, backfill,
+--version."""
 
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _history_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """History from before tickerwatch started (issue 17): import."""
+    """History from before tickerwatch started (issue 17): import, export, backfill."""
     imp = sub.add_parser("import", help="import saved pages into the history")
     _config_arg(imp)
     imp.add_argument("--source", required=True, help="the configured source the pages are of")
@@ -115,6 +116,14 @@ def _history_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
     exp.set_defaults(func=_export)
+
+    fill = sub.add_parser("backfill", help="fetch and import a dated source's past days")
+    _config_arg(fill)
+    fill.add_argument("--source", required=True, help="a configured source with a dated url")
+    fill.add_argument("--from", dest="first", required=True, help="first day, 2026-05-01")
+    fill.add_argument("--to", dest="last", required=True, help="last day, included")
+    fill.add_argument("--delay", default="2s", help="pause between requests (default 2s)")
+    fill.set_defaults(func=_backfill)
 
 
 def _configured_source(args: argparse.Namespace) -> tuple[Settings, Source]:
@@ -174,6 +183,33 @@ def _export(args: argparse.Namespace) -> int:
         count = write_openmetrics(rows, out, since, until, step, hold)
     print(f"tickerwatch: export: {len(rows)} history rows, {count} samples", file=sys.stderr)
     return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from tickerwatch.backfill import backfill, days
+    from tickerwatch.core.units import parse_duration
+    from tickerwatch.store.sqlite import HistoryDB
+
+    settings, source = _configured_source(args)
+    try:
+        wanted = days(date.fromisoformat(args.first), date.fromisoformat(args.last))
+        delay = parse_duration(args.delay)
+    except ValueError as exc:
+        print(f"tickerwatch: backfill: {exc}", file=sys.stderr)
+        return 2
+    db = HistoryDB(settings.storage.path)
+    try:
+        result = backfill(db, source, wanted, delay, say=lambda line: print(line, flush=True))
+    except ValueError as exc:
+        print(f"tickerwatch: backfill: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    for line in result.lines():
+        print(line)
+    return 1 if result.failed else 0
 
 
 def _when(text: str) -> float:

@@ -44,6 +44,10 @@ def import_sightings(
                 fresh[sighting.rate.pair].add((sighting.at, sighting.rate.value))
             else:
                 outcome.repeated += 1
+        db.executemany(
+            "INSERT OR IGNORE INTO imported (source, origin) VALUES (?, ?)",
+            [(source, origin) for origin in dict.fromkeys(o for _, o in sightings)],
+        )
         for pair, new in fresh.items():
             merged = merge(_live(db, source, pair), _sightings(db, source, pair))
             db.execute(
@@ -110,3 +114,9 @@ def _sightings(db: sqlite3.Connection, source: str, pair: Pair) -> list[Sighting
 
 def _dec(text: str) -> Decimal | None:
     return None if text == "" else Decimal(text)
+
+
+def origins(db: sqlite3.Connection, source: str) -> set[str]:
+    """Every file or URL whose pages of `source` were imported."""
+    rows = db.execute("SELECT origin FROM imported WHERE source=?", (source,))
+    return {str(origin) for (origin,) in rows}

@@ -6,7 +6,8 @@ rate takes effect (NULL for tickers).
 
 Schema 4 (imports): `imported` is 1 for a row built from saved pages (`tickerwatch import`,
 `backfill`), 0 for a live poll's; `sightings` keeps every imported page's printed value per
-pair, so imported rows are rebuilt exactly (core.merge) and an import is idempotent.
+pair, so imported rows are rebuilt exactly (core.merge) and an import is idempotent;
+`imported` names every file or URL imported (a backfill skips a day whose URL it holds).
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ _MIGRATIONS: Final[dict[int, str]] = {
             decimals INTEGER NOT NULL,
             origin TEXT NOT NULL,
             UNIQUE (source, base, quote, at, rate, change_pct, change_abs)
+        );
+        CREATE TABLE imported (
+            source TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            PRIMARY KEY (source, origin)
         );
     """,
 }

@@ -19,7 +19,7 @@ from typing import Final, TypeVar
 from tickerwatch.core.errors import StoreError
 from tickerwatch.core.merge import Sighting
 from tickerwatch.core.model import Pair, PrintedRate, SeriesStats
-from tickerwatch.store.imports import Imported, import_sightings
+from tickerwatch.store.imports import Imported, import_sightings, origins
 from tickerwatch.store.schema import ROW_COLUMNS, HistoryRow, history_row, migrate
 
 __all__ = ["HistoryDB", "HistoryRow", "OutboxItem", "Store"]
@@ -171,6 +171,10 @@ class HistoryDB:
             return import_sightings(self._db, source, sightings)
         except sqlite3.Error as exc:
             raise StoreError(f"history database error: {exc}") from exc
+
+    def import_origins(self, source: str) -> set[str]:
+        """Every file or URL whose pages of `source` were imported (store.imports)."""
+        return origins(self._db, source)
 
     def recent(self, limit: int) -> list[HistoryRow]:
         """The `limit` rows that started last (live and imported), newest first."""
