@@ -40,6 +40,7 @@ from tickerwatch.notify.base import Notifier
 from tickerwatch.notify.build import Wiring, build_notifiers, outbox_receivers
 from tickerwatch.notify.status import Receivers
 from tickerwatch.notify.workers import Workers, drop_unconfigured
+from tickerwatch.store.lock import DatabaseLock
 from tickerwatch.store.sqlite import Store
 from tickerwatch.web.app import create_app
 from tickerwatch.web.auth import BasicAuth
@@ -99,7 +100,15 @@ class Service:
     # ------------------------------------------------------------------ start and stop
 
     async def run(self) -> None:
-        self.bind()
+        lock = DatabaseLock(self.settings.storage.path)
+        lock.acquire()  # a second tickerwatch on this database stops here: StoreError
+        try:
+            self.bind()
+            await self._run()
+        finally:
+            lock.release()
+
+    async def _run(self) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         settings = self.settings
         store = await Store.open(settings.storage.path)
