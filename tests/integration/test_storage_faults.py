@@ -3,6 +3,7 @@ file, a corrupt file at start."""
 
 from __future__ import annotations
 
+import random
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from support.httpserver import PageServer
-from support.service import Service, config_text
+from support.service import Service, config_text, logged, wait_for
 
 
 @pytest.fixture
@@ -44,3 +45,26 @@ def test_a_second_tickerwatch_on_the_same_database_refuses_to_start(
     first.stop()
     second = other.start()  # the lock goes with its holder
     second.close()
+
+
+def test_a_corrupt_database_at_start_is_not_ready_and_says_which_file_and_why(
+    first: Service,
+) -> None:
+    wait_for(lambda: first.get("/api/v1/rates/history").json()["history"], what="a row")
+    assert first.stop() == 0
+    with first.db.open("r+b") as db:  # random bytes over the third page
+        db.seek(2 * 4096)
+        db.write(random.Random(18).randbytes(4096))
+    first.start(probe="/livez")
+    assert first.get("/readyz").status_code == 503
+    health = first.get("/healthz")
+    assert health.status_code == 503
+    assert health.json()["status"] == "failing"
+    assert str(first.db) in health.json()["storage"]["error"]
+    assert "Page 3" in health.json()["storage"]["error"]  # PRAGMA quick_check's finding
+    history = first.get("/api/v1/rates/history")
+    assert history.status_code == 503
+    assert "corrupt" in history.json()["error"]
+    (event,) = logged(first, "database_corrupt")
+    assert event["path"] == str(first.db) and event["level"] == "error"
+    assert first.stop() == 0

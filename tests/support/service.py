@@ -70,7 +70,9 @@ class Service:
         self.env: dict[str, str] = {}  # added to the environment
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=5)
 
-    def start(self) -> Service:
+    def start(self, probe: str = "/readyz") -> Service:
+        """Start the service and wait until `probe` answers 200 (/livez: started, ready
+        or not)."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
@@ -89,9 +91,7 @@ class Service:
                 stderr=subprocess.STDOUT,
                 env=env,
             )
-        wait_for(
-            lambda: self._alive() and self.client.get("/readyz").status_code == 200, what="readyz"
-        )
+        wait_for(lambda: self._alive() and self.client.get(probe).status_code == 200, what=probe)
         return self
 
     def _alive(self) -> bool:

@@ -65,3 +65,8 @@ class ListenError(TickerwatchError):
 
 class StoreError(TickerwatchError):
     """The history database could not be opened or written."""
+
+
+class DatabaseCorrupt(StoreError):
+    """The history database file is damaged (SQLite's `PRAGMA quick_check` or its reading
+    of the file says so): the message names the file and SQLite's first findings."""

@@ -24,7 +24,7 @@ from tickerwatch import __version__
 from tickerwatch.config import load_settings
 from tickerwatch.config.webfile import load_web_file
 from tickerwatch.core.alerts import windows_needed
-from tickerwatch.core.errors import ConfigError, StoreError, TickerwatchError
+from tickerwatch.core.errors import ConfigError, DatabaseCorrupt, StoreError, TickerwatchError
 from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.alerting import Alerting
@@ -44,6 +44,7 @@ from tickerwatch.store.lock import DatabaseLock
 from tickerwatch.store.sqlite import Store
 from tickerwatch.web.app import create_app
 from tickerwatch.web.auth import BasicAuth
+from tickerwatch.web.unusable import create_unusable_app
 
 log = structlog.get_logger("tickerwatch.service")
 
@@ -111,7 +112,13 @@ class Service:
     async def _run(self) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         settings = self.settings
-        store = await Store.open(settings.storage.path)
+        try:
+            store = await Store.open(settings.storage.path)
+        except DatabaseCorrupt as exc:  # not ready, and saying why, until stopped
+            path = str(settings.storage.path)
+            log.error("database_corrupt", path=path, error=str(exc))
+            await self._serve(None, create_unusable_app(path, str(exc)))
+            return
         self.clients = clients = Clients()
         now = self.clock()
         states: dict[str, SourceState] = {}
@@ -142,19 +149,21 @@ class Service:
             await self._drop_unconfigured(rt)
             metrics.reload_ok.set(1)
             metrics.reload_time.set(now)
-            await self._serve(rt)
+            await self._serve(rt, create_app(rt))
         finally:
             await clients.aclose()
             await store.close()
             log.info("stopped")
 
-    async def _serve(self, rt: Runtime) -> None:
+    async def _serve(self, rt: Runtime | None, app: Any) -> None:
+        """Serve `app` until stopped; with `rt`, schedule its polls and become ready (without,
+        the database is unusable: serve the app that says so, nothing else)."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
-        if rt.reload is not None:
+        if rt is not None and rt.reload is not None:
             loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
-        self.server = QuietServer(_server_config(self.settings, rt))
+        self.server = QuietServer(_server_config(self.settings, app))
         server_task = asyncio.create_task(self.server.serve(sockets=[self.bind()]), name="web")
         try:
             while not self.server.started:
@@ -162,26 +171,31 @@ class Service:
                     server_task.result()
                     raise RuntimeError("the web server stopped while starting")
                 await asyncio.sleep(0.01)
-            self._schedule(rt)
-            rt.ready = True
-            log.info(
-                "started", version=__version__, listen=self.settings.web.listen,
-                sources=list(rt.states), storage=str(self.settings.storage.path),
-            )  # fmt: skip
-            _log_warnings(self.settings)
-            if self.on_ready is not None:
-                self.on_ready(rt)
+            if rt is not None:
+                self._start(rt)
             stop_task = asyncio.create_task(self._stop.wait())
             await asyncio.wait({server_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
             stop_task.cancel()
         finally:
-            rt.ready = False
+            if rt is not None:
+                rt.ready = False
             for task in self._reloads:
                 task.cancel()
             await asyncio.gather(*self._reloads, return_exceptions=True)
             await self._shutdown(server_task)
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+
+    def _start(self, rt: Runtime) -> None:
+        self._schedule(rt)
+        rt.ready = True
+        log.info(
+            "started", version=__version__, listen=self.settings.web.listen,
+            sources=list(rt.states), storage=str(self.settings.storage.path),
+        )  # fmt: skip
+        _log_warnings(self.settings)
+        if self.on_ready is not None:
+            self.on_ready(rt)
 
     async def _shutdown(self, server_task: asyncio.Task[None]) -> None:
         log.info("stopping", inflight=len(self._inflight))
@@ -344,8 +358,7 @@ class Service:
         self.settings = rt.settings = plan.settings
 
 
-def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:
-    app: Any = create_app(rt)
+def _server_config(settings: Settings, app: Any) -> uvicorn.Config:
     extra: dict[str, Any] = {}
     if settings.web.config_file is not None:
         web_file = load_web_file(settings.web.config_file)

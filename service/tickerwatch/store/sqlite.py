@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Final, TypeVar
 
-from tickerwatch.core.errors import StoreError
+from tickerwatch.core.errors import DatabaseCorrupt, StoreError
 from tickerwatch.core.merge import Sighting
 from tickerwatch.core.model import Pair, PrintedRate, SeriesStats
 from tickerwatch.store.imports import Imported, import_sightings, origins
@@ -51,9 +51,12 @@ class HistoryDB:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=5000")
+            _quick_check(self._db, path)
             migrate(self._db, path)
-        except (sqlite3.Error, OSError) as exc:
+        except (sqlite3.OperationalError, OSError) as exc:
             raise StoreError(f"cannot open the history database {path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+            raise DatabaseCorrupt(f"the history database {path} is corrupt: {exc}") from exc
 
     def close(self) -> None:
         self._db.close()
@@ -261,6 +264,14 @@ class HistoryDB:
     def prune_outbox(self, before: float) -> None:
         with self._db:
             self._db.execute("DELETE FROM outbox WHERE coalesce(delivered, dropped) < ?", (before,))
+
+
+def _quick_check(db: sqlite3.Connection, path: Path) -> None:
+    """Raise DatabaseCorrupt with SQLite's first findings unless `PRAGMA quick_check` says
+    ok (it reads every page: milliseconds for a few thousand history rows)."""
+    found = [str(row[0]) for row in db.execute("PRAGMA quick_check(5)")]
+    if found != ["ok"]:
+        raise DatabaseCorrupt(f"the history database {path} is corrupt: {'; '.join(found)}")
 
 
 class Store:

@@ -128,8 +128,14 @@ def create_app(rt: Runtime) -> Starlette:
             Route("/api/v1/alerts", e.alerts),
             Route("/api/v1/notifiers", e.notifiers),
             Route("/-/reload", e.reload, methods=["POST", "PUT"]),
-        ]
+        ],
+        exception_handlers={StoreError: _store_failed},
     )
+
+
+async def _store_failed(request: Request, exc: Exception) -> Response:
+    """A read the history database failed: 503 with its message, never a 500."""
+    return JSONResponse({"error": str(exc)}, status_code=503)
 
 
 def _history_query(
