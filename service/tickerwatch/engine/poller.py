@@ -184,9 +184,15 @@ class Poller:
         if ticker is None:
             assert state.last_result is not None
             return "unchanged", state.last_result
+        dedup = deduplicate(ticker.entries, ticker.unreadable)
+        if len(dedup.rates) > source.max_pairs:  # before read_key: never `unchanged` later
+            raise PollError(
+                "too_many_pairs",
+                f"the page gives {len(dedup.rates)} pairs, more than max_pairs"
+                f" ({source.max_pairs}); nothing from it is stored",
+            )
         state.context_before, state.context_after = ticker.context()
         state.read_key = key
-        dedup = deduplicate(ticker.entries, ticker.unreadable)
         state.unreadable, state.unreadable_entries = dedup.unreadable, dedup.unreadable_entries
         if dedup.unreadable:
             log.warning(

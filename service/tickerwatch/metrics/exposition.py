@@ -38,7 +38,10 @@ class Family:
 
 
 RATE = f"{NS}_exchange_rate"
-REASONS = "timeout, connect, http_status, too_large, redirect, decode, no_ticker, internal"
+REASONS = (
+    "timeout, connect, http_status, too_large, redirect, decode, no_ticker, too_many_pairs,"
+    " internal"
+)
 FAMILIES: Final = (
     Family(RATE, "gauge", f"Units of quote per one unit of base, as printed. {CACHED}"),
     Family(
