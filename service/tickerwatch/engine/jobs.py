@@ -45,6 +45,15 @@ class PollJobs:
             **first,
         )  # fmt: skip
 
+    def poll_once(self, state: SourceState) -> None:
+        """Poll now, once, outside the schedule (as the `retry:NAME` job: it replaces a
+        pending retry, and reloads in a row before it runs make one poll)."""
+        self.scheduler.add_job(
+            functools.partial(self.poll, state), DateTrigger(datetime.now(UTC)),
+            id=f"retry:{state.source.name}", name=f"retry {state.source.name}",
+            replace_existing=True,
+        )  # fmt: skip
+
     def remove(self, name: str) -> None:
         for job in (f"poll:{name}", f"retry:{name}"):
             with contextlib.suppress(JobLookupError):

@@ -346,11 +346,14 @@ class Service:
         rt.states.update(plan.states)  # the same dict the metrics and the web layer read
         for state, source in plan.changed:
             retimed = timing(state.source) != timing(source)
+            moved = state.source.url != source.url
             state.source = source  # read the page anew: no 304 keeps the old reading
             state.etag = state.last_modified = state.read_key = None
             expect_next_poll(state)
             if retimed:  # a new schedule from now; an unchanged one keeps its polls
-                self.jobs.add(state, poll_now=False)
+                self.jobs.add(state, poll_now=moved)
+            elif moved:  # a new URL is read at once, the schedule kept
+                self.jobs.poll_once(state)
         for state in plan.added:
             self.jobs.add(state)
         rt.alerting.rules = plan.settings.alerts
