@@ -57,6 +57,7 @@ def configure(
             ],
         )
     )
+    handler.addFilter(_counted_elsewhere)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -90,6 +91,16 @@ class _LineLoggerFactory:
 
     def __call__(self, *args: Any) -> _LineLogger:
         return _LineLogger(str(args[0]) if args else "", self._out, self._lock)
+
+
+def _counted_elsewhere(record: logging.LogRecord) -> bool:
+    """APScheduler's warning per skipped run (thousands a minute on an overloaded host):
+    engine.jobs counts those runs and logs `polls_skipped` at most once a minute per job."""
+    return not (
+        record.name.startswith("apscheduler")
+        and isinstance(record.msg, str)
+        and (record.msg.startswith("Run time of job") or "skipped: maximum number" in record.msg)
+    )
 
 
 def _drop_color_message(logger: Any, method: str, event: Any) -> Any:

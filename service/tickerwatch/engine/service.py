@@ -78,7 +78,7 @@ class Service:
         self._reload_lock = asyncio.Lock()
         self._reloads: set[asyncio.Task[bool]] = set()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.jobs = PollJobs(self.scheduler, self._poll)
+        self.jobs = PollJobs(self.scheduler, self._poll, self._skipped)
         self.server: QuietServer | None = None
         self.runtime: Runtime | None = None
         self.poller: Poller | None = None
@@ -240,6 +240,15 @@ class Service:
             self.jobs.after_poll(state)
         finally:
             self._inflight.discard(task)
+
+    def _skipped(self, name: str) -> None:
+        """A scheduled poll of `name` was not run: tickerwatch_source_polls_skipped_total."""
+        rt = self.runtime
+        state = None if rt is None else rt.states.get(name)
+        if rt is not None and state is not None:
+            state.skipped_polls += 1
+            state.changed()
+            rt.metrics.polled(state)
 
     async def _evaluate(self, rt: Runtime) -> None:
         """Timer evaluation: stale and source_down alerts need no poll to change."""
