@@ -68,6 +68,7 @@ class Service:
         self.proc: subprocess.Popen[bytes] | None = None
         self.module = "tickerwatch"  # or a support module running it with a fault injected
         self.env: dict[str, str] = {}  # added to the environment
+        self.prefix: list[str] = []  # a command that runs it, e.g. ["prlimit", "--nofile=…"]
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=5)
 
     def start(self, probe: str = "/readyz") -> Service:
@@ -77,6 +78,7 @@ class Service:
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [
+                    *self.prefix,
                     sys.executable,
                     "-m",
                     self.module,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import resource
 import signal
 import socket
 import ssl
@@ -44,6 +45,7 @@ from tickerwatch.store.lock import DatabaseLock
 from tickerwatch.store.sqlite import Store
 from tickerwatch.web.app import create_app
 from tickerwatch.web.auth import BasicAuth
+from tickerwatch.web.guard import Guard, RejectAmbiguousLength, guarded_h11
 from tickerwatch.web.unusable import create_unusable_app
 
 log = structlog.get_logger("tickerwatch.service")
@@ -52,6 +54,7 @@ SHUTDOWN_GRACE: Final = 3.0
 RETENTION_EVERY: Final = 6 * 3600.0
 EVALUATE_EVERY: Final = 10.0
 OUTBOX_KEEP: Final = 7 * 86400.0
+BACKLOG: Final = 64  # the listen queue, and how many connections asyncio accepts in a row
 
 
 class QuietServer(uvicorn.Server):
@@ -163,7 +166,8 @@ class Service:
             loop.add_signal_handler(sig, self.stop)
         if rt is not None and rt.reload is not None:
             loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
-        self.server = QuietServer(_server_config(self.settings, app))
+        count = rt.metrics.http_closed if rt is not None else _ignore
+        self.server = QuietServer(_server_config(self.settings, app, Guard(_max_open(), count)))
         server_task = asyncio.create_task(self.server.serve(sockets=[self.bind()]), name="web")
         try:
             while not self.server.started:
@@ -370,7 +374,22 @@ class Service:
         self.settings = rt.settings = plan.settings
 
 
-def _server_config(settings: Settings, app: Any) -> uvicorn.Config:
+def _max_open() -> int:
+    """Web connections allowed open at once: the file descriptors the process may open
+    (RLIMIT_NOFILE, at most 65,536) less 128 for the database, polls and notifiers and
+    less 3 × BACKLOG (asyncio accepts that many in a row, again in the next turns of the
+    loop, before the protocol sees any): 704 of 1024."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    usable = min(soft if soft != resource.RLIM_INFINITY else 65536, 65536)
+    return max(16, usable - 128 - 3 * BACKLOG)
+
+
+def _ignore(reason: str) -> None:
+    pass
+
+
+def _server_config(settings: Settings, app: Any, guard: Guard) -> uvicorn.Config:
+    """uvicorn's config: `guard` bounds connections and head time (web.guard)."""
     extra: dict[str, Any] = {}
     if settings.web.config_file is not None:
         web_file = load_web_file(settings.web.config_file)
@@ -384,8 +403,9 @@ def _server_config(settings: Settings, app: Any) -> uvicorn.Config:
             if tls.client_auth_type == "RequireAndVerifyClientCert":
                 extra["ssl_cert_reqs"] = ssl.CERT_REQUIRED
     return uvicorn.Config(
-        app, host=settings.web.host, port=settings.web.port, log_config=None, lifespan="off",
-        access_log=False, server_header=False, **extra,
+        RejectAmbiguousLength(app, guard), host=settings.web.host, port=settings.web.port,
+        log_config=None, lifespan="off", access_log=False, server_header=False,
+        http=guarded_h11(guard), timeout_keep_alive=5, backlog=BACKLOG, **extra,
     )  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Callable, Iterable
+from typing import Final
 
 from prometheus_client import (
     CollectorRegistry,
@@ -21,6 +22,9 @@ from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.metrics.exposition import NS, Exposition
 from tickerwatch.notify.base import DROP_REASONS, FAILURE_REASONS, DropReason, FailureReason
+
+# Why tickerwatch closed a web connection (web.guard).
+HTTP_CLOSE_REASONS: Final = ("head_timeout", "over_limit", "ambiguous_length")
 
 
 class Metrics:
@@ -54,6 +58,15 @@ class Metrics:
             registry=r,
         )
         build.labels(__version__, platform.python_version()).set(1)
+        self.http_connections_closed = Counter(
+            f"{NS}_http_connections_closed",
+            "Web connections closed by tickerwatch, by reason: head_timeout (no complete"
+            " request head within 10 s), over_limit (the longest-waiting one, to make room),"
+            " ambiguous_length (Content-Length with Transfer-Encoding, answered 400).",
+            ["reason"], registry=r,
+        )  # fmt: skip
+        for reason in HTTP_CLOSE_REASONS:
+            self.http_connections_closed.labels(reason)
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
         GCCollector(registry=r)
@@ -92,6 +105,9 @@ class Metrics:
             f"Rounds of a receiver's worker that crashed (e.g. a database error). {receiver}.",
             ["receiver"], registry=r,
         )  # fmt: skip
+
+    def http_closed(self, reason: str) -> None:
+        self.http_connections_closed.labels(reason).inc()
 
     def keep_receivers(self, names: Iterable[str]) -> None:
         """Start the notification series of `names` (counters at 0, so increase() sees
