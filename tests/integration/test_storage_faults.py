@@ -1,5 +1,5 @@
 """Faults of the history database under the real service: a second tickerwatch on the same
-file, a corrupt file at start."""
+file, a corrupt file at start, a slow read."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import random
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from support.httpserver import PageServer
-from support.service import Service, config_text, logged, wait_for
+from support.service import Service, config_text, logged, sample, wait_for, with_fault
 
 
 @pytest.fixture
@@ -68,3 +69,23 @@ def test_a_corrupt_database_at_start_is_not_ready_and_says_which_file_and_why(
     (event,) = logged(first, "database_corrupt")
     assert event["path"] == str(first.db) and event["level"] == "error"
     assert first.stop() == 0
+
+
+def test_a_slow_history_read_never_delays_a_poll(tmp_path: Path, site: PageServer) -> None:
+    release = tmp_path / "release"
+    svc = Service(tmp_path, config_text(f"  - name: timesca\n    url: {site.url('/')}\n"))
+    with_fault(svc, "support.slowreads", TICKERWATCH_RELEASE=str(release)).start()
+    try:
+        polls = "tickerwatch_source_polls_total"
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(svc.get, "/api/v1/rates/history", timeout=40)
+            before = sample(svc.metrics(), polls, source="timesca") or 0
+            wait_for(  # every poll writes; the read waits meanwhile
+                lambda: (sample(svc.metrics(), polls, source="timesca") or 0) >= before + 3,
+                what="polls while a history read is stuck",
+            )
+            assert not reading.done()
+            release.touch()
+            assert reading.result().status_code == 200
+    finally:
+        svc.close()

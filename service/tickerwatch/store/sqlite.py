@@ -2,7 +2,9 @@
 alert states, and the notification outbox.
 
 `HistoryDB` is synchronous and owned by one thread; `Store` runs it on a dedicated worker
-thread so the event loop never waits on the disk. sqlite3 errors become StoreError here.
+thread so the event loop never waits on the disk, and the history API's reads on a second
+connection and thread (WAL: readers never wait for the writer), so a large page asked for
+never delays a poll's write. sqlite3 errors become StoreError here.
 """
 
 from __future__ import annotations
@@ -42,8 +44,14 @@ class OutboxItem:
 
 
 class HistoryDB:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, reader: bool = False) -> None:
+        """Open (and create, check, migrate) the database at `path`; a `reader` is a second,
+        query-only connection to a database already opened. Raises StoreError
+        (DatabaseCorrupt when SQLite finds the file damaged)."""
         self.path = path
+        if reader:
+            self._db = _reader(path)
+            return
         try:
             if str(path) != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -266,6 +274,16 @@ class HistoryDB:
             self._db.execute("DELETE FROM outbox WHERE coalesce(delivered, dropped) < ?", (before,))
 
 
+def _reader(path: Path) -> sqlite3.Connection:
+    try:
+        db = sqlite3.connect(path, check_same_thread=False)
+        db.execute("PRAGMA query_only=ON")
+        db.execute("PRAGMA busy_timeout=5000")
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the history database {path} to read: {exc}") from exc
+    return db
+
+
 def _quick_check(db: sqlite3.Connection, path: Path) -> None:
     """Raise DatabaseCorrupt with SQLite's first findings unless `PRAGMA quick_check` says
     ok (it reads every page: milliseconds for a few thousand history rows)."""
@@ -277,23 +295,39 @@ def _quick_check(db: sqlite3.Connection, path: Path) -> None:
 class Store:
     """The history database, used from the event loop; every call runs on one worker thread."""
 
-    def __init__(self, db: HistoryDB, executor: ThreadPoolExecutor) -> None:
+    def __init__(
+        self,
+        db: HistoryDB,
+        executor: ThreadPoolExecutor,
+        reader: HistoryDB | None = None,
+        reads: ThreadPoolExecutor | None = None,
+    ) -> None:
+        """`reader` on `reads`: the history API's connection and thread (default: `db`'s)."""
         self._db = db
         self._executor = executor
+        self._reader = reader or db
+        self._reads = reads or executor
 
     @classmethod
     async def open(cls, path: Path) -> Store:
+        loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tickerwatch-store")
+        reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tickerwatch-reads")
         try:
-            db = await asyncio.get_running_loop().run_in_executor(executor, HistoryDB, path)
+            db = await loop.run_in_executor(executor, HistoryDB, path)
+            if str(path) == ":memory:":  # one database only: its one connection reads too
+                return cls(db, executor)
+            reader = await loop.run_in_executor(reads, lambda: HistoryDB(path, reader=True))
         except BaseException:
             executor.shutdown(wait=False)
+            reads.shutdown(wait=False)
             raise
-        return cls(db, executor)
+        return cls(db, executor, reader, reads)
 
-    async def _run(self, fn: Callable[[], T]) -> T:
+    async def _run(self, fn: Callable[[], T], executor: ThreadPoolExecutor | None = None) -> T:
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(executor or self._executor, fn)
         except sqlite3.Error as exc:
             raise StoreError(f"history database error: {exc}") from exc
 
@@ -316,10 +350,14 @@ class Store:
     async def history(
         self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
     ) -> list[HistoryRow]:
-        return await self._run(lambda: self._db.history(source, pair, since, until, limit))
+        reader = self._reader
+        return await self._run(
+            lambda: reader.history(source, pair, since, until, limit), self._reads
+        )
 
     async def recent(self, limit: int) -> list[HistoryRow]:
-        return await self._run(lambda: self._db.recent(limit))
+        reader = self._reader
+        return await self._run(lambda: reader.recent(limit), self._reads)
 
     async def prune(self, before: float) -> int:
         return await self._run(lambda: self._db.prune(before))
@@ -355,5 +393,8 @@ class Store:
         await self._run(lambda: self._db.prune_outbox(before))
 
     async def close(self) -> None:
+        if self._reader is not self._db:
+            await self._run(self._reader.close, self._reads)
+            self._reads.shutdown(wait=True)
         await self._run(self._db.close)
         self._executor.shutdown(wait=True)
