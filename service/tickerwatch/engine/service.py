@@ -203,13 +203,15 @@ class Service:
 
     async def _shutdown(self, server_task: asyncio.Task[None]) -> None:
         log.info("stopping", inflight=len(self._inflight))
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:  # no new runs; shutdown() would cancel the running ones
+            self.scheduler.pause()
         if self._inflight:
             _, pending = await asyncio.wait(set(self._inflight), timeout=SHUTDOWN_GRACE)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self._workers.stop(SHUTDOWN_GRACE)
         if self.server is not None:
             self.server.should_exit = True
@@ -242,6 +244,11 @@ class Service:
         try:
             await self.poller.poll(state, lag=self.jobs.lag(state.source.name))
             self.jobs.after_poll(state)
+        except asyncio.CancelledError:
+            if not self._stop.is_set():
+                raise
+            # still running SHUTDOWN_GRACE after SIGTERM: said once, no traceback
+            log.warning("poll_cancelled", source=state.source.name, grace=SHUTDOWN_GRACE)
         finally:
             self._inflight.discard(task)
 
