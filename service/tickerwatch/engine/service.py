@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import resource
 import signal
 import socket
-import ssl
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -23,7 +21,6 @@ from prometheus_client import disable_created_metrics
 
 from tickerwatch import __version__
 from tickerwatch.config import load_settings
-from tickerwatch.config.webfile import load_web_file
 from tickerwatch.core.alerts import windows_needed
 from tickerwatch.core.errors import ConfigError, DatabaseCorrupt, StoreError, TickerwatchError
 from tickerwatch.core.settings import Settings
@@ -35,6 +32,7 @@ from tickerwatch.engine.poller import Poller
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.engine.schedule import expect_next_poll, timing
+from tickerwatch.engine.webserver import WebServer
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.base import Notifier
@@ -44,8 +42,6 @@ from tickerwatch.notify.workers import Workers, drop_unconfigured
 from tickerwatch.store.lock import DatabaseLock
 from tickerwatch.store.sqlite import Store
 from tickerwatch.web.app import create_app
-from tickerwatch.web.auth import BasicAuth
-from tickerwatch.web.guard import Guard, RejectAmbiguousLength, guarded_h11
 from tickerwatch.web.unusable import create_unusable_app
 
 log = structlog.get_logger("tickerwatch.service")
@@ -54,7 +50,6 @@ SHUTDOWN_GRACE: Final = 3.0
 RETENTION_EVERY: Final = 6 * 3600.0
 EVALUATE_EVERY: Final = 10.0
 OUTBOX_KEEP: Final = 7 * 86400.0
-BACKLOG: Final = 64  # the listen queue, and how many connections asyncio accepts in a row
 
 
 class QuietServer(uvicorn.Server):
@@ -89,6 +84,7 @@ class Service:
         self.on_ready: Callable[[Runtime], None] | None = None
         self.listen_hint = "in web.listen"  # how to choose another port, when it is in use
         self._socket: socket.socket | None = None
+        self.web: WebServer | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -166,8 +162,9 @@ class Service:
             loop.add_signal_handler(sig, self.stop)
         if rt is not None and rt.reload is not None:
             loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
-        count = rt.metrics.http_closed if rt is not None else _ignore
-        self.server = QuietServer(_server_config(self.settings, app, Guard(_max_open(), count)))
+        count = rt.metrics.http_closed if rt is not None else (lambda reason: None)
+        self.web = WebServer(self.settings, app, count)
+        self.server = QuietServer(self.web.config)
         server_task = asyncio.create_task(self.server.serve(sockets=[self.bind()]), name="web")
         try:
             while not self.server.started:
@@ -331,7 +328,10 @@ class Service:
                 notifiers = None  # built before anything running is touched
                 if plan.settings.notify != self.settings.notify:
                     notifiers = self._build_notifiers(rt, plan.settings)
+                apply_web = self.web.prepare_reload() if self.web else None
                 self._swap(rt, plan)
+                if apply_web is not None:
+                    apply_web()  # users, certificate: the next request and handshake
                 if notifiers is not None:
                     await self._workers.stop(SHUTDOWN_GRACE)
                     self._start_notifiers(rt, notifiers)
@@ -379,41 +379,6 @@ class Service:
         rt.alerting.rules = plan.settings.alerts
         rt.alerting.notify = plan.settings.notify
         self.settings = rt.settings = plan.settings
-
-
-def _max_open() -> int:
-    """Web connections allowed open at once: the file descriptors the process may open
-    (RLIMIT_NOFILE, at most 65,536) less 128 for the database, polls and notifiers and
-    less 3 × BACKLOG (asyncio accepts that many in a row, again in the next turns of the
-    loop, before the protocol sees any): 704 of 1024."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
-    usable = min(soft if soft != resource.RLIM_INFINITY else 65536, 65536)
-    return max(16, usable - 128 - 3 * BACKLOG)
-
-
-def _ignore(reason: str) -> None:
-    pass
-
-
-def _server_config(settings: Settings, app: Any, guard: Guard) -> uvicorn.Config:
-    """uvicorn's config: `guard` bounds connections and head time (web.guard)."""
-    extra: dict[str, Any] = {}
-    if settings.web.config_file is not None:
-        web_file = load_web_file(settings.web.config_file)
-        if web_file.basic_auth_users:
-            app = BasicAuth(app, web_file.basic_auth_users)
-        tls = web_file.tls_server_config
-        if tls is not None:
-            extra = {"ssl_certfile": str(tls.cert_file), "ssl_keyfile": str(tls.key_file)}
-            if tls.client_ca_file is not None:
-                extra["ssl_ca_certs"] = str(tls.client_ca_file)
-            if tls.client_auth_type == "RequireAndVerifyClientCert":
-                extra["ssl_cert_reqs"] = ssl.CERT_REQUIRED
-    return uvicorn.Config(
-        RejectAmbiguousLength(app, guard), host=settings.web.host, port=settings.web.port,
-        log_config=None, lifespan="off", access_log=False, server_header=False,
-        http=guarded_h11(guard), timeout_keep_alive=5, backlog=BACKLOG, **extra,
-    )  # fmt: skip
 
 
 def _log_warnings(settings: Settings) -> None:
