@@ -1,18 +1,23 @@
 """Faults of the history database under the real service: a second tickerwatch on the same
-file, a corrupt file at start, a slow read."""
+file, a corrupt file at start, a slow read, a full disk, files deleted while open."""
 
 from __future__ import annotations
 
+import itertools
 import random
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
-from support.httpserver import PageServer
+from support import pages
+from support.httpserver import PageServer, send
+from support.pages import DEC_08, Line
 from support.service import Service, config_text, logged, sample, wait_for, with_fault
 
 
@@ -89,3 +94,64 @@ def test_a_slow_history_read_never_delays_a_poll(tmp_path: Path, site: PageServe
             assert reading.result().status_code == 200
     finally:
         svc.close()
+
+
+class Moving:
+    """A new KZT/USD rate on every request, so every poll writes a history row."""
+
+    def __init__(self) -> None:
+        self.n = itertools.count(1)
+
+    def __call__(self, req: BaseHTTPRequestHandler) -> None:
+        kzt = f"0.00{100 + next(self.n):03d}"
+        lines = tuple(Line(x.pair, kzt, "0") if x.pair == "KZT/USD" else x for x in DEC_08)
+        send(req, 200, pages.list_items(lines).encode(), {"Content-Type": "text/html"})
+
+
+def history_rows(db: Path) -> list[tuple[str, float]]:
+    with sqlite3.connect(db) as conn:
+        query = "SELECT rate, first_seen FROM history WHERE base='KZT' ORDER BY first_seen"
+        return list(conn.execute(query))
+
+
+def test_a_full_disk_serves_polls_from_memory_and_loses_nothing_committed(
+    tmp_path: Path,
+) -> None:
+    with PageServer() as site:
+        url = site.route("/", Moving())
+        svc = Service(tmp_path, config_text(f"  - name: moving\n    url: {url}\n")).start()
+        try:
+            assert svc.proc is not None
+            wait_for(lambda: len(svc.get("/api/v1/rates/history").json()["history"]) >= 15,
+                     what="rows")  # fmt: skip
+            sizes = [p.stat().st_size for p in (svc.log, svc.db, Path(f"{svc.db}-wal"))]
+            limit = f"--fsize={sizes[0] + 32768}:"  # soft limit; the log may grow 32 KiB
+            subprocess.run(["prlimit", "--pid", str(svc.proc.pid), limit], check=True)
+            faults = "tickerwatch_storage_faults_total"
+            wait_for(
+                lambda: (sample(svc.metrics(), faults, kind="write_failed") or 0) >= 2,
+                what="writes failing",
+            )
+            before = history_rows(svc.db)
+            assert sample(svc.metrics(), "tickerwatch_source_up", source="moving") == 1
+            served = sample(svc.metrics(), "tickerwatch_exchange_rate", base="KZT")
+            wait_for(  # the rates move on, from memory
+                lambda: sample(svc.metrics(), "tickerwatch_exchange_rate", base="KZT") != served,
+                what="rates from memory",
+            )
+            health = svc.get("/healthz").json()
+            assert health["status"] == "degraded" and health["storage"]["writes_failing"]
+            subprocess.run(
+                ["prlimit", "--pid", str(svc.proc.pid), "--fsize=unlimited:"], check=True
+            )
+            wait_for(
+                lambda: not svc.get("/healthz").json()["storage"]["writes_failing"],
+                what="writes again",
+            )
+            assert svc.stop() == 0
+        finally:
+            svc.close()
+    after = history_rows(svc.db)
+    assert set(before) <= set(after) and len(after) > len(before)
+    with sqlite3.connect(svc.db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)

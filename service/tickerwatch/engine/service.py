@@ -25,6 +25,7 @@ from tickerwatch.core.alerts import windows_needed
 from tickerwatch.core.errors import ConfigError, DatabaseCorrupt, StoreError, TickerwatchError
 from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
+from tickerwatch.core.storage import StorageHealth
 from tickerwatch.engine.alerting import Alerting
 from tickerwatch.engine.jobs import PollJobs
 from tickerwatch.engine.listen import listening_socket
@@ -124,8 +125,10 @@ class Service:
         alerting = Alerting(
             settings.alerts, settings.notify, store, self.clock, settings.web.public_url
         )
-        metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
+        storage = StorageHealth()
+        metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active, storage)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
+        rt.storage = storage
         rt.reload = self.reload if self.config_path is not None else None
         rt.next_poll = self.jobs.next_poll
         rt.receivers = Receivers(metrics, self.clock)
@@ -137,6 +140,7 @@ class Service:
             self.clock,
             windows_needed(settings.alerts),
             after_poll=lambda: alerting.evaluate(states.values()),
+            storage=storage,
         )
         try:
             for source in settings.sources:

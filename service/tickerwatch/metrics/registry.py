@@ -16,10 +16,12 @@ from prometheus_client import (
     ProcessCollector,
 )
 from prometheus_client import exposition as text_format
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from tickerwatch import __version__
 from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.snapshot import SourceState
+from tickerwatch.core.storage import STORAGE_FAULTS, StorageHealth
 from tickerwatch.metrics.exposition import NS, Exposition
 from tickerwatch.notify.base import DROP_REASONS, FAILURE_REASONS, DropReason, FailureReason
 
@@ -33,6 +35,7 @@ class Metrics:
         states: Callable[[], Iterable[SourceState]],
         clock: Callable[[], float],
         alerts: Callable[[], Iterable[AlertState]] = list,
+        storage: StorageHealth | None = None,
     ) -> None:
         self._states = states
         self._alerts = alerts
@@ -67,6 +70,7 @@ class Metrics:
         )  # fmt: skip
         for reason in HTTP_CLOSE_REASONS:
             self.http_connections_closed.labels(reason)
+        r.register(_StorageCollector(storage or StorageHealth(), clock))
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
         GCCollector(registry=r)
@@ -162,3 +166,29 @@ class Metrics:
         states = list(self._states())
         ours = self._exposition.render(states, self._alerts(), self._clock(), openmetrics)
         return ours.encode() + encoder(self.registry), content_type
+
+
+class _StorageCollector:
+    """tickerwatch_storage_faults_total{kind} and tickerwatch_storage_healthy, read from
+    the service's StorageHealth at scrape time."""
+
+    def __init__(self, health: StorageHealth, clock: Callable[[], float]) -> None:
+        self.health = health
+        self.clock = clock
+
+    def collect(self) -> Iterable[Metric]:
+        faults = CounterMetricFamily(
+            f"{NS}_storage_faults",
+            "History database faults while running: write_failed (a write refused, e.g. a"
+            " full disk; polls are served from memory), file_missing (the file or its -wal"
+            " deleted or replaced while open; rewritten from the open connection).",
+            labels=["kind"],
+        )
+        for kind in STORAGE_FAULTS:
+            faults.add_metric([kind], self.health.faults[kind])
+        yield faults
+        yield GaugeMetricFamily(
+            f"{NS}_storage_healthy",
+            "0 while history writes fail or for 10 minutes after a storage fault, else 1.",
+            value=0.0 if self.health.degraded(self.clock()) else 1.0,
+        )

@@ -69,7 +69,14 @@ class Endpoints:
         now = self.rt.clock()
         states = list(self.rt.states.values())
         status = health.overall(states, now)
-        body = {"status": status, "sources": [health.source_health(s, now) for s in states]}
+        storage = self.rt.storage
+        if status == "ok" and storage.degraded(now):
+            status = "degraded"
+        body = {
+            "status": status,
+            "storage": health.storage_health(storage, now),
+            "sources": [health.source_health(s, now) for s in states],
+        }
         return JSONResponse(body, status_code=503 if status == "failing" else 200)
 
     async def rates(self, request: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from tickerwatch.core.snapshot import SourceState
+from tickerwatch.core.storage import StorageHealth
 
 Overall = Literal["ok", "degraded", "failing"]
 
@@ -21,6 +22,16 @@ def source_health(state: SourceState, now: float) -> dict[str, Any]:
         "last_error": state.last_error,
         "last_error_reason": state.last_reason,
         "last_error_at": state.last_error_at,
+    }
+
+
+def storage_health(storage: StorageHealth, now: float) -> dict[str, Any]:
+    return {
+        "healthy": not storage.degraded(now),
+        "writes_failing": storage.failing,
+        "faults": dict(storage.faults),
+        "last_error": storage.last_error,
+        "last_error_at": storage.last_error_at,
     }
 
 
