@@ -155,3 +155,39 @@ def test_a_full_disk_serves_polls_from_memory_and_loses_nothing_committed(
     assert set(before) <= set(after) and len(after) > len(before)
     with sqlite3.connect(svc.db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_database_files_deleted_while_running_are_rewritten_and_nothing_is_lost(
+    tmp_path: Path,
+) -> None:
+    with PageServer() as site:
+        url = site.route("/", Moving())
+        svc = Service(tmp_path, config_text(f"  - name: moving\n    url: {url}\n")).start()
+        try:
+            rows = lambda: len(svc.get("/api/v1/rates/history").json()["history"])  # noqa: E731
+            wait_for(lambda: rows() >= 3, what="rows")
+            faults = "tickerwatch_storage_faults_total"
+            for n, deleted in enumerate((["-wal"], ["", "-wal", "-shm"]), start=1):
+                for suffix in deleted:
+                    Path(f"{svc.db}{suffix}").unlink()
+                wait_for(
+                    lambda n=n: sample(svc.metrics(), faults, kind="file_missing") == n,  # type: ignore[misc]
+                    what="the deletion found",
+                )
+                assert svc.db.exists()
+                seen = rows()
+                wait_for(lambda seen=seen: rows() > seen, what="rows written after it")  # type: ignore[misc]
+            events = logged(svc, "database_files_missing")
+            assert [e["level"] for e in events] == ["error", "error"]
+            assert "tw.db-wal was deleted" in str(events[0]["problem"])
+            assert "tw.db was deleted" in str(events[1]["problem"])
+            health = svc.get("/healthz").json()
+            assert (
+                health["status"] == "degraded" and health["storage"]["faults"]["file_missing"] == 2
+            )
+            served = svc.get("/api/v1/rates/history").json()["history"]
+            assert svc.stop() == 0
+        finally:
+            svc.close()
+    kept = {rate for rate, _ in history_rows(svc.db)}  # what a restart would find
+    assert {r["rate"] for r in served if r["pair"] == "KZT/USD"} <= kept

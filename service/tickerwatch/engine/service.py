@@ -27,6 +27,7 @@ from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.core.storage import StorageHealth
 from tickerwatch.engine.alerting import Alerting
+from tickerwatch.engine.housekeeping import check_files, prune
 from tickerwatch.engine.jobs import PollJobs
 from tickerwatch.engine.listen import listening_socket
 from tickerwatch.engine.poller import Poller
@@ -51,6 +52,7 @@ SHUTDOWN_GRACE: Final = 3.0
 RETENTION_EVERY: Final = 6 * 3600.0
 EVALUATE_EVERY: Final = 10.0
 OUTBOX_KEEP: Final = 7 * 86400.0
+CHECK_FILES_EVERY: Final = 5.0
 
 
 class QuietServer(uvicorn.Server):
@@ -232,6 +234,10 @@ class Service:
             id="evaluate", max_instances=1, coalesce=True,
         )  # fmt: skip
         self.scheduler.add_job(
+            check_files, IntervalTrigger(seconds=CHECK_FILES_EVERY), args=[rt, self.clock],
+            id="check-files", max_instances=1, coalesce=True,
+        )  # fmt: skip
+        self.scheduler.add_job(
             self._prune, IntervalTrigger(seconds=RETENTION_EVERY), args=[rt], id="retention",
             next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
         )  # fmt: skip
@@ -271,11 +277,7 @@ class Service:
             log.exception("evaluate_failed")
 
     async def _prune(self, rt: Runtime) -> None:
-        before = self.clock() - self.settings.storage.retention
-        await rt.store.prune_outbox(self.clock() - OUTBOX_KEEP)
-        removed = await rt.store.prune(before)
-        if removed:
-            log.info("retention", removed=removed)
+        await prune(rt, self.clock, self.settings.storage.retention, OUTBOX_KEEP)
 
     # ------------------------------------------------------------------ sources and notifiers
 
