@@ -298,7 +298,7 @@ def step(
     for key in sorted(set(seen) | set(previous)):
         rule = by_name.get(key.alertname)
         obs = seen.get(key)
-        before = previous.get(key)
+        before = _not_after(previous.get(key), now)
         if rule is None:  # the rule was removed: resolve what fired, forget the rest
             after, transition = _removed(before, now)
         else:
@@ -308,6 +308,16 @@ def step(
         if transition is not None:
             transitions.append(transition)
     return current, transitions
+
+
+def _not_after(state: AlertState | None, now: float) -> AlertState | None:
+    """A state whose timers start after `now` was made before the wall clock went back:
+    its timers count from now, so `for` and `keep_firing_for` last what they say."""
+    if state is None or max(state.active_since, state.last_active) <= now:
+        return state
+    return replace(
+        state, active_since=min(state.active_since, now), last_active=min(state.last_active, now)
+    )
 
 
 def _removed(before: AlertState | None, now: float) -> tuple[AlertState | None, Transition | None]:

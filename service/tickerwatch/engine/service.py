@@ -4,17 +4,15 @@ with reload (SIGHUP, POST /-/reload) and a clean shutdown (SIGTERM, SIGINT)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import structlog
-import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import disable_created_metrics
@@ -27,6 +25,7 @@ from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.core.storage import StorageHealth
 from tickerwatch.engine.alerting import Alerting
+from tickerwatch.engine.clockwatch import watch_clock
 from tickerwatch.engine.housekeeping import check_files, prune
 from tickerwatch.engine.jobs import PollJobs
 from tickerwatch.engine.listen import listening_socket
@@ -34,7 +33,7 @@ from tickerwatch.engine.poller import Poller
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.engine.schedule import expect_next_poll, timing
-from tickerwatch.engine.webserver import WebServer
+from tickerwatch.engine.webserver import QuietServer, WebServer
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.base import Notifier
@@ -53,14 +52,6 @@ RETENTION_EVERY: Final = 6 * 3600.0
 EVALUATE_EVERY: Final = 10.0
 OUTBOX_KEEP: Final = 7 * 86400.0
 CHECK_FILES_EVERY: Final = 5.0
-
-
-class QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the service owns the signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 class Service:
@@ -88,6 +79,7 @@ class Service:
         self.listen_hint = "in web.listen"  # how to choose another port, when it is in use
         self._socket: socket.socket | None = None
         self.web: WebServer | None = None
+        self._clock_task: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -186,6 +178,8 @@ class Service:
         finally:
             if rt is not None:
                 rt.ready = False
+            if self._clock_task is not None:
+                self._clock_task.cancel()
             for task in self._reloads:
                 task.cancel()
             await asyncio.gather(*self._reloads, return_exceptions=True)
@@ -195,6 +189,7 @@ class Service:
 
     def _start(self, rt: Runtime) -> None:
         self._schedule(rt)
+        self._clock_task = asyncio.create_task(watch_clock(self._clock_stepped), name="clock")
         rt.ready = True
         log.info(
             "started", version=__version__, listen=self.settings.web.listen,
@@ -226,22 +221,31 @@ class Service:
 
     # ------------------------------------------------------------------ schedule
 
-    def _schedule(self, rt: Runtime) -> None:
+    def _schedule(self, rt: Runtime, poll_now: bool = True) -> None:
+        """Every job from now (again after a clock step: APScheduler plans in wall time)."""
         for state in rt.states.values():
-            self.jobs.add(state)
-        self.scheduler.add_job(
-            self._evaluate, IntervalTrigger(seconds=EVALUATE_EVERY), args=[rt],
-            id="evaluate", max_instances=1, coalesce=True,
-        )  # fmt: skip
-        self.scheduler.add_job(
-            check_files, IntervalTrigger(seconds=CHECK_FILES_EVERY), args=[rt, self.clock],
-            id="check-files", max_instances=1, coalesce=True,
-        )  # fmt: skip
-        self.scheduler.add_job(
-            self._prune, IntervalTrigger(seconds=RETENTION_EVERY), args=[rt], id="retention",
-            next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
-        )  # fmt: skip
-        self.scheduler.start()
+            self.jobs.add(state, poll_now=poll_now)
+        timers = {
+            "evaluate": (self._evaluate, EVALUATE_EVERY, [rt]),
+            "check-files": (check_files, CHECK_FILES_EVERY, [rt, self.clock]),
+            "retention": (self._prune, RETENTION_EVERY, [rt]),
+        }
+        for name, (job, every, args) in timers.items():
+            self.scheduler.add_job(
+                job, IntervalTrigger(seconds=every), args=args, id=name, max_instances=1,
+                coalesce=True, replace_existing=True,
+                **({"next_run_time": datetime.now(UTC)} if name == "retention" else {}),
+            )  # fmt: skip
+        if not self.scheduler.running:
+            self.scheduler.start()
+
+    def _clock_stepped(self, step: float) -> None:
+        """The wall clock jumped `step` seconds: counted, logged, every job re-planned."""
+        rt = self.runtime
+        log.warning("clock_stepped", seconds=round(step, 1))
+        if rt is not None and not self._stop.is_set():
+            rt.metrics.clock_steps.inc()
+            self._schedule(rt, poll_now=False)
 
     async def _poll(self, state: SourceState) -> None:
         """A scheduled poll, tracked so shutdown can finish or cancel it."""

@@ -3,9 +3,10 @@ file (TLS, basic auth), which a reload reads again."""
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 import structlog
@@ -20,6 +21,14 @@ from tickerwatch.web.guard import Guard, RejectAmbiguousLength, guarded_h11
 log = structlog.get_logger("tickerwatch.service")
 
 BACKLOG: Final = 64  # the listen queue, and how many connections asyncio accepts in a row
+
+
+class QuietServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the service owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
 
 
 class WebServer:

@@ -70,6 +70,12 @@ class Metrics:
         )  # fmt: skip
         for reason in HTTP_CLOSE_REASONS:
             self.http_connections_closed.labels(reason)
+        self.clock_steps = Counter(
+            f"{NS}_clock_steps",
+            "Steps of the wall clock of more than 2 s (NTP, date -s, a resumed VM); every"
+            " schedule is re-planned from the new time.",
+            registry=r,
+        )
         r.register(_StorageCollector(storage or StorageHealth(), clock))
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)

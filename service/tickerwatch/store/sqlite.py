@@ -101,12 +101,17 @@ class HistoryDB(OutboxDB):
         """A new row when the printed value or the effective date differs from the newest
         row's (history is keyed on the body's date, not on the poll's time)."""
         rate, pct, absolute, effective = quote.value
+        columns = "id, rate, change_pct, coalesce(change_abs, ''), effective, imported"
+        key = (source, quote.pair.base, quote.pair.quote)
+        where = "FROM history WHERE source=? AND base=? AND quote=?"
         row = self._db.execute(
-            "SELECT id, rate, change_pct, coalesce(change_abs, ''), effective, imported"
-            " FROM history WHERE source=? AND base=? AND quote=?"
-            " ORDER BY first_seen DESC, id DESC LIMIT 1",
-            (source, quote.pair.base, quote.pair.quote),
+            f"SELECT {columns} {where} ORDER BY first_seen DESC, id DESC LIMIT 1", key
         ).fetchone()
+        if row is not None and not row[5]:  # live: the last poll's row is the newest, even
+            # when the wall clock went back below the start of a row written before
+            row = self._db.execute(
+                f"SELECT {columns} {where} AND imported=0 ORDER BY id DESC LIMIT 1", key
+            ).fetchone()
         # A poll never extends an imported row: imported rows are rebuilt from sightings.
         if row is not None and not row[5] and tuple(row[1:5]) == quote.value:
             self._db.execute(
