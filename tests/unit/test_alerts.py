@@ -295,8 +295,7 @@ def test_deviation_within_rounding_never_fires_under_strict_rounding() -> None:
     cbu = reference_state("cbu", ("USD/UZS", "12194.21"))
     r = rule(sources=["timesca"], deviation={"above": "0.05"})
     assert deviation_active(r, [ticker, cbu]) == {"UZS/USD": False}
-    printed = rule(sources=["timesca"], deviation={"above": "0.05"}, rounding="ignore")
-    assert deviation_active(printed, [ticker, cbu]) == {"UZS/USD": True}
+    # (rounding: ignore is refused for deviation rules: tests/fixtures/bad-configs)
 
 
 def test_a_deviation_rule_may_narrow_the_references() -> None:
@@ -343,3 +342,12 @@ def test_a_source_that_prints_no_change_never_meets_a_source_change_rule() -> No
     assert active(rule(source_change={"by": "0.0000001"}), state) == {"TMT/UZS": False}
     (obs,) = observe([rule(source_change={"by": "0.0000001"})], [state], 1000.0)
     assert obs.value == ""
+
+
+def test_a_stale_reference_is_not_compared() -> None:
+    """An official rate older than the reference's stale_after says nothing of today."""
+    ticker, cbu = deviation_states("0.28490")
+    cbu.last_success_at = 1000.0 - 7201  # stale_after 7200
+    r = rule(sources=["timesca"], deviation={"above": "0.05"})
+    assert deviation_active(r, [ticker, cbu]) == {"TMT/USD": False, "UZS/USD": False}
+    assert ticker.deviations({"cbu": cbu}, 1000.0) == []

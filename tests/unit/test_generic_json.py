@@ -38,3 +38,37 @@ def test_json_numbers_and_printed_strings_read_side_by_side(
         ("EUR", "101.5100", 4),
         ("KZT", "0.15", 2),
     ]
+
+
+def test_expressions_that_cannot_run_are_config_errors_at_their_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "tw.yaml"
+    config.write_text(
+        "sources:\n"
+        "  - name: x\n    url: https://x.example/\n    format: xml\n"
+        "    extract: {items: //Currency, base: '@ISOCode', quote: {fixed: KGS},\n"
+        "              rate: $foo}\n"
+        "  - name: j\n    url: https://j.example/\n    format: json\n"
+        "    extract: {items: rates, base: Ccy, quote: {fixed: KGS}, rate: nope(Rate)}\n"
+    )
+    assert main(["check-config", "-c", str(config)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{config}:6: sources[0].extract.rate: the XPath expression '$foo' cannot run:"
+        " Undefined variable",
+        f"{config}:10: sources[1].extract.rate: the JMESPath expression 'nope(Rate)' cannot"
+        " run: Unknown function: nope()",
+    ]
+
+
+def test_an_expression_that_fails_on_the_data_fails_the_read_with_its_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "tw.yaml"
+    config.write_text(CONFIG.replace("rate: Rate", "rate: abs(Ccy)"))
+    body = tmp_path / "rates.json"
+    body.write_text('{"rates": [{"Ccy": "USD", "Rate": 87.45, "Nominal": 1}]}')
+    assert main(["parse", str(body), "--source", "j", "-c", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "the JMESPath expression 'abs(Ccy)' failed here: " in err
+    assert "Traceback" not in err

@@ -12,12 +12,11 @@ RESOLVED_RETENTION so it can be re-sent, then forgotten.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-from tickerwatch.core.crosscheck import Deviation
 from tickerwatch.core.model import Pair
 from tickerwatch.core.settings import (
     Above,
@@ -221,17 +220,15 @@ def _deviation_observations(
     states: list[SourceState],
     now: float,
 ) -> Iterator[Observation]:
-    """Per pair, the reference it is furthest off (by the least deviation the printed
-    numbers allow under strict rounding; by the printed values under `ignore`)."""
+    """Per pair, the reference it is furthest off, by the least deviation the printed
+    numbers allow (a deviation is always judged with rounding: the config refuses
+    `rounding: ignore` on it, as its metric is 0 within rounding)."""
     by_name = {s.source.name: s for s in states}
     found = state.deviations(by_name, now, cond.references)
     for pair in _pairs(rule, state):
         mine = [d for d in found if d.pair == pair]
-        size: Callable[[Deviation], float] = (
-            (lambda d: d.least) if rule.strict else (lambda d: abs(d.ratio))
-        )
-        worst = max(mine, key=size, default=None)
-        active = worst is not None and size(worst) > float(cond.above)
+        worst = max(mine, key=lambda d: d.least, default=None)
+        active = worst is not None and worst.least > float(cond.above)
         value = "" if worst is None else f"{_percent(worst.ratio)} vs {worst.reference}"
         key = AlertKey(rule.name, state.source.name, pair.base, pair.quote)
         yield Observation(key, active, value, cond.threshold)

@@ -151,10 +151,14 @@ class SourceState:
         self, states: Mapping[str, SourceState], now: float, names: Iterable[str] = ()
     ) -> list[Deviation]:
         """This source's live rates against its references' (or `names`, a subset), as
-        crosscheck.deviations gives them; a reference not running is skipped."""
+        crosscheck.deviations gives them; a reference not running, or stale (`stale`: its
+        newest rates or its last good poll older than its stale_after), is skipped: an
+        official rate months old says nothing of today's ticker."""
         wanted = tuple(names) or self.source.references
         references = {
-            n: {r.pair: r.printed for r in states[n].live_rates(now)} for n in wanted if n in states
+            n: {r.pair: r.printed for r in states[n].live_rates(now)}
+            for n in wanted
+            if n in states and not states[n].stale(now)
         }
         mine = [r.printed for r in self.live_rates(now)]
         return deviations(self.source.name, mine, references) if references else []
