@@ -197,5 +197,7 @@ def inverse(rate: Decimal, decimals: int) -> tuple[Decimal, Decimal, Decimal]:
             rounded = +exact
             if low <= rounded <= high:
                 break
-        ctx.prec = 5
+        # The bounds one digit finer than the inverse (at least 5), so they differ and
+        # hold it: NBKR's 87.4500 → 0.0114351 within 0.01143510–0.01143511.
+        ctx.prec = max(5, len(rounded.as_tuple().digits) + 1)
         return rounded, +low, +high
