@@ -16,6 +16,7 @@ from tickerwatch.core.settings import (
     Above,
     Alertmanager,
     AlertRule,
+    AppriseReceiver,
     Below,
     ChangeCondition,
     Condition,
@@ -178,4 +179,8 @@ def notify(schema: s.NotifySchema) -> Notify:
         Webhook(h.name, h.url, h.send_resolved, h.max_age, h.max_backoff, h.timeout, h.proxy_url)
         for h in schema.webhooks
     )
-    return Notify(alertmanager, hooks)
+    chats = tuple(
+        AppriseReceiver(a.name, a.urls, a.send_resolved, a.max_age, a.max_backoff, a.timeout)
+        for a in schema.apprise
+    )
+    return Notify(alertmanager, hooks, chats)

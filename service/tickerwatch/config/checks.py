@@ -22,6 +22,13 @@ def problems(schema: SettingsSchema) -> Iterator[Problem]:
     yield from _unique(("alerts",), [r.name for r in schema.alerts], "alert")
     hooks = [h.name for h in schema.notify.webhooks]
     yield from _unique(("notify", "webhooks"), hooks, "webhook")
+    chats = [a.name for a in schema.notify.apprise]
+    yield from _unique(("notify", "apprise"), chats, "apprise receiver")
+    for i, name in enumerate(chats):  # one outbox queue per name: webhooks' and Apprise's
+        if name in hooks:
+            yield Problem(
+                ("notify", "apprise", i, "name"), f"the name {name} is already a webhook's"
+            )
     names = [s.name for s in schema.sources]
     for i, source in enumerate(schema.sources):
         for j, ref in enumerate(source.references):

@@ -313,9 +313,34 @@ class WebhookSchema(StrictModel):
     proxy_url: ProxyURL | None = None
 
 
+def _apprise_url(url: str) -> str:
+    """A URL Apprise can send to; the URL (it holds tokens) is never repeated."""
+    import apprise  # only when a config names an Apprise receiver: the import is slow
+
+    if not apprise.Apprise().add(url):
+        scheme = url.split("://", 1)[0] if "://" in url else url[:0]
+        raise ValueError(
+            f"not a URL Apprise can send to (scheme {scheme!r}; see the Apprise wiki for"
+            " the URL of each service, e.g. tgram://BOT_TOKEN/CHAT_ID)"
+        )
+    return url
+
+
+class AppriseSchema(StrictModel):
+    """Notifications through Apprise (Telegram, Slack, Matrix, email, ntfy, …)."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    urls: Annotated[tuple[Annotated[str, AfterValidator(_apprise_url)], ...], Field(min_length=1)]
+    send_resolved: bool = True
+    max_age: PositiveDuration = parse_duration("24h")
+    max_backoff: PositiveDuration = parse_duration("5m")
+    timeout: PositiveDuration = parse_duration("30s")
+
+
 class NotifySchema(StrictModel):
     alertmanager: AlertmanagerSchema | None = None
     webhooks: tuple[WebhookSchema, ...] = ()
+    apprise: tuple[AppriseSchema, ...] = ()
 
 
 class SettingsSchema(StrictModel):

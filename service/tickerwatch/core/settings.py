@@ -309,6 +309,20 @@ class Webhook:
 
 
 @dataclass(frozen=True, slots=True)
+class AppriseReceiver:
+    """A receiver whose notifications go through the Apprise library to every URL in
+    `urls` (`tgram://…`, `mailto://…`, `json://…`; they hold tokens: never shown);
+    durations in seconds."""
+
+    name: str
+    urls: tuple[str, ...]
+    send_resolved: bool
+    max_age: float
+    max_backoff: float
+    timeout: float
+
+
+@dataclass(frozen=True, slots=True)
 class Alertmanager:
     """The Alertmanagers alerts are sent to (each URL its own receiver)."""
 
@@ -322,6 +336,7 @@ class Alertmanager:
 class Notify:
     alertmanager: Alertmanager | None = None
     webhooks: tuple[Webhook, ...] = ()
+    apprise: tuple[AppriseReceiver, ...] = ()
 
 
 # ---------------------------------------------------------------- the service
