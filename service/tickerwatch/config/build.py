@@ -4,6 +4,7 @@ own type."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from tickerwatch.core.settings import (
     MovesBy,
     Notify,
     Outside,
+    Probe,
     RateCondition,
     Settings,
     Source,
@@ -43,12 +45,19 @@ from tickerwatch.core.units import parse_duration
 def settings(schema: s.SettingsSchema, web_file: Path | None) -> Settings:
     """The domain objects of a validated file; `web_file` is its web config file's path,
     resolved against the config file's folder."""
+    sources = tuple(source(c, schema.defaults) for c in schema.sources)
     return Settings(
         web=web(schema.web, web_file),
         storage=Storage(schema.storage.path, schema.storage.retention),
-        sources=tuple(source(c, schema.defaults) for c in schema.sources),
+        sources=sources,
         alerts=tuple(alert_rule(r) for r in schema.alerts),
         notify=notify(schema.notify),
+        probe=Probe(
+            allowed_targets=tuple(re.compile(p) for p in schema.probe.allowed_targets),
+            timeout=schema.defaults.timeout,
+            max_body=schema.defaults.max_body,
+            sources=sources,
+        ),
     )
 
 
@@ -173,4 +182,4 @@ def notify(schema: s.NotifySchema) -> Notify:
         Webhook(h.name, h.url, h.send_resolved, h.max_age, h.max_backoff, h.timeout, h.proxy_url)
         for h in schema.webhooks
     )
-    return Notify(alertmanager, hooks)
+    return Notify(alertmanager, hooks, schema.webhook_replica)

@@ -4,6 +4,7 @@ the core's domain objects (`tickerwatch.core.settings`); nothing else uses these
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from decimal import Decimal
 from pathlib import Path
@@ -316,6 +317,7 @@ class WebhookSchema(StrictModel):
 class NotifySchema(StrictModel):
     alertmanager: AlertmanagerSchema | None = None
     webhooks: tuple[WebhookSchema, ...] = ()
+    webhook_replica: Annotated[str, Field(pattern=NAME_PATTERN)] = "a"
 
     @field_validator("webhooks")
     @classmethod
@@ -326,6 +328,18 @@ class NotifySchema(StrictModel):
         return hooks
 
 
+def _target_regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return text
+
+
+class ProbeSchema(StrictModel):
+    allowed_targets: tuple[Annotated[str, AfterValidator(_target_regex)], ...] = ()
+
+
 class SettingsSchema(StrictModel):
     web: WebSchema = WebSchema()
     storage: StorageSchema = StorageSchema()
@@ -333,6 +347,7 @@ class SettingsSchema(StrictModel):
     sources: tuple[SourceSchema, ...]
     alerts: tuple[AlertRuleSchema, ...] = ()
     notify: NotifySchema = NotifySchema()
+    probe: ProbeSchema = ProbeSchema()
 
     @model_validator(mode="after")
     def _rules_name_known_sources(self) -> SettingsSchema:

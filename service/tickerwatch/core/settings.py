@@ -321,8 +321,12 @@ class Alertmanager:
 
 @dataclass(frozen=True, slots=True)
 class Notify:
+    """The receivers. `webhook_replica`: the one HA replica (`--replica`) that may send
+    webhooks; the others refuse to start with webhooks configured (core.shard.place)."""
+
     alertmanager: Alertmanager | None = None
     webhooks: tuple[Webhook, ...] = ()
+    webhook_replica: str = "a"
 
 
 # ---------------------------------------------------------------- the service
@@ -355,9 +359,41 @@ class Storage:
 
 
 @dataclass(frozen=True, slots=True)
+class Probe:
+    """GET /probe: the `target` URLs it may fetch (`allowed_targets` match the whole URL;
+    none: configured sources' URLs only), limits (seconds, bytes), every configured source."""
+
+    allowed_targets: tuple[re.Pattern[str], ...] = ()
+    timeout: float = 20.0
+    max_body: int = 5 * 1024 * 1024
+    sources: tuple[Source, ...] = ()
+
+    def allows(self, url: str) -> bool:
+        if self.allowed_targets:
+            return any(p.fullmatch(url) for p in self.allowed_targets)
+        return any(s.url == url for s in self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Which part of the work this process does: shard `shard` of `shards` (hashmod of
+    the source's name, core.shard), as HA replica `replica` (None: not one of a pair);
+    `probe_only`: it polls nothing and only answers /probe."""
+
+    shard: int = 0
+    shards: int = 1
+    replica: str | None = None
+    probe_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
+    """`sources`: those this process polls (its shard's); `probe.sources`: all of them."""
+
     web: Web
     storage: Storage
     sources: tuple[Source, ...]
     alerts: tuple[AlertRule, ...] = ()
     notify: Notify = field(default_factory=Notify)
+    probe: Probe = field(default_factory=Probe)
+    placement: Placement = field(default_factory=Placement)

@@ -18,6 +18,7 @@ from prometheus_client import exposition as text_format
 
 from tickerwatch import __version__
 from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.settings import Placement
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.metrics.exposition import NS, Exposition
 from tickerwatch.notify.base import DROP_REASONS, FAILURE_REASONS, DropReason, FailureReason
@@ -54,9 +55,22 @@ class Metrics:
             registry=r,
         )
         build.labels(__version__, platform.python_version()).set(1)
+        self.shard_info = Gauge(
+            f"{NS}_shard_info",
+            "The shard this process polls (hashmod of the source name, of `shards`) and its"
+            ' HA replica ("" when not one of a pair), as labels; always 1.',
+            ["shard", "shards", "replica"],
+            registry=r,
+        )
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
         GCCollector(registry=r)
+
+    def placed(self, placement: Placement) -> None:
+        """Say which shard and replica this process is (tickerwatch_shard_info)."""
+        self.shard_info.clear()
+        replica = placement.replica or ""
+        self.shard_info.labels(str(placement.shard), str(placement.shards), replica).set(1)
 
     def _notification_instruments(self, r: CollectorRegistry) -> None:
         receiver = "Per receiver (webhook name or alertmanager:host:port)"

@@ -60,7 +60,11 @@ class Endpoints:
         now = self.rt.clock()
         states = list(self.rt.states.values())
         status = health.overall(states, now)
-        body = {"status": status, "sources": [health.source_health(s, now) for s in states]}
+        body = {
+            "status": status,
+            **health.placement(self.rt.settings.placement),
+            "sources": [health.source_health(s, now) for s in states],
+        }
         return JSONResponse(body, status_code=503 if status == "failing" else 200)
 
     async def rates(self, request: Request) -> Response:
