@@ -32,6 +32,7 @@ from tickerwatch.core.shard import foreign_references
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.alerting import Alerting
 from tickerwatch.engine.poller import Poller
+from tickerwatch.engine.probe import Prober
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.engine.schedule import expect_next_poll, misfire_grace, timing, trigger_for
@@ -107,8 +108,10 @@ class Service:
         rt.next_poll = self.next_poll
         rt.receivers = Receivers(metrics, self.clock)
         self.runtime = rt
+        fetcher = Fetcher(clients)
+        rt.probe = Prober(fetcher, metrics, lambda: self.settings.probe, self.clock).answer
         self.poller = Poller(
-            Fetcher(clients),
+            fetcher,
             store,
             metrics,
             self.clock,
