@@ -3,21 +3,28 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+RUNTIME := $(VENV)/.runtime
 
 .PHONY: venv tools demo run test test-unit test-integration lint bench fuzz soak clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+# The service's own dependencies: all `make demo` and `make run` need.
+$(RUNTIME): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[test,dev,bench]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e .
+	touch $(RUNTIME)
+
+# Test, lint and benchmark tools on top, for `make test`, `lint`, `bench`.
+$(STAMP): $(RUNTIME)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test,dev,bench]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(VENV)/bin/tickerwatch demo
+# `make demo PORT=10050` when 10049 is taken.
+demo: $(RUNTIME)
+	$(VENV)/bin/tickerwatch demo $(if $(PORT),--port $(PORT))
 
-run: $(STAMP)
+run: $(RUNTIME)
 	$(VENV)/bin/tickerwatch run
 
 # The system tools the integration tests run (Prometheus, Alertmanager, …): installed with

@@ -27,6 +27,7 @@ import httpx
 
 from auth import auth_timing
 from compare import PAIRS, compare
+from import_pages import bench_import
 from pageserver import TICKER, news_page
 from procstat import rss_mb
 from scale import scale
@@ -271,6 +272,8 @@ def main() -> None:
         bench_metrics(n)
     for key, value in auth_timing().items():
         report(key, round(value, 3))
+    for key, value in bench_import().items():  # tickerwatch import of 1,000 saved pages
+        report(key, value)
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).parent / "pageserver.py")],
         stdout=subprocess.PIPE,

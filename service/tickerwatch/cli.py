@@ -1,4 +1,5 @@
-"""Command line: run, check-config, parse, rules, demo, --version."""
+"""Command line: run, check-config, parse, rules, demo, import, export, backfill,
+--version."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 
 from tickerwatch import __version__, scaleout
 from tickerwatch.config import default_config_path, load_settings
-from tickerwatch.core.errors import ConfigError, PollError, StoreError
-from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS
+from tickerwatch.core.errors import ConfigError, ListenError, PollError, StoreError
+from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS, Settings, Source
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -21,10 +22,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
+        for warning in exc.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
         return 1
     except StoreError as exc:
         print(f"tickerwatch: {exc}", file=sys.stderr)
         return 1
+    except ListenError as exc:
+        print(f"tickerwatch: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     return code
@@ -77,11 +83,151 @@ def _parser() -> argparse.ArgumentParser:
     parse.add_argument("--json", action="store_true", help="print JSON")
     parse.set_defaults(func=_parse)
 
+    _history_commands(sub)
+
     demo = sub.add_parser("demo", help="run offline on bundled ticker data")
     demo.add_argument("-c", "--config", type=Path, default=Path("config/demo.yaml"))
     demo.add_argument("--port", type=int, default=10049, help="port of the service (default 10049)")
+    demo.add_argument("--log-format", choices=["json", "console"], default="console")
     demo.set_defaults(func=_demo)
     return parser
+
+
+def _history_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """History from before tickerwatch started (issue 17): import, export, backfill."""
+    imp = sub.add_parser("import", help="import saved pages into the history")
+    _config_arg(imp)
+    imp.add_argument("--source", required=True, help="the configured source the pages are of")
+    imp.add_argument(
+        "--date-from", default="page", metavar="page|mtime|filename|DATE",
+        help="how to date a page that prints no date (default page: skip it)",
+    )  # fmt: skip
+    imp.add_argument("inputs", nargs="+", metavar="FILE|DIR|URL", help="pages, WARC files")
+    imp.set_defaults(func=_import)
+
+    exp = sub.add_parser("export", help="write the history for Prometheus (OpenMetrics)")
+    _config_arg(exp)
+    exp.add_argument(
+        "--openmetrics",
+        action="store_true",
+        required=True,
+        help="OpenMetrics with timestamps, for promtool tsdb create-blocks-from",
+    )
+    exp.add_argument("--source", help="only this source (default: every source)")
+    exp.add_argument("--since", default="0", help="Unix seconds, a date or RFC 3339 time")
+    exp.add_argument("--until", default=None, help="default: now")
+    exp.add_argument("--step", default="4m", help="time between samples (default 4m, < 5m)")
+    exp.add_argument(
+        "--hold",
+        default="1d",
+        help="how long a value shows past its last sighting when no newer row follows (default 1d)",
+    )
+    exp.add_argument("-o", "--output", type=Path, help="file to write (default: stdout)")
+    exp.set_defaults(func=_export)
+
+    fill = sub.add_parser("backfill", help="fetch and import a dated source's past days")
+    _config_arg(fill)
+    fill.add_argument("--source", required=True, help="a configured source with a dated url")
+    fill.add_argument("--from", dest="first", required=True, help="first day, 2026-05-01")
+    fill.add_argument("--to", dest="last", required=True, help="last day, included")
+    fill.add_argument("--delay", default="2s", help="pause between requests (default 2s)")
+    fill.set_defaults(func=_backfill)
+
+
+def _configured_source(args: argparse.Namespace) -> tuple[Settings, Source]:
+    path = args.config or default_config_path()
+    settings = load_settings(path)
+    found = {s.name: s for s in settings.sources}
+    if args.source not in found:
+        raise ConfigError([f"{path}: no source named {args.source!r}"])
+    return settings, found[args.source]
+
+
+def _import(args: argparse.Namespace) -> int:
+    from tickerwatch.core.pagedate import DateError
+    from tickerwatch.importer import fallback_of, run_import
+    from tickerwatch.store.sqlite import HistoryDB
+
+    settings, source = _configured_source(args)
+    try:
+        fallback = fallback_of(args.date_from, source)
+    except DateError as exc:
+        print(f"tickerwatch: --date-from: {exc}", file=sys.stderr)
+        return 2
+    db = HistoryDB(settings.storage.path)
+    try:
+        summary = run_import(db, source, args.inputs, fallback)
+    finally:
+        db.close()
+    for line in summary.lines():
+        print(line)
+    return 0 if summary.dated else 1
+
+
+def _export(args: argparse.Namespace) -> int:
+    import time
+
+    from tickerwatch.core.pagedate import DateError
+    from tickerwatch.core.units import parse_duration
+    from tickerwatch.export import write_openmetrics
+    from tickerwatch.store.sqlite import HistoryDB
+
+    settings = load_settings(args.config or default_config_path())
+    try:
+        since = _when(args.since)
+        until = time.time() if args.until is None else _when(args.until)
+        step, hold = parse_duration(args.step), parse_duration(args.hold)
+        if step <= 0:
+            raise ValueError("--step: must be longer than 0s")
+    except (DateError, ValueError) as exc:
+        print(f"tickerwatch: export: {exc}", file=sys.stderr)
+        return 2
+    db = HistoryDB(settings.storage.path)
+    try:
+        rows = db.history(args.source, None, since, until, 2**62)
+    finally:
+        db.close()
+    with sys.stdout if args.output is None else args.output.open("w") as out:
+        count = write_openmetrics(rows, out, since, until, step, hold)
+    print(f"tickerwatch: export: {len(rows)} history rows, {count} samples", file=sys.stderr)
+    return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from tickerwatch.backfill import backfill, days
+    from tickerwatch.core.units import parse_duration
+    from tickerwatch.store.sqlite import HistoryDB
+
+    settings, source = _configured_source(args)
+    try:
+        wanted = days(date.fromisoformat(args.first), date.fromisoformat(args.last))
+        delay = parse_duration(args.delay)
+    except ValueError as exc:
+        print(f"tickerwatch: backfill: {exc}", file=sys.stderr)
+        return 2
+    db = HistoryDB(settings.storage.path)
+    try:
+        result = backfill(db, source, wanted, delay, say=lambda line: print(line, flush=True))
+    except ValueError as exc:
+        print(f"tickerwatch: backfill: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    for line in result.lines():
+        print(line)
+    return 1 if result.failed else 0
+
+
+def _when(text: str) -> float:
+    """Unix seconds, a date (00:00 UTC) or an RFC 3339 time (DateError)."""
+    from tickerwatch.core.pagedate import fixed_date
+
+    try:
+        return float(text)
+    except ValueError:
+        return fixed_date(text, "UTC")
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:
@@ -114,7 +260,11 @@ def _check_config(args: argparse.Namespace) -> int:
 
     path = args.config or default_config_path()
     settings = load_settings(path)
-    print(f"{path}: ok ({len(settings.sources)} sources)")
+    for warning in settings.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    noted = f", {len(settings.warnings)} warning{'s' * (len(settings.warnings) != 1)}"
+    sources = f"{len(settings.sources)} source{'s' * (len(settings.sources) != 1)}"
+    print(f"{path}: ok ({sources}{noted if settings.warnings else ''})")
     now = time.time()
     for source in settings.sources:
         polls = ", ".join(t.isoformat(timespec="seconds") for t in upcoming(source, now, 3))
@@ -158,7 +308,7 @@ def _parse(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from tickerwatch.demo import run_demo
 
-    return run_demo(args.config, args.port)
+    return run_demo(args.config, args.port, json_logs=args.log_format == "json")
 
 
 if __name__ == "__main__":

@@ -130,8 +130,11 @@ def feed_app() -> Starlette:
     )
 
 
-def run_demo(config: Path, port: int) -> int:
-    logs.configure(json=False)
+def run_demo(config: Path, port: int, json_logs: bool = False) -> int:
+    """Run the demo's feed and the service on `port` until Ctrl-C; each port has its own
+    database (`demo.db` beside the configured one becomes `demo-PORT.db`), so two demos
+    never share one. Raises ListenError when the port is in use."""
+    logs.configure(json=json_logs)
     return asyncio.run(_demo(config, port))
 
 
@@ -144,12 +147,20 @@ async def _demo(config: Path, port: int) -> int:
     settings = load_settings(config)
     host = settings.web.host
     web = replace(settings.web, listen=f"{host}:{port}", public_url=f"http://{host}:{port}")
-    settings = replace(settings, web=web)
+    db = settings.storage.path
+    storage = replace(settings.storage, path=db.with_name(f"{db.stem}-{port}{db.suffix}"))
+    settings = replace(settings, web=web, storage=storage)
+    # The feed keeps idle connections longer than the poller's client does (httpx: 5 s),
+    # so the client always closes first and a poll never meets a connection being reset.
+    service = Service(settings)
+    service.listen_hint = "with --port (make demo PORT=N)"
+    service.bind()  # before the feed starts: a port in use is one line, nothing else
     feed = QuietServer(
-        uvicorn.Config(feed_app(), log_config=None, lifespan="off", access_log=False)
+        uvicorn.Config(
+            feed_app(), log_config=None, lifespan="off", access_log=False, timeout_keep_alive=30
+        )
     )
     feed_task = asyncio.create_task(feed.serve(sockets=[sock]))
-    service = Service(settings)
     service.on_ready = lambda rt: _announce(rt, feed_url, port)
     try:
         await service.run()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -18,6 +17,7 @@ from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.errors import ConfigError
 from tickerwatch.core.model import Conflict, Page, PrintedRate, Ticker
 from tickerwatch.core.parse import BUILTIN, Widget, compile_pattern
+from tickerwatch.core.parse.formats import EntryPattern
 from tickerwatch.core.settings import Source
 from tickerwatch.sources import READERS
 from tickerwatch.sources.local import read_source
@@ -43,7 +43,7 @@ def source_for(args: argparse.Namespace) -> Source:
     return source
 
 
-def _source(fmt: str, pattern: re.Pattern[str], widget: Widget | None) -> Source:
+def _source(fmt: str, pattern: EntryPattern, widget: Widget | None) -> Source:
     return Source(
         "parse", "", fmt, pattern, (), 300.0, 0.0, 20.0, 5 * 2**20, 7200.0, 7 * 86400.0, (),
         widget=widget,

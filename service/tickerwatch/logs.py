@@ -29,7 +29,11 @@ def configure(
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
-    renderer: Any = structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer()
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json
+        else structlog.dev.ConsoleRenderer(colors=out.isatty())
+    )
     exc_info: Any = structlog.processors.format_exc_info if json else _keep
     # tickerwatch's own events go straight to the stream (a poll logs one per poll; the
     # stdlib round trip cost three times as much); the libraries' stdlib records go through

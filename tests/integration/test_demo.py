@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -58,7 +59,44 @@ def test_demo_serves_moving_rates_offline(tmp_path: Path) -> None:
         # A demo rule fires from the replayed data and its notification reaches the sink.
         wait_for(lambda: "[webhook sink] FIRING" in log.read_text(), timeout=60, what="an alert")
         assert "KZT/USD" in httpx.get(f"{base}/").text
-        assert (tmp_path / "data" / "demo.db").exists()
+        # Each port its own database, so a second demo never shares the first one's.
+        assert (tmp_path / "data" / f"demo-{port}.db").exists()
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+    printed = log.read_text()
+    assert "\x1b[" not in printed  # not a TTY: no colour codes
+    # The demo shows no error: its feed never resets a poll, nothing fails.
+    failures = ("[error", "[warning  ] poll ", "notification_failed", "ticker_")
+    assert not [line for line in printed.splitlines() if any(f in line for f in failures)]
+
+
+def busy(port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", port))
+    sock.listen()
+    return sock
+
+
+def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "tw.yaml"
+    config.write_text(
+        f'web: {{listen: "127.0.0.1:{port}"}}\nstorage: {{path: {tmp_path / "tw.db"}}}\n'
+        "sources:\n  - {name: a, url: 'http://127.0.0.1:9/'}\n"
+    )
+    tickerwatch = [sys.executable, "-m", "tickerwatch"]
+    with busy(port):
+        run = subprocess.run(
+            [*tickerwatch, "run", "-c", str(config)], capture_output=True, text=True, timeout=30
+        )
+        demo = subprocess.run(
+            [*tickerwatch, "demo", "--port", str(port), "-c", str(ROOT / "config" / "demo.yaml")],
+            capture_output=True, text=True, timeout=30, cwd=tmp_path,
+        )  # fmt: skip
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == f"tickerwatch: port {port} is in use; choose another in web.listen\n"
+    assert (demo.returncode, demo.stdout) == (2, "")
+    assert demo.stderr == (
+        f"tickerwatch: port {port} is in use; choose another with --port (make demo PORT=N)\n"
+    )

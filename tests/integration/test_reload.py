@@ -272,3 +272,21 @@ def test_a_poll_in_flight_during_the_reload_does_not_bring_the_old_validators_ba
         finally:
             gate.set()
             svc.close()
+
+
+def test_the_config_files_warnings_are_logged_at_start_and_reload(
+    tmp_path: Path, site: PageServer
+) -> None:
+    jump = "alerts:\n  - {name: Jump, source_change: {above: 5}}\n"
+    svc = Service(tmp_path, config_text(source("a", site, "/a"), jump)).start()
+    try:
+        wait_for(lambda: events(svc, "config_warning"), what="the warning at start")
+        (warning,) = logged(svc, "config_warning")
+        assert str(warning["problem"]).endswith(
+            ": alerts[0].source_change.above: 5 means 500%; did you mean 0.05?"
+        )
+        assert svc.proc is not None
+        svc.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: len(events(svc, "config_warning")) == 2, what="the warning again")
+    finally:
+        svc.close()

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from support import pages
-from support.httpserver import PageServer
+from support.httpserver import PageServer, send
 from support.pages import DEC_08
 from support.service import Service, config_text, sample, wait_for
 from tickerwatch.core.units import rfc3339
@@ -129,3 +129,36 @@ def test_a_reload_reschedules_a_changed_schedule_and_keeps_an_unchanged_one(
     assert moved["feed"]["next_poll"] == next_slot(2)
     hourly = datetime.fromisoformat(moved["hourly"]["next_poll"]).timestamp()
     assert reloading + 7200 - 1 <= hourly <= reloaded + 7200  # the new interval, from now
+
+
+def test_a_failed_poll_is_retried_sooner_than_the_interval(tmp_path: Path) -> None:
+    """interval 1h: the first two polls fail (404), the retries come 5 s and 10 s later,
+    not an hour later; /api/v1/sources shows the retry as the next poll; once the page
+    reads, the next poll is back on the hourly grid."""
+    answers = iter([404, 404])
+    body = pages.list_items(DEC_08).encode()
+
+    def flaky(req: Any) -> None:
+        status = next(answers, 200)
+        send(req, status, body if status == 200 else b"gone", {"Content-Type": "text/html"})
+
+    with PageServer() as server:
+        server.route("/flaky", flaky)
+        text = (
+            f"  - name: flaky\n    url: {server.url('/flaky')}\n    interval: 1h\n"
+            "    jitter: 0s\n    timeout: 2s\n"
+        )
+        svc = Service(tmp_path, config_text(text)).start()
+        try:
+
+            def next_poll() -> float:
+                (source,) = svc.get("/api/v1/sources").json()["sources"]
+                return datetime.fromisoformat(source["next_poll"]).timestamp()
+
+            wait_for(lambda: server.hits("/flaky") >= 1, what="the first poll")
+            wait_for(lambda: next_poll() < time.time() + 60, what="a retry as the next poll")
+            wait_for(lambda: server.hits("/flaky") == 3, timeout=30, what="two retries")
+            wait_for(lambda: svc.get("/healthz").json()["sources"][0]["up"], what="up")
+            assert next_poll() > time.time() + 3000  # back on the hourly grid
+        finally:
+            svc.close()

@@ -35,6 +35,41 @@ def test_a_widget_with_a_fixed_quote_and_an_absolute_change_is_exported(tmp_path
             svc.close()
 
 
+def test_a_pattern_that_never_finishes_fails_its_polls_and_stalls_nothing(tmp_path: Path) -> None:
+    """The page is read in a worker thread and a custom pattern searches with a timeout:
+    the slow source fails with reason `timeout`, the service answers and polls the other
+    source meanwhile."""
+    slow = r"(?P<base>[A-Z]{3}) (?P<rate>\d)(?:.*?,){15}P"
+    with PageServer() as site:
+        site.page("/slow", "<p>USD 1" + "1," * 40 + "</p>")
+        site.page("/", WIDGET)
+        sources = (
+            f"  - name: slow\n    url: {site.url('/slow')}\n    pattern: '{slow}'\n"
+            "    quote: KGS\n    interval: 1s\n    jitter: 0s\n"
+            f"  - name: kg\n    url: {site.url('/')}\n    pattern: '{PATTERN}'\n"
+            "    quote: KGS\n    interval: 1s\n    jitter: 0s\n"
+        )
+        svc = Service(tmp_path, config_text(sources)).start()
+        try:
+            failures = "tickerwatch_source_poll_failures_total"
+            wait_for(lambda: sample(svc.metrics(), failures, source="slow", reason="timeout"))
+            polls = sample(svc.metrics(), "tickerwatch_source_polls_total", source="kg") or 0
+            wait_for(
+                lambda: (
+                    (sample(svc.metrics(), "tickerwatch_source_polls_total", source="kg") or 0)
+                    >= polls + 2
+                ),
+                what="the other source polled meanwhile",
+            )
+            assert svc.get("/livez").status_code == 200
+            (source,) = [
+                s for s in svc.get("/api/v1/sources").json()["sources"] if s["name"] == "slow"
+            ]
+            assert "backtracks" in source["last_error"]
+        finally:
+            svc.close()
+
+
 def test_tickerwatch_parse_explains_a_patterns_groups(tmp_path: Path) -> None:
     page = tmp_path / "widget.html"
     page.write_text(WIDGET)

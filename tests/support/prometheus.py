@@ -23,6 +23,7 @@ class Prometheus(Daemon):
         self.config.write_text(yaml.safe_dump(config))
         super().__init__(workdir / "prometheus.log")
         self.data = workdir / "prom-data"
+        self.flags: list[str] = []  # more command-line flags, e.g. a longer retention
 
     def start(self) -> Prometheus:
         args = [
@@ -30,6 +31,7 @@ class Prometheus(Daemon):
             f"--config.file={self.config}",
             f"--storage.tsdb.path={self.data}",
             f"--web.listen-address=127.0.0.1:{self.port}",
+            *self.flags,
         ]
         self.launch(args, f"{self.url}/-/ready", "prometheus")
         return self

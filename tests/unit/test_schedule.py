@@ -10,6 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tickerwatch.core.parse import BUILTIN
+from tickerwatch.core.settings import Source
+from tickerwatch.engine.retry import retry_at
 from tickerwatch.engine.schedule import poll_trigger
 
 START = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -65,3 +68,20 @@ def test_a_late_run_does_not_shift_the_grid() -> None:
     late = first + timedelta(seconds=7)  # the loop was busy: the run started 7 s late
     following = trigger.get_next_fire_time(first, late)
     assert following == first + timedelta(seconds=10)
+
+
+def test_failed_polls_are_retried_5s_10s_20s_40s_later_until_the_schedule_is_nearer() -> None:
+    source = Source(
+        "a", "https://a.example/", "timesca", BUILTIN["timesca"], (), 60.0, 0, 10.0, 1000,
+        3600, 3600, (),
+    )  # fmt: skip
+    scheduled = 1000.0 + 60
+    assert [retry_at(source, n, 1000.0, scheduled) for n in (0, 1, 2, 3, 4)] == [
+        None,  # no failure: the schedule
+        1005.0,
+        1010.0,
+        1020.0,
+        1040.0,
+    ]
+    assert retry_at(source, 5, 1000.0, scheduled) is None  # 60 s (the cap) is the schedule
+    assert retry_at(source, 1, 1000.0, None) is None  # not scheduled: nothing to bring forward

@@ -10,6 +10,7 @@ import pytest
 
 from tickerwatch.core.errors import StoreError
 from tickerwatch.core.model import Pair, PrintedRate
+from tickerwatch.store.schema import SCHEMA_VERSION
 from tickerwatch.store.sqlite import HistoryDB, OutboxItem
 
 KZT = Pair("KZT", "USD")
@@ -171,4 +172,4 @@ def test_a_schema_2_database_is_migrated_with_its_rows(tmp_path: Path) -> None:
     db.record("s", [quote("0.00196", "-0")], 3.0, {})  # the same printed value: no new row
     assert [r.last_seen for r in db.history("s", KZT, 0, 10, 10)] == [3.0]
     (version,) = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()
-    assert version == 3
+    assert version == SCHEMA_VERSION

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tickerwatch.config import load_settings
-from tickerwatch.core.errors import ConfigError
+from tickerwatch.core.errors import ConfigError, ParseError
 from tickerwatch.core.parse import Widget, compile_pattern, parse_text
 
 KGS_SITE = "<div class=rates><span>USD 87.45</span> <span>EUR 101.51</span></div>"
@@ -70,6 +70,18 @@ def write(tmp_path: Path, source: str) -> Path:
         ("pattern: '(?P<rate>\\d+)', quote: KGS", "missing base"),
         ("pattern: '(?P<base>[A-Z]+)', quote: KGS", "missing rate"),
         ("pattern: '(?P<base>x)(?P<rate>1)', quote: kgs", "quote"),
+        (
+            "pattern: '(?P<base>[A-Z]{3}) (?P<rate>[0-9.]+) (?P<quote>[A-Z]{3})', quote: EUR",
+            "quote is fixed to EUR and also a group of the pattern; remove one of them",
+        ),
+        (
+            "pattern: 'x (?P<rate>[0-9.]+)', base: USD, quote: USD",
+            "base and quote are both USD: a pair needs two currencies",
+        ),
+        (
+            "pattern: '(?P<base>[A-Z]{3}) (?P<rate>[0-9.]+)', quote: KGS, change_unit: absolute",
+            "change_unit: absolute needs a change group in the pattern",
+        ),
     ],
 )
 def test_a_widget_config_says_what_is_missing(tmp_path: Path, source: str, problem: str) -> None:
@@ -84,3 +96,15 @@ def test_a_widget_source_is_built_with_its_fixed_codes(tmp_path: Path) -> None:
     (built,) = load_settings(write(tmp_path, source), environ={}).sources
     assert built.widget == Widget(quote="KGS", absolute_change=True)
     assert built.format == "pattern"
+
+
+def test_a_pattern_that_backtracks_for_ever_fails_the_read_instead_of_hanging() -> None:
+    widget = Widget(quote="KGS")
+    # (`(\d+)+x`, which Python's `re` never finishes on a long number, the regex library
+    # reads at once; this one it does not finish either.)
+    pattern = compile_pattern(r"(?P<base>[A-Z]{3}) (?P<rate>\d)(?:.*?,){15}P", widget)
+    page = "<p>USD 1" + "1," * 40 + "</p>"
+    with pytest.raises(ParseError) as caught:
+        parse_text(page, "text/html", pattern, widget=widget)
+    assert caught.value.reason == "timeout"
+    assert "backtracks" in caught.value.message

@@ -14,10 +14,10 @@ import os
 from pathlib import Path
 from typing import Final
 
-from tickerwatch.config import build
+from tickerwatch.config import build, checks
 from tickerwatch.config.schema import SettingsSchema
 from tickerwatch.config.webfile import load_web_file
-from tickerwatch.config.yamlfile import load_yaml_model
+from tickerwatch.config.yamlfile import load_checked
 from tickerwatch.core.settings import Placement, Settings
 from tickerwatch.core.shard import place
 
@@ -35,12 +35,13 @@ def load_settings(
     path: Path, environ: dict[str, str] | None = None, placement: Placement | None = None
 ) -> Settings:
     """Read and validate a config file (and its web config file, if it names one) into
-    the domain objects, as the process at `placement` (a shard, an HA replica) runs them
-    (core.shard.place). Raises ConfigError with one FILE:LINE: key.path: problem each."""
-    schema = load_yaml_model(path, SettingsSchema, environ)
+    the domain objects, with the file's warnings (`Settings.warnings`), as the process at
+    `placement` (a shard, an HA replica) runs them (core.shard.place). Raises ConfigError
+    with one FILE:LINE: key.path: problem each."""
+    schema, warnings = load_checked(path, SettingsSchema, checks.problems, environ)
     web_file = schema.web.config_file
     if web_file is not None:
         if not web_file.is_absolute():
             web_file = path.parent / web_file
         load_web_file(web_file)
-    return place(build.settings(schema, web_file), placement or Placement())
+    return place(build.settings(schema, web_file, tuple(warnings)), placement or Placement())

@@ -12,6 +12,7 @@ from typing import Any
 from tickerwatch.config import schema as s
 from tickerwatch.config.extract import ExtractSchema, FixedSchema
 from tickerwatch.core.parse import BUILTIN, compile_pattern
+from tickerwatch.core.parse.formats import EntryPattern
 from tickerwatch.core.settings import (
     Above,
     Alertmanager,
@@ -42,9 +43,11 @@ from tickerwatch.core.settings import (
 from tickerwatch.core.units import parse_duration
 
 
-def settings(schema: s.SettingsSchema, web_file: Path | None) -> Settings:
+def settings(
+    schema: s.SettingsSchema, web_file: Path | None, warnings: tuple[str, ...] = ()
+) -> Settings:
     """The domain objects of a validated file; `web_file` is its web config file's path,
-    resolved against the config file's folder."""
+    resolved against the config file's folder; `warnings` the file's, as FILE:LINE lines."""
     sources = tuple(source(c, schema.defaults) for c in schema.sources)
     return Settings(
         web=web(schema.web, web_file),
@@ -58,6 +61,7 @@ def settings(schema: s.SettingsSchema, web_file: Path | None) -> Settings:
             max_body=schema.defaults.max_body,
             sources=sources,
         ),
+        warnings=warnings,
     )
 
 
@@ -77,6 +81,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         return default if value is None else value
 
     widget = cfg.widget if cfg.pattern is not None else None
+    pattern: EntryPattern
     if cfg.pattern is not None:
         fmt, pattern = "pattern", compile_pattern(cfg.pattern, widget)
     else:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from tickerwatch.config.wording import pydantic_message, yaml_problem
 from tickerwatch.core.errors import ConfigError
 from tickerwatch.core.redact import REDACTED
 from tickerwatch.core.units import is_number
@@ -31,22 +34,52 @@ class StrictModel(BaseModel):
 M = TypeVar("M", bound=BaseModel)
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A mistake found in a validated file, at the key path `loc`; a warning does not stop
+    the file from loading."""
+
+    loc: Loc
+    message: str
+    warning: bool = False
+
+
+Checks = Callable[[M], Iterable[Problem]]
+
+
 def load_yaml_model(path: Path, model: type[M], environ: dict[str, str] | None = None) -> M:
     """Read and validate a YAML file; raises ConfigError listing every problem."""
+    return load_checked(path, model, lambda _: (), environ)[0]
+
+
+def load_checked(
+    path: Path, model: type[M], checks: Checks[M], environ: dict[str, str] | None = None
+) -> tuple[M, list[str]]:
+    """Read and validate a YAML file, then run `checks` on the valid model: (the model,
+    its warnings as FILE:LINE: key.path: problem). Raises ConfigError listing every error,
+    the checks' included, in line order."""
     env = dict(os.environ) if environ is None else environ
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError([f"{path}:1: (file): cannot read the file: {exc}"]) from exc
+    except OSError as exc:
+        raise ConfigError(
+            [f"{path}: cannot read the file: {_lower(exc.strerror or str(exc))}"]
+        ) from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError([f"{path}: the file is not UTF-8 text ({exc.reason})"]) from exc
     reader = _Reader(path, env)
     data = reader.read(text)
+    reader.report_unset()
     try:
         result = model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_by_line(reader.problems + reader.explain(exc))) from exc
-    if reader.problems:
-        raise ConfigError(_by_line(reader.problems))
-    return result
+        raise ConfigError(_by_line(reader.problems + reader.explain(exc, model))) from exc
+    found = list(checks(result))
+    errors = [reader.at(p.loc, p.message) for p in found if not p.warning]
+    warnings = _by_line([reader.at(p.loc, p.message) for p in found if p.warning])
+    if reader.problems or errors:
+        raise ConfigError(_by_line(reader.problems + errors), warnings)
+    return result, warnings
 
 
 def _by_line(problems: list[str]) -> list[str]:
@@ -69,21 +102,18 @@ class _Reader:
         self.lines: dict[Loc, int] = {}
         self.problems: list[str] = []
         self.secrets: set[str] = set()
+        self.unset: dict[str, list[Loc]] = {}
 
     def read(self, text: str) -> Any:
         try:
             loader = yaml.SafeLoader(text)  # the reader checks characters here already
         except yaml.YAMLError as exc:
-            raise ConfigError(
-                [f"{self.path}:{_line_of(exc)}: (yaml): {_yaml_problem(exc)}"]
-            ) from exc
+            raise ConfigError([self._yaml_error(exc)]) from exc
         try:
             node = loader.get_single_node()
             return {} if node is None else self._build(loader, node, ())
         except yaml.YAMLError as exc:
-            raise ConfigError(
-                [f"{self.path}:{_line_of(exc)}: (yaml): {_yaml_problem(exc)}"]
-            ) from exc
+            raise ConfigError([self._yaml_error(exc)]) from exc
         finally:
             loader.dispose()
 
@@ -109,7 +139,7 @@ class _Reader:
                 return "$"
             name = match.group(1)
             if name not in self.environ:
-                self._problem(loc, f"the environment variable {name} is not set")
+                self.unset.setdefault(name, []).append(loc)
                 return ""
             if self.environ[name]:
                 self.secrets.add(self.environ[name])
@@ -117,40 +147,41 @@ class _Reader:
 
         return _ENV_REF.sub(replace, text)
 
+    def _yaml_error(self, exc: yaml.YAMLError) -> str:
+        line, problem = yaml_problem(exc)
+        return f"{self.path}:{line}: (yaml): {problem}"
+
+    def report_unset(self) -> None:
+        """One problem per unset environment variable, at its first use."""
+        for name, locs in self.unset.items():
+            others = sorted({self._line(loc) for loc in locs[1:]} - {self._line(locs[0])})
+            also = f" (also used at line {', '.join(map(str, others))})" if others else ""
+            self._problem(locs[0], f"the environment variable {name} is not set{also}")
+
     def _problem(self, loc: Loc, message: str) -> None:
-        self.problems.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {message}")
+        self.problems.append(self.at(loc, message))
+
+    def at(self, loc: Loc, message: str) -> str:
+        """`FILE:LINE: key.path: message` for the key path `loc`."""
+        return f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {message}"
 
     def _line(self, loc: Loc) -> int:
         while loc and loc not in self.lines:
             loc = loc[:-1]
         return self.lines.get(loc, 1)
 
-    def explain(self, exc: ValidationError) -> list[str]:
+    def explain(self, exc: ValidationError, model: type[BaseModel]) -> list[str]:
+        unset = {loc for locs in self.unset.values() for loc in locs}
         out = []
         for error in exc.errors():
             loc = _model_loc(error["loc"])
-            message = _message(error)
+            if loc in unset and error["type"] != "extra_forbidden":
+                continue  # already said: the variable is not set
+            message = pydantic_message(error, loc, model)
             for secret in sorted(self.secrets, key=len, reverse=True):
                 message = message.replace(secret, REDACTED)
             out.append(f"{self.path}:{self._line(loc)}: {_dotted(loc)}: {message}")
         return out
-
-
-def _line_of(exc: yaml.YAMLError) -> int:
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
-        return mark.line + 1 if mark else 1
-    if isinstance(exc, yaml.reader.ReaderError):
-        return 1
-    return 1
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem:
-        return exc.problem
-    if isinstance(exc, yaml.reader.ReaderError):
-        return f"character {exc.character!r} at position {exc.position} is not allowed in YAML"
-    return str(exc).splitlines()[0]
 
 
 def _model_loc(loc: tuple[Any, ...]) -> Loc:
@@ -183,11 +214,5 @@ def _dotted(loc: Loc) -> str:
     return out or "(top level)"
 
 
-def _message(error: Any) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return "unknown key"
-    if kind == "missing":
-        return "a required key is missing"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+def _lower(text: str) -> str:
+    return text[:1].lower() + text[1:]

@@ -41,18 +41,26 @@ class FetchError(PollError):
 
 
 class ParseError(PollError):
-    """The page was fetched but holds no usable ticker."""
+    """The page was fetched but holds no usable ticker (or a custom pattern ran out of
+    time reading it: reason `timeout`)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__("no_ticker", message)
+    def __init__(self, message: str, reason: FailureReason = "no_ticker") -> None:
+        super().__init__(reason, message)
 
 
 class ConfigError(TickerwatchError):
-    """The configuration is invalid; `problems` holds one `FILE:LINE: key.path: problem` each."""
+    """The configuration is invalid; `problems` holds one `FILE:LINE: key.path: problem` each,
+    `warnings` the file's warnings found with them (the same shape)."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], warnings: list[str] | None = None) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.warnings = warnings or []
+
+
+class ListenError(TickerwatchError):
+    """The web server cannot listen where it was told to (a port in use, an address this
+    host does not have)."""
 
 
 class StoreError(TickerwatchError):

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import ClassVar, Final, Literal
 
 from tickerwatch.core.model import Pair
-from tickerwatch.core.parse.formats import Widget
+from tickerwatch.core.parse.formats import EntryPattern, Widget
 from tickerwatch.core.parse.number import DecimalMark
 from tickerwatch.core.units import format_duration
 
@@ -257,7 +257,7 @@ class Source:
     name: str
     url: str
     format: str
-    entry_pattern: re.Pattern[str]
+    entry_pattern: EntryPattern
     pairs: tuple[Pair, ...]
     interval: float
     jitter: float
@@ -397,3 +397,4 @@ class Settings:
     notify: Notify = field(default_factory=Notify)
     probe: Probe = field(default_factory=Probe)
     placement: Placement = field(default_factory=Placement)
+    warnings: tuple[str, ...] = ()  # the file's, as FILE:LINE: key.path: problem

@@ -5,6 +5,7 @@ A failed poll is counted, logged once as a structured event, and the loop goes o
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 from collections.abc import Awaitable, Callable
@@ -131,7 +132,7 @@ class Poller:
             proxy=source.proxy_url,
             encoding=source.encoding,
         )
-        result, dedup = self._read(state, page)
+        result, dedup = await self._read(state, page)
         effective = _body_date(dedup)
         if result == "ok" and _older(effective, state.newest_effective):
             return self._stale(state, dedup, effective)
@@ -171,14 +172,15 @@ class Poller:
         state.read_key = None
         return _Outcome("stale", dedup, effective)
 
-    def _read(self, state: SourceState, page: Page) -> tuple[str, Deduplicated]:
+    async def _read(self, state: SourceState, page: Page) -> tuple[str, Deduplicated]:
         if page.body is None:
             assert state.last_result is not None  # fetch refuses a 304 sent no validators
             return "not_modified", state.last_result
         self._decoded(state, page)
         source = state.source
         last = state.read_key if state.last_result is not None else None
-        key, ticker = reader_for(source)(page, source, last)
+        # In a worker thread: a large feed or a slow custom pattern never stalls the loop.
+        key, ticker = await asyncio.to_thread(reader_for(source), page, source, last)
         if ticker is None:
             assert state.last_result is not None
             return "unchanged", state.last_result

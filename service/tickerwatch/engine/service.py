@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import signal
+import socket
 import ssl
 import time
 from collections.abc import Callable, Iterator
@@ -16,8 +16,6 @@ from typing import Any, Final
 
 import structlog
 import uvicorn
-from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
-from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import disable_created_metrics
@@ -31,11 +29,13 @@ from tickerwatch.core.settings import Settings
 from tickerwatch.core.shard import foreign_references
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.alerting import Alerting
+from tickerwatch.engine.jobs import PollJobs
+from tickerwatch.engine.listen import listening_socket
 from tickerwatch.engine.poller import Poller
 from tickerwatch.engine.probe import Prober
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
-from tickerwatch.engine.schedule import expect_next_poll, misfire_grace, timing, trigger_for
+from tickerwatch.engine.schedule import expect_next_poll, timing
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.base import Notifier
@@ -78,20 +78,30 @@ class Service:
         self._reload_lock = asyncio.Lock()
         self._reloads: set[asyncio.Task[bool]] = set()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
-        self._planned: dict[str, float] = {}
+        self.jobs = PollJobs(self.scheduler, self._poll)
         self.server: QuietServer | None = None
         self.runtime: Runtime | None = None
         self.poller: Poller | None = None
         self.clients: Clients | None = None
         self.on_ready: Callable[[Runtime], None] | None = None
+        self.listen_hint = "in web.listen"  # how to choose another port, when it is in use
+        self._socket: socket.socket | None = None
 
     def stop(self) -> None:
         self._stop.set()
 
+    def bind(self) -> socket.socket:
+        """The web server's socket, bound on the first call (`run` calls it before anything
+        else starts). Raises ListenError when the port is in use."""
+        if self._socket is None:
+            web = self.settings.web
+            self._socket = listening_socket(web.host, web.port, self.listen_hint)
+        return self._socket
+
     # ------------------------------------------------------------------ start and stop
 
     async def run(self) -> None:
+        self.bind()
         disable_created_metrics()  # type: ignore[no-untyped-call]
         settings = self.settings
         store = await Store.open(settings.storage.path)
@@ -105,7 +115,7 @@ class Service:
         metrics.placed(settings.placement)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
         rt.reload = self.reload if self.config_path is not None else None
-        rt.next_poll = self.next_poll
+        rt.next_poll = self.jobs.next_poll
         rt.receivers = Receivers(metrics, self.clock)
         self.runtime = rt
         fetcher = Fetcher(clients)
@@ -141,7 +151,7 @@ class Service:
         if rt.reload is not None:
             loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
         self.server = QuietServer(_server_config(self.settings, rt))
-        server_task = asyncio.create_task(self.server.serve(), name="web")
+        server_task = asyncio.create_task(self.server.serve(sockets=[self.bind()]), name="web")
         try:
             while not self.server.started:
                 if server_task.done():
@@ -157,6 +167,7 @@ class Service:
                 shard=f"{placement.shard}/{placement.shards}", replica=placement.replica,
                 probe_only=placement.probe_only,
             )  # fmt: skip
+            _log_warnings(self.settings)
             _warn_foreign_references(self.settings)
             if self.on_ready is not None:
                 self.on_ready(rt)
@@ -194,7 +205,7 @@ class Service:
 
     def _schedule(self, rt: Runtime) -> None:
         for state in rt.states.values():
-            self._add_job(state)
+            self.jobs.add(state)
         self.scheduler.add_job(
             self._evaluate, IntervalTrigger(seconds=EVALUATE_EVERY), args=[rt],
             id="evaluate", max_instances=1, coalesce=True,
@@ -205,44 +216,14 @@ class Service:
         )  # fmt: skip
         self.scheduler.start()
 
-    def _add_job(self, state: SourceState, poll_now: bool = True) -> None:
-        """Poll now (unless a reload re-schedules the source), then on the source's grid or
-        cron schedule (schedule.py: jitter spreads, never slows)."""
-        source = state.source
-        assert self.poller is not None
-        now = datetime.now(UTC)
-        first: dict[str, datetime] = {"next_run_time": now} if poll_now else {}
-        self.scheduler.add_job(
-            functools.partial(self._poll, self.poller, state),
-            trigger_for(source, now),
-            id=f"poll:{source.name}",
-            name=f"poll {source.name}",
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=misfire_grace(source),
-            replace_existing=True,
-            **first,
-        )
-
-    def next_poll(self, name: str) -> float | None:
-        """When the scheduler will next poll source `name` (Unix seconds), if it is scheduled."""
-        job = self.scheduler.get_job(f"poll:{name}")
-        when: datetime | None = getattr(job, "next_run_time", None)  # unset before start
-        return None if when is None else when.timestamp()
-
-    def _submitted(self, event: JobSubmissionEvent) -> None:
-        """Remember when a run was planned (its offset included), to log how late it started."""
-        self._planned[event.job_id] = event.scheduled_run_times[-1].timestamp()
-
-    async def _poll(self, poller: Poller, state: SourceState) -> None:
+    async def _poll(self, state: SourceState) -> None:
         """A scheduled poll, tracked so shutdown can finish or cancel it."""
         task = asyncio.current_task()
-        assert task is not None
+        assert task is not None and self.poller is not None
         self._inflight.add(task)
-        planned = self._planned.pop(f"poll:{state.source.name}", None)
-        lag = None if planned is None else max(0.0, time.time() - planned)
         try:
-            await poller.poll(state, lag=lag)
+            await self.poller.poll(state, lag=self.jobs.lag(state.source.name))
+            self.jobs.after_poll(state)
         finally:
             self._inflight.discard(task)
 
@@ -331,6 +312,7 @@ class Service:
             rt.metrics.reload_time.set(self.clock())
             rt.last_reload_error = []
             log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
+            _log_warnings(new)
         await self._evaluate(rt)
         return True
 
@@ -344,8 +326,7 @@ class Service:
         """Put a reload plan in place; no await, so nothing runs half-way through."""
         assert self.poller is not None and rt.alerting is not None
         for name in plan.removed:
-            with contextlib.suppress(JobLookupError):
-                self.scheduler.remove_job(f"poll:{name}")
+            self.jobs.remove(name)
         self.poller.extra_windows = plan.extra_windows
         rt.states.clear()
         rt.states.update(plan.states)  # the same dict the metrics and the web layer read
@@ -355,9 +336,9 @@ class Service:
             state.etag = state.last_modified = state.read_key = None
             expect_next_poll(state)
             if retimed:  # a new schedule from now; an unchanged one keeps its polls
-                self._add_job(state, poll_now=False)
+                self.jobs.add(state, poll_now=False)
         for state in plan.added:
-            self._add_job(state)
+            self.jobs.add(state)
         rt.alerting.rules = plan.settings.alerts
         rt.alerting.notify = plan.settings.notify
         self.settings = rt.settings = plan.settings
@@ -389,3 +370,10 @@ def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:
         app, host=settings.web.host, port=settings.web.port, log_config=None, lifespan="off",
         access_log=False, server_header=False, **extra,
     )  # fmt: skip
+
+
+def _log_warnings(settings: Settings) -> None:
+    """The config file's warnings (`tickerwatch check-config` prints the same), one event
+    each when the file is loaded."""
+    for warning in settings.warnings:
+        log.warning("config_warning", problem=warning)

@@ -22,7 +22,7 @@ from jmespath.parser import ParsedResult
 from lxml import etree
 
 from tickerwatch.core.errors import ParseError
-from tickerwatch.core.parse.feed import FeedEntry
+from tickerwatch.core.parse.feed import FeedEntry, Printed
 from tickerwatch.core.settings import Extract, Fixed
 from tickerwatch.sources.documents import cut, refuse_error_object, shown
 
@@ -68,19 +68,26 @@ def json_entries(doc: Any, extract: Extract) -> list[FeedEntry]:
 
 
 def _entry(
-    value: Callable[[Field], str | None], text: str, extract: Extract, document_date: str | None
+    value: Callable[[Field], Printed | None],
+    text: str,
+    extract: Extract,
+    document_date: Printed | None,
 ) -> FeedEntry:
     date = document_date if extract.date_from == "document" else value(extract.date)
     return FeedEntry(
         text=text,
-        base=value(extract.base),
-        quote=value(extract.quote),
+        base=_text(value(extract.base)),
+        quote=_text(value(extract.quote)),
         rate=value(extract.rate),
         nominal=value(extract.nominal),
         change=value(extract.change),
         change_pct=value(extract.change_pct),
-        date=date,
+        date=_text(date),
     )
+
+
+def _text(value: Printed | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _xml_value(node: etree._Element, field: Field) -> str | None:
@@ -100,7 +107,9 @@ def _xml_value(node: etree._Element, field: Field) -> str | None:
     return text.strip() or None
 
 
-def _json_value(item: Any, field: Field) -> str | None:
+def _json_value(item: Any, field: Field) -> str | Decimal | None:
+    """A JSON number as a Decimal (as printed: parse_json reads fractions as Decimal),
+    anything else as text."""
     if field is None or isinstance(field, Fixed):
         return None if field is None else field.code
     result = jmes(field).search(item)
@@ -108,8 +117,10 @@ def _json_value(item: Any, field: Field) -> str | None:
         return None
     if isinstance(result, bool):
         return "true" if result else "false"
-    if isinstance(result, str | int | Decimal):
-        return str(result).strip() or None
+    if isinstance(result, int | Decimal):
+        return Decimal(result)
+    if isinstance(result, str):
+        return result.strip() or None
     return json.dumps(result, ensure_ascii=False, default=str)
 
 

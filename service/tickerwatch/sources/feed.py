@@ -10,6 +10,7 @@ element. The generic formats `xml` and `json` read with the source's own `extrac
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,7 +19,7 @@ from lxml import etree
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Page, Ticker
 from tickerwatch.core.parse import ReadKey
-from tickerwatch.core.parse.feed import FeedEntry, FeedReading, feed_ticker
+from tickerwatch.core.parse.feed import FUTURE_DAYS, FeedEntry, FeedReading, feed_ticker
 from tickerwatch.core.parse.number import DecimalMark
 from tickerwatch.core.settings import Extract, Source
 from tickerwatch.sources.documents import looks_like_json, parse_json, parse_xml
@@ -57,6 +58,7 @@ def read_feed(
         dated=extract.date is not None,
         date_format=extract.date_format,
         timezone=source.timezone,
+        latest=time.time() + FUTURE_DAYS * 86400,
     )
     return key, feed_ticker(entries, reading)
 

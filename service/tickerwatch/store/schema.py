@@ -3,6 +3,11 @@
 Schema 3 (feeds): `change_pct` is "" when a source prints no percent change, `change_abs`
 holds an absolute change (NULL when none is printed), `effective` the Unix time a dated
 rate takes effect (NULL for tickers).
+
+Schema 4 (imports): `imported` is 1 for a row built from saved pages (`tickerwatch import`,
+`backfill`), 0 for a live poll's; `sightings` keeps every imported page's printed value per
+pair, so imported rows are rebuilt exactly (core.merge) and an import is idempotent;
+`imported` names every file or URL imported (a backfill skips a day whose URL it holds).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from typing import Final
 from tickerwatch.core.errors import StoreError
 from tickerwatch.core.model import Pair, PrintedRate
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 _MIGRATIONS: Final[dict[int, str]] = {
     1: """
         CREATE TABLE history (
@@ -59,6 +64,27 @@ _MIGRATIONS: Final[dict[int, str]] = {
         ALTER TABLE history ADD COLUMN change_abs TEXT;
         ALTER TABLE history ADD COLUMN effective REAL;
     """,
+    4: """
+        ALTER TABLE history ADD COLUMN imported INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE sightings (
+            source TEXT NOT NULL,
+            base TEXT NOT NULL,
+            quote TEXT NOT NULL,
+            at REAL NOT NULL,
+            rate TEXT NOT NULL,
+            change_pct TEXT NOT NULL,
+            change_abs TEXT NOT NULL,
+            effective REAL,
+            decimals INTEGER NOT NULL,
+            origin TEXT NOT NULL,
+            UNIQUE (source, base, quote, at, rate, change_pct, change_abs)
+        );
+        CREATE TABLE imported (
+            source TEXT NOT NULL,
+            origin TEXT NOT NULL,
+            PRIMARY KEY (source, origin)
+        );
+    """,
 }
 
 
@@ -80,14 +106,16 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
 
 # The columns a HistoryRow is read from, in order.
 ROW_COLUMNS: Final = (
-    "source, base, quote, rate, change_pct, decimals, first_seen, last_seen, change_abs, effective"
+    "source, base, quote, rate, change_pct, decimals, first_seen, last_seen, change_abs, effective,"
+    " imported"
 )
 
 
 @dataclass(frozen=True, slots=True)
 class HistoryRow:
     """One run of a pair's history: the printed value (changes None when not printed),
-    when it was first and last seen (Unix seconds) and when it took effect (feeds)."""
+    when it was first and last seen (Unix seconds), when it took effect (feeds), and whether
+    it was imported from saved pages rather than polled."""
 
     source: str
     pair: Pair
@@ -98,6 +126,7 @@ class HistoryRow:
     last_seen: float
     change_abs: Decimal | None = None
     effective: float | None = None
+    imported: bool = False
 
     @property
     def printed(self) -> PrintedRate:
@@ -109,11 +138,11 @@ class HistoryRow:
 
 def history_row(r: tuple[object, ...]) -> HistoryRow:
     """A row selected as ROW_COLUMNS."""
-    source, base, quote, rate, pct, decimals, first, last, absolute, effective = r
+    source, base, quote, rate, pct, decimals, first, last, absolute, effective, imported = r
     return HistoryRow(
         str(source), Pair(str(base), str(quote)), Decimal(str(rate)), _decimal(pct),
         int(str(decimals)), float(str(first)), float(str(last)), _decimal(absolute),
-        None if effective is None else float(str(effective)),
+        None if effective is None else float(str(effective)), bool(imported),
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from tickerwatch.core.errors import StoreError
+from tickerwatch.core.merge import Sighting
 from tickerwatch.core.model import Pair, PrintedRate, SeriesStats
+from tickerwatch.store.imports import Imported, import_sightings, origins
 from tickerwatch.store.schema import ROW_COLUMNS, HistoryRow, history_row, migrate
 
 __all__ = ["HistoryDB", "HistoryRow", "OutboxItem", "Store"]
@@ -82,11 +84,13 @@ class HistoryDB:
         row's (history is keyed on the body's date, not on the poll's time)."""
         rate, pct, absolute, effective = quote.value
         row = self._db.execute(
-            "SELECT id, rate, change_pct, coalesce(change_abs, ''), effective FROM history"
-            " WHERE source=? AND base=? AND quote=? ORDER BY first_seen DESC, id DESC LIMIT 1",
+            "SELECT id, rate, change_pct, coalesce(change_abs, ''), effective, imported"
+            " FROM history WHERE source=? AND base=? AND quote=?"
+            " ORDER BY first_seen DESC, id DESC LIMIT 1",
             (source, quote.pair.base, quote.pair.quote),
         ).fetchone()
-        if row is not None and tuple(row[1:]) == quote.value:
+        # A poll never extends an imported row: imported rows are rebuilt from sightings.
+        if row is not None and not row[5] and tuple(row[1:5]) == quote.value:
             self._db.execute(
                 "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?", (now, row[0])
             )
@@ -136,10 +140,11 @@ class HistoryDB:
         return None if row is None else Decimal(row[0])
 
     def latest(self, source: str) -> list[HistoryRow]:
-        """The newest row of every pair of `source`: what it showed in its last good poll."""
+        """The newest live row of every pair of `source`: what it showed in its last good
+        poll (imported rows, however recent their pages, are not what it showed)."""
         rows = self._db.execute(
-            f"SELECT {ROW_COLUMNS} FROM history WHERE id IN"
-            " (SELECT max(id) FROM history WHERE source=? GROUP BY base, quote) ORDER BY id",
+            f"SELECT {ROW_COLUMNS} FROM history WHERE id IN (SELECT max(id) FROM history"
+            " WHERE source=? AND imported=0 GROUP BY base, quote) ORDER BY id",
             (source,),
         )
         return [history_row(r) for r in rows]
@@ -159,14 +164,33 @@ class HistoryDB:
         args.append(limit)
         return [history_row(r) for r in self._db.execute(sql, args)]
 
+    def import_sightings(self, source: str, sightings: Sequence[tuple[Sighting, str]]) -> Imported:
+        """Merge saved pages' sightings (each with its file or URL) into `source`'s history:
+        see store.imports and core.merge."""
+        try:
+            return import_sightings(self._db, source, sightings)
+        except sqlite3.Error as exc:
+            raise StoreError(f"history database error: {exc}") from exc
+
+    def import_origins(self, source: str) -> set[str]:
+        """Every file or URL whose pages of `source` were imported (store.imports)."""
+        return origins(self._db, source)
+
+    def recent(self, limit: int) -> list[HistoryRow]:
+        """The `limit` rows that started last (live and imported), newest first."""
+        query = f"SELECT {ROW_COLUMNS} FROM history ORDER BY first_seen DESC, id DESC LIMIT ?"
+        return [history_row(r) for r in self._db.execute(query, (limit,))]
+
     def prune(self, before: float) -> int:
-        """Delete rows last seen before `before`; keeps each series' newest row."""
+        """Delete rows last seen before `before` (and imported sightings dated before it);
+        keeps each series' newest live row."""
         with self._db:
             cursor = self._db.execute(
                 "DELETE FROM history WHERE last_seen<? AND id NOT IN"
-                " (SELECT max(id) FROM history GROUP BY source, base, quote)",
+                " (SELECT max(id) FROM history WHERE imported=0 GROUP BY source, base, quote)",
                 (before,),
             )
+            self._db.execute("DELETE FROM sightings WHERE at<?", (before,))
         return cursor.rowcount
 
     def save_alerts(self, alerts: dict[str, tuple[str, str]], outbox: list[OutboxItem]) -> None:
@@ -282,6 +306,9 @@ class Store:
         self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
     ) -> list[HistoryRow]:
         return await self._run(lambda: self._db.history(source, pair, since, until, limit))
+
+    async def recent(self, limit: int) -> list[HistoryRow]:
+        return await self._run(lambda: self._db.recent(limit))
 
     async def prune(self, before: float) -> int:
         return await self._run(lambda: self._db.prune(before))

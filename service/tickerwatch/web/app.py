@@ -12,10 +12,12 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.errors import StoreError
 from tickerwatch.core.model import Pair
 from tickerwatch.core.settings import NAME_PATTERN
 from tickerwatch.core.units import is_number
 from tickerwatch.engine.runtime import Runtime
+from tickerwatch.store.schema import HistoryRow
 from tickerwatch.web import health, landing
 from tickerwatch.web.views import alert_view, history_view, notifier_view, rate_view, source_view
 
@@ -41,7 +43,13 @@ class Endpoints:
         now = self.rt.clock()
         states = list(self.rt.states.values())
         overall = health.overall(states, now)
-        page = landing.render(states, now, overall, self._active_alerts(), self.rt.next_poll)
+        try:
+            recent: list[HistoryRow] | str = await self.rt.store.recent(landing.RECENT_ROWS)
+        except StoreError as exc:  # the page still shows what is in memory
+            recent = str(exc)
+        page = landing.render(
+            states, now, overall, self._active_alerts(), self.rt.next_poll, recent
+        )
         return HTMLResponse(page)
 
     async def metrics(self, request: Request) -> Response:

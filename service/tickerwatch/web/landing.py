@@ -1,4 +1,5 @@
-"""The landing page: current rates (also inverted), sources, links. Pure; every value escaped."""
+"""The landing page: current rates (also inverted), sources, recent history (imported rows
+marked), links. Pure; every value escaped."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.crosscheck import Deviation
 from tickerwatch.core.redact import redact_url
 from tickerwatch.core.snapshot import SourceState, inverse
+from tickerwatch.store.schema import HistoryRow
 from tickerwatch.web.views import iso, significant
 
 _STYLE = """
@@ -18,7 +20,9 @@ table{border-collapse:collapse;margin-bottom:2rem}
 td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 .up{color:#080}.down{color:#b00}.muted{color:#777}
+.imported{font-size:.8em;padding:0 .3em;border:1px solid #999;border-radius:3px;color:#555}
 """
+RECENT_ROWS = 20  # history rows the page lists
 
 
 def render(
@@ -27,8 +31,10 @@ def render(
     health: str,
     alerts: list[AlertState] | None = None,
     next_poll: Callable[[str], float | None] = lambda name: None,
+    recent: list[HistoryRow] | str = "",
 ) -> str:
-    """The page; `next_poll(name)`: when the source is polled next (Unix seconds)."""
+    """The page; `next_poll(name)`: when the source is polled next (Unix seconds);
+    `recent`: the newest history rows, newest first, or why they cannot be read."""
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta http-equiv="refresh" content="15">'
@@ -38,6 +44,7 @@ def render(
         f"<h2>Alerts</h2>{_alerts(alerts or [])}"
         f"<h2>Rates</h2>{_rates(states, now)}"
         f"<h2>Sources</h2>{_sources(states, now, next_poll)}"
+        f"<h2>Recent history</h2>{_history(recent)}"
         "<h2>Links</h2><ul>"
         '<li><a href="/metrics">/metrics</a></li><li><a href="/healthz">/healthz</a></li>'
         '<li><a href="/api/v1/rates">/api/v1/rates</a></li>'
@@ -77,6 +84,25 @@ def _rates(states: list[SourceState], now: float) -> str:
         "<table><tr><th>Source</th><th>Pair</th><th>Rate</th><th>Printed change</th>"
         "<th>Per 1 quote</th><th>Change over windows</th><th>Last changed</th>"
         "<th>References</th></tr>" + "".join(rows) + "</table>"
+    )
+
+
+def _history(recent: list[HistoryRow] | str) -> str:
+    """History rows as the API gives them; imported rows (from saved pages) marked."""
+    if isinstance(recent, str):
+        return f"<p class=down>History cannot be read: {escape(recent)}</p>" if recent else ""
+    if not recent:
+        return "<p class=muted>No history yet.</p>"
+    rows = "".join(
+        f"<tr><td>{escape(r.source)}</td><td>{escape(str(r.pair))}</td>"
+        f"<td class=n>{escape(str(r.rate))}</td><td class=n>{escape(r.printed.change_text or '—')}"
+        f"</td><td>{escape(iso(r.first_seen) or '')}</td><td>{escape(iso(r.last_seen) or '')}</td>"
+        f"<td>{'<span class=imported>imported</span>' if r.imported else 'live'}</td></tr>"
+        for r in recent
+    )
+    return (
+        "<table><tr><th>Source</th><th>Pair</th><th>Rate</th><th>Printed change</th>"
+        "<th>First seen</th><th>Last seen</th><th>From</th></tr>" + rows + "</table>"
     )
 
 

@@ -130,6 +130,7 @@ def history_view(row: HistoryRow) -> dict[str, Any]:
         "first_seen": iso(row.first_seen),
         "last_seen": iso(row.last_seen),
         "effective": iso(row.effective),
+        "imported": row.imported,
     }
 
 

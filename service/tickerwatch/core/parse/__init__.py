@@ -6,11 +6,10 @@ HTML is first rendered to the text a reader sees; text/plain goes straight to th
 from __future__ import annotations
 
 import hashlib
-import re
 
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Ticker
-from tickerwatch.core.parse.formats import BUILTIN, Widget, compile_pattern
+from tickerwatch.core.parse.formats import BUILTIN, EntryPattern, Widget, compile_pattern
 from tickerwatch.core.parse.html import html_to_text, normalize_text
 from tickerwatch.core.parse.locate import ticker_regions
 from tickerwatch.core.parse.number import DecimalMark
@@ -48,7 +47,7 @@ def page_text(body: str, content_type: str = "") -> str:
 def parse_text(
     body: str,
     content_type: str,
-    entry_pattern: re.Pattern[str],
+    entry_pattern: EntryPattern,
     quotes: frozenset[str] = frozenset(),
     decimal_mark: DecimalMark | None = None,
     widget: Widget | None = None,
@@ -71,7 +70,7 @@ ReadKey = tuple[object, ...]
 def parse_changed(
     body: str,
     content_type: str,
-    entry_pattern: re.Pattern[str],
+    entry_pattern: EntryPattern,
     quotes: frozenset[str],
     last_key: ReadKey | None,
     decimal_mark: DecimalMark | None = None,
@@ -103,7 +102,7 @@ def parse_changed(
 
 
 def _in_regions(
-    regions: tuple[str, ...], pattern: re.Pattern[str], decimal_mark: DecimalMark | None
+    regions: tuple[str, ...], pattern: EntryPattern, decimal_mark: DecimalMark | None
 ) -> Ticker | None:
     best: Ticker | None = None
     for region in regions:

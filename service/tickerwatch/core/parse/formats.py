@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
+
+import regex
 
 from tickerwatch.core.parse.number import SEPARATORS, SIGNS
 
 GROUPS: Final = ("base", "quote", "rate", "change")
+
+# A built-in format's pattern (`re`), or a custom one (`regex`: it is matched with a
+# timeout, outside the GIL, so a pattern that backtracks for ever fails one poll instead
+# of hanging the service).
+EntryPattern: TypeAlias = "re.Pattern[str] | regex.Pattern[str]"
+PATTERN_SECONDS: Final = 2.0  # the longest a custom pattern may search one page
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +47,20 @@ TIMESCA: Final = re.compile(
     rf"(?P<change>{_SIGN}?\s?{_NUMBER})\s*{_PERCENT}"
 )
 
-BUILTIN: Final[dict[str, re.Pattern[str]]] = {"timesca": TIMESCA}
+BUILTIN: Final[dict[str, EntryPattern]] = {"timesca": TIMESCA}
 
 
-def compile_pattern(pattern: str, widget: Widget | None = None) -> re.Pattern[str]:
-    """Compile a custom entry pattern; raises ValueError. It names the group `rate`, and
-    `base` and `quote` unless `widget` fixes them; `change` is optional."""
+def compile_pattern(pattern: str, widget: Widget | None = None) -> regex.Pattern[str]:
+    """Compile a custom entry pattern (Python `re` syntax, read by the `regex` library);
+    raises ValueError. It names the group `rate`, and `base` and `quote` unless `widget`
+    fixes them — not both: a fixed code and its group would disagree; `change` is optional,
+    but needed for an absolute change."""
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
+        compiled = regex.compile(pattern)
+    except regex.error as exc:
         raise ValueError(f"not a valid regular expression: {exc}") from exc
     fixed = widget or Widget()
+    _check_widget(fixed, set(compiled.groupindex))
     needed = {"rate"} | ({"base"} if fixed.base is None else set())
     needed |= set() if fixed.quote is not None else {"quote"}
     missing = needed - set(compiled.groupindex)
@@ -61,3 +72,16 @@ def compile_pattern(pattern: str, widget: Widget | None = None) -> re.Pattern[st
             f" {names}"
         )
     return compiled
+
+
+def _check_widget(widget: Widget, groups: set[str]) -> None:
+    for code in ("base", "quote"):
+        if getattr(widget, code) and code in groups:
+            raise ValueError(
+                f"{code} is fixed to {getattr(widget, code)} and also a group of the pattern;"
+                f" remove one of them"
+            )
+    if widget.base and widget.base == widget.quote:
+        raise ValueError(f"base and quote are both {widget.base}: a pair needs two currencies")
+    if widget.absolute_change and "change" not in groups:
+        raise ValueError("change_unit: absolute needs a change group in the pattern")

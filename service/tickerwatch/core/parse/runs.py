@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterator
 from typing import Final, NamedTuple
 
-from tickerwatch.core.parse.formats import GROUPS
+import regex
+
+from tickerwatch.core.errors import ParseError
+from tickerwatch.core.parse.formats import GROUPS, PATTERN_SECONDS, EntryPattern
 from tickerwatch.core.parse.number import SIGNS
 
 _SEPARATOR: Final = re.compile(r"[\s•·∙◦▪▫►▸|*/\-–—]*")
@@ -39,7 +42,7 @@ class Item(NamedTuple):
     split_by_space: bool = False
 
 
-def longest_run(text: str, pattern: re.Pattern[str]) -> list[Item]:
+def longest_run(text: str, pattern: EntryPattern) -> list[Item]:
     """The run with the most matched entries (ties: the first), with the fragments within
     and right around it; [] when the pattern matches nothing."""
     best: list[Item] = []
@@ -65,8 +68,8 @@ def _more(best: list[Item], run: list[Item]) -> list[Item]:
     return run if matched(run) > matched(best) else best
 
 
-def _matches(text: str, pattern: re.Pattern[str]) -> Iterator[Item]:
-    for m in pattern.finditer(text):
+def _matches(text: str, pattern: EntryPattern) -> Iterator[Item]:
+    for m in _finditer(text, pattern):
         found = m.groupdict()  # a custom pattern may lack base, quote or change
         base, quote, rate, change = (found.get(g) for g in GROUPS)
         split = (
@@ -128,3 +131,19 @@ def _before(text: str, start: int) -> list[Item]:
             break
         found.insert(0, frag)
     return found
+
+
+def _finditer(text: str, pattern: EntryPattern) -> Iterator[re.Match[str] | regex.Match[str]]:
+    """The pattern's matches; a custom pattern searches at most PATTERN_SECONDS, outside
+    the GIL, else ParseError (reason `timeout`)."""
+    if isinstance(pattern, re.Pattern):
+        yield from pattern.finditer(text)
+        return
+    try:
+        yield from pattern.finditer(text, concurrent=True, timeout=PATTERN_SECONDS)
+    except TimeoutError:
+        raise ParseError(
+            f"the pattern searched the page for more than {PATTERN_SECONDS:g} s without"
+            " finishing (a pattern that backtracks: nested repeats such as (\\d+)+)",
+            reason="timeout",
+        ) from None

@@ -14,13 +14,12 @@ with the reason, never dropped silently.
 from __future__ import annotations
 
 import functools
-import re
 from decimal import Decimal
 from typing import Final, NamedTuple
 
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Pair, Ticker, TickerEntry, Unreadable
-from tickerwatch.core.parse.formats import Widget
+from tickerwatch.core.parse.formats import EntryPattern, Widget
 from tickerwatch.core.parse.number import DecimalMark, NumberError, page_decimal_mark, read_number
 from tickerwatch.core.parse.runs import Item, longest_run, matched
 
@@ -31,7 +30,7 @@ MAX_ABS_CHANGE_PCT: Final = Decimal("1e6")
 
 def find_ticker(
     text: str,
-    entry_pattern: re.Pattern[str],
+    entry_pattern: EntryPattern,
     min_entries: int = 2,
     decimal_mark: DecimalMark | None = None,
     widget: Widget | None = None,

@@ -1,0 +1,30 @@
+"""The landing page's recent history: live and imported rows alike, imported ones marked;
+a history that cannot be read is said so, the rest of the page still shown."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tickerwatch.core.model import Pair
+from tickerwatch.store.schema import HistoryRow
+from tickerwatch.web.landing import render
+
+KZT = Pair("KZT", "USD")
+
+
+def test_imported_rows_are_listed_like_live_ones_and_marked() -> None:
+    rows = [
+        HistoryRow("timesca", KZT, Decimal("0.00196"), Decimal("-0"), 5, 1.7e9, 1.7e9),
+        HistoryRow("<b>", KZT, Decimal("0.00194"), None, 5, 1765152000, 1765152000,
+                   imported=True),
+    ]  # fmt: skip
+    page = render([], 1.7e9, "ok", recent=rows)
+    assert page.count("<span class=imported>imported</span>") == 1
+    assert "<td>&lt;b&gt;</td><td>KZT/USD</td><td class=n>0.00194</td><td class=n>—</td>" in page
+    assert "<td class=n>-0%</td>" in page and "<td>live</td>" in page
+
+
+def test_a_history_that_cannot_be_read_is_said_so() -> None:
+    page = render([], 1.7e9, "ok", recent="history database error: disk I/O error")
+    assert "History cannot be read: history database error: disk I/O error" in page
+    assert "No history yet." in render([], 1.7e9, "ok", recent=[])
