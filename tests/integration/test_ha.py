@@ -108,3 +108,24 @@ def test_webhooks_refuse_to_start_in_the_second_replica(tmp_path: Path) -> None:
     done = subprocess.run(run, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "this is HA replica 'b', and only replica 'a'" in done.stderr
+
+
+def test_a_reload_that_adds_webhooks_to_replica_b_is_refused_and_changes_nothing(
+    tmp_path: Path, site: PageServer
+) -> None:
+    sources = f"  - name: timesca\n    url: {site.url('/')}\n"
+    lifecycle = 'web: {listen: "127.0.0.1:{port}", enable_lifecycle: true}'
+    text = config_text(sources).replace('web: {listen: "127.0.0.1:{port}"}', lifecycle)
+    svc = Service(tmp_path, text)
+    svc.env = {"TICKERWATCH_REPLICA": "b"}
+    svc.start()
+    try:
+        hooks = "notify: {webhooks: [{name: ops, url: 'http://127.0.0.1:9/hook'}]}\n"
+        svc.config.write_text(svc.config.read_text() + hooks)
+        answer = svc.client.post("/-/reload")
+        assert answer.status_code == 500
+        assert "this is HA replica 'b', and only replica 'a'" in answer.text
+        assert sample(svc.metrics(), "tickerwatch_config_last_reload_successful") == 0
+        assert svc.get("/api/v1/notifiers").json() == {"notifiers": []}
+    finally:
+        svc.close()

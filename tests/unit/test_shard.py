@@ -134,3 +134,39 @@ def test_probe_targets_must_be_regular_expressions(tmp_path: Path) -> None:
         load_settings(path)
     (problem,) = caught.value.problems
     assert "probe.allowed_targets[1]" in problem and "not a regular expression" in problem
+
+
+def test_check_config_prints_how_shards_split_the_sources(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tickerwatch.cli import main
+
+    path = config(tmp_path, count=6)
+    assert main(["check-config", "-c", str(path), "--shards", "3"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    split_lines = [line for line in out if line.startswith("shard ")]
+    expected = {
+        i: [f"src-{n:02d}" for n in range(6) if hashmod(f"src-{n:02d}", 3) == i] for i in range(3)
+    }
+    assert split_lines == [
+        f"shard {i}/3: {len(names)} sources: {', '.join(names) or '(none)'}"
+        for i, names in expected.items()
+    ]
+    assert main(["check-config", "-c", str(path), "--shards", "0"]) == 2
+
+
+def test_check_config_names_a_cross_check_split_across_shards(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tickerwatch.cli import main
+
+    path = tmp_path / "tw.yaml"  # timesca falls in shard 0 of 2, nbkr in shard 1
+    path.write_text(
+        "sources:\n"
+        "  - {name: timesca, url: 'http://127.0.0.1:1/', references: [nbkr]}\n"
+        "  - {name: nbkr, url: 'http://127.0.0.1:1/nbkr', format: nbkr}\n"
+    )
+    assert main(["check-config", "-c", str(path), "--shards", "2"]) == 0
+    assert "warning: timesca is cross-checked against nbkr, on another shard" in (
+        capsys.readouterr().out
+    )
