@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tickerwatch import __version__
+from tickerwatch import __version__, scaleout
 from tickerwatch.config import default_config_path, load_settings
 from tickerwatch.core.errors import ConfigError, ListenError, PollError, StoreError
 from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS, Settings, Source
@@ -46,10 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the service")
     _config_arg(run)
     run.add_argument("--log-format", choices=["json", "console"], help="default: json unless a TTY")
+    scaleout.add_run_args(run)
     run.set_defaults(func=_run)
 
     check = sub.add_parser("check-config", help="validate a config file")
     _config_arg(check)
+    scaleout.add_check_args(check)
     check.set_defaults(func=_check_config)
 
     rules = sub.add_parser("rules", help="print the alert thresholds as Prometheus rules")
@@ -243,7 +245,7 @@ def _run(args: argparse.Namespace) -> int:
     from tickerwatch.engine.service import Service
 
     path = args.config or default_config_path()
-    settings = load_settings(path)
+    settings = load_settings(path, placement=scaleout.placement(args))
     logs.configure(json=None if args.log_format is None else args.log_format == "json")
     asyncio.run(Service(settings, config_path=path).run())
     return 0
@@ -267,7 +269,7 @@ def _check_config(args: argparse.Namespace) -> int:
     for source in settings.sources:
         polls = ", ".join(t.isoformat(timespec="seconds") for t in upcoming(source, now, 3))
         print(f"  {source.name}: {source.schedule_text}" + (f"; next {polls}" if polls else ""))
-    return 0
+    return 0 if args.shards is None else scaleout.print_split(settings, args.shards)
 
 
 def _rules(args: argparse.Namespace) -> int:

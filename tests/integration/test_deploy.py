@@ -32,6 +32,7 @@ def tool(name: str) -> str:
 
 def test_promtool_checks_the_prometheus_config_and_rules() -> None:
     run(tool("promtool"), "check", "config", str(DEPLOY / "prometheus" / "prometheus.yml"))
+    run(tool("promtool"), "check", "config", str(DEPLOY / "prometheus" / "probe-sharded.yml"))
     path = DEPLOY / "prometheus" / "tickerwatch-self.rules.yml"
     out = run(tool("promtool"), "check", "rules", str(path))
     groups = yaml.safe_load(path.read_text())["groups"]

@@ -4,6 +4,7 @@ the core's domain objects (`tickerwatch.core.settings`); nothing else uses these
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from decimal import Decimal
 from pathlib import Path
@@ -341,6 +342,19 @@ class NotifySchema(StrictModel):
     alertmanager: AlertmanagerSchema | None = None
     webhooks: tuple[WebhookSchema, ...] = ()
     apprise: tuple[AppriseSchema, ...] = ()
+    webhook_replica: Annotated[str, Field(pattern=NAME_PATTERN)] = "a"
+
+
+def _target_regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return text
+
+
+class ProbeSchema(StrictModel):
+    allowed_targets: tuple[Annotated[str, AfterValidator(_target_regex)], ...] = ()
 
 
 class SettingsSchema(StrictModel):
@@ -350,6 +364,7 @@ class SettingsSchema(StrictModel):
     sources: tuple[SourceSchema, ...]
     alerts: tuple[AlertRuleSchema, ...] = ()
     notify: NotifySchema = NotifySchema()
+    probe: ProbeSchema = ProbeSchema()
 
     @field_validator("sources")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from tickerwatch.core.settings import Settings
@@ -11,6 +11,15 @@ from tickerwatch.engine.alerting import Alerting
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.status import Receivers
 from tickerwatch.store.sqlite import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeAnswer:
+    """An HTTP answer of GET /probe: status, body, Content-Type."""
+
+    status: int
+    body: bytes
+    content_type: str
 
 
 @dataclass(slots=True)
@@ -27,3 +36,5 @@ class Runtime:
     last_reload_error: list[str] = field(default_factory=list)
     receivers: Receivers | None = None
     next_poll: Callable[[str], float | None] = lambda name: None  # a source's, Unix seconds
+    # GET /probe: (query parameters, Accept header) → the answer (engine.probe.Prober)
+    probe: Callable[[Mapping[str, str], str], Awaitable[ProbeAnswer]] | None = None

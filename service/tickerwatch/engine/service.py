@@ -26,11 +26,13 @@ from tickerwatch.config.webfile import load_web_file
 from tickerwatch.core.alerts import windows_needed
 from tickerwatch.core.errors import ConfigError, StoreError, TickerwatchError
 from tickerwatch.core.settings import Settings
+from tickerwatch.core.shard import foreign_references
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.engine.alerting import Alerting
 from tickerwatch.engine.jobs import PollJobs
 from tickerwatch.engine.listen import listening_socket
 from tickerwatch.engine.poller import Poller
+from tickerwatch.engine.probe import Prober
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.engine.schedule import expect_next_poll, timing
@@ -110,13 +112,16 @@ class Service:
             settings.alerts, settings.notify, store, self.clock, settings.web.public_url
         )
         metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
+        metrics.placed(settings.placement)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
         rt.reload = self.reload if self.config_path is not None else None
         rt.next_poll = self.jobs.next_poll
         rt.receivers = Receivers(metrics, self.clock)
         self.runtime = rt
+        fetcher = Fetcher(clients)
+        rt.probe = Prober(fetcher, metrics, lambda: self.settings.probe, self.clock).answer
         self.poller = Poller(
-            Fetcher(clients),
+            fetcher,
             store,
             metrics,
             self.clock,
@@ -155,11 +160,15 @@ class Service:
                 await asyncio.sleep(0.01)
             self._schedule(rt)
             rt.ready = True
+            placement = self.settings.placement
             log.info(
                 "started", version=__version__, listen=self.settings.web.listen,
                 sources=list(rt.states), storage=str(self.settings.storage.path),
+                shard=f"{placement.shard}/{placement.shards}", replica=placement.replica,
+                probe_only=placement.probe_only,
             )  # fmt: skip
             _log_warnings(self.settings)
+            _warn_foreign_references(self.settings)
             if self.on_ready is not None:
                 self.on_ready(rt)
             stop_task = asyncio.create_task(self._stop.wait())
@@ -283,7 +292,7 @@ class Service:
         assert rt is not None and self.config_path is not None and rt.alerting is not None
         async with self._reload_lock:
             try:
-                new = load_settings(self.config_path)
+                new = load_settings(self.config_path, placement=self.settings.placement)
                 plan = await plan_reload(self.settings, new, rt.states, rt.store, self.clock)
                 notifiers = None  # built before anything running is touched
                 if plan.settings.notify != self.settings.notify:
@@ -333,6 +342,14 @@ class Service:
         rt.alerting.rules = plan.settings.alerts
         rt.alerting.notify = plan.settings.notify
         self.settings = rt.settings = plan.settings
+
+
+def _warn_foreign_references(settings: Settings) -> None:
+    """Logged once at start: a cross-check whose reference another shard polls."""
+    shards = settings.placement.shards
+    if shards > 1:
+        for source, reference in foreign_references(settings.sources, shards):
+            log.warning("reference_on_other_shard", source=source, reference=reference)
 
 
 def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:

@@ -1,4 +1,4 @@
-"""HTTP endpoints: /, /metrics, /livez, /readyz, /healthz, /api/v1/*, POST /-/reload."""
+"""HTTP endpoints: /, /metrics, /probe, /livez, /readyz, /healthz, /api/v1/*, POST /-/reload."""
 
 from __future__ import annotations
 
@@ -68,7 +68,11 @@ class Endpoints:
         now = self.rt.clock()
         states = list(self.rt.states.values())
         status = health.overall(states, now)
-        body = {"status": status, "sources": [health.source_health(s, now) for s in states]}
+        body = {
+            "status": status,
+            **health.placement(self.rt.settings.placement),
+            "sources": [health.source_health(s, now) for s in states],
+        }
         return JSONResponse(body, status_code=503 if status == "failing" else 200)
 
     async def rates(self, request: Request) -> Response:
@@ -101,6 +105,12 @@ class Endpoints:
         statuses = self.rt.receivers.statuses() if self.rt.receivers else []
         return JSONResponse({"notifiers": [notifier_view(s) for s in statuses]})
 
+    async def probe(self, request: Request) -> Response:
+        if self.rt.probe is None:
+            return PlainTextResponse("probing is not available\n", status_code=503)
+        answer = await self.rt.probe(request.query_params, request.headers.get("accept", ""))
+        return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
     async def reload(self, request: Request) -> Response:
         rt = self.rt
         if not rt.settings.web.enable_lifecycle or rt.reload is None:
@@ -119,6 +129,7 @@ def create_app(rt: Runtime) -> Starlette:
         routes=[
             Route("/", e.index),
             Route("/metrics", e.metrics),
+            Route("/probe", e.probe),
             Route("/livez", e.livez),
             Route("/readyz", e.readyz),
             Route("/healthz", e.healthz),

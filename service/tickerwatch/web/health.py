@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from tickerwatch.core.settings import Placement
 from tickerwatch.core.snapshot import SourceState
 
 Overall = Literal["ok", "degraded", "failing"]
@@ -24,9 +25,18 @@ def source_health(state: SourceState, now: float) -> dict[str, Any]:
     }
 
 
+def placement(p: Placement) -> dict[str, Any]:
+    """Which part of the work this process does: {"shard": 0, "shards": 3, "replica": "a"
+    or null, "probe_only": false}."""
+    return {"shard": p.shard, "shards": p.shards, "replica": p.replica, "probe_only": p.probe_only}
+
+
 def overall(states: list[SourceState], now: float) -> Overall:
-    """failing when every source is stale; ok when every source is up and fresh."""
-    if not states or all(s.stale(now) for s in states):
+    """failing when every source is stale; ok when every source is up and fresh, or when
+    there is none to poll (a shard no source falls in, a probe-only process)."""
+    if not states:
+        return "ok"
+    if all(s.stale(now) for s in states):
         return "failing"
     if all(s.up and not s.stale(now) for s in states):
         return "ok"
