@@ -63,6 +63,9 @@ def test_a_firing_and_a_resolved_alert_reach_every_apprise_target_once(
                 "[FIRING] KZTLow", "KZT/USD is 0.00190", "failure",
             )  # fmt: skip
             assert (resolved["title"], resolved["type"]) == ("[RESOLVED] KZTLow", "success")
+            assert resolved["message"] == (
+                "KZT/USD is 0.00190\nResolved: back to 0.00196 (it fired at 0.00190)"
+            )
             keys = [p.headers["Idempotency-Key"] for p in chat.posted("/ok")]
             flaky_keys = [p.headers["Idempotency-Key"] for p in chat.posted("/flaky")]
             assert flaky_keys == [keys[0], keys[0], keys[1]]  # the retry: the same key

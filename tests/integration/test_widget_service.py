@@ -120,3 +120,19 @@ def test_parse_json_says_why_there_is_no_ticker(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert json.loads(done.stdout)["reason"] == "no_ticker"
+
+
+def test_output_cut_short_by_head_ends_quietly(tmp_path: Path) -> None:
+    """`tickerwatch parse … | head -1`: no BrokenPipeError traceback."""
+    page = tmp_path / "w.html"
+    page.write_text(WIDGET * 400)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tickerwatch", "parse", str(page), "--pattern", PATTERN,
+         "--quote", "KGS", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as head does once it has its line
+    err = proc.stderr.read()
+    assert proc.wait(timeout=30) in (0, 141) and b"Traceback" not in err and err == b""

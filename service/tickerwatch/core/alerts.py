@@ -35,6 +35,7 @@ from tickerwatch.core.settings import (
     StaleCondition,
 )
 from tickerwatch.core.snapshot import Rate, SourceState
+from tickerwatch.core.thresholds import threshold_text
 from tickerwatch.core.units import format_duration
 
 RESOLVED_RETENTION = 15 * 60.0
@@ -231,7 +232,7 @@ def _deviation_observations(
         active = worst is not None and worst.least > float(cond.above)
         value = "" if worst is None else f"{_percent(worst.ratio)} vs {worst.reference}"
         key = AlertKey(rule.name, state.source.name, pair.base, pair.quote)
-        yield Observation(key, active, value, cond.threshold)
+        yield Observation(key, active, value, threshold_text(cond))
 
 
 def _pairs(rule: AlertRule, state: SourceState) -> list[Pair]:
@@ -255,9 +256,7 @@ def _pair_observation(
     match cond:
         case StaleCondition(after=after):
             age = now - r.updated_at
-            return Observation(
-                key, age > after, format_duration(age), f"> {format_duration(after)}"
-            )
+            return Observation(key, age > after, format_duration(age), threshold_text(cond))
         case RateCondition():
             active, value = _rate_active(cond, r, rule.strict)
         case ChangeCondition():
@@ -266,7 +265,7 @@ def _pair_observation(
             active, value = _source_change_active(cond, r, rule.strict)
         case _:  # source_down, conflict, missing and deviation are observed above
             raise AssertionError(f"unhandled condition {cond!r}")
-    return Observation(key, active, value, str(cond.threshold))
+    return Observation(key, active, value, threshold_text(cond))
 
 
 def windows_needed(rules: Iterable[AlertRule]) -> dict[str, float]:
@@ -307,10 +306,22 @@ def step(
     return current, transitions
 
 
+def _resolved(before: AlertState, obs: Observation | None, now: float) -> AlertState:
+    """Resolved now: the annotations keep the value it fired at (`value_fired`) and say
+    the value now (`value`, and `resolved`: "back to -0.8%")."""
+    notes = dict(before.annotations)
+    if obs is not None and obs.value:
+        notes.update(value=obs.value, resolved=f"back to {obs.value}")
+    else:
+        notes["resolved"] = "no longer seen"
+    notes.setdefault("value_fired", before.value)
+    return replace(before, state="resolved", resolved_at=now, annotations=notes)
+
+
 def _removed(before: AlertState | None, now: float) -> tuple[AlertState | None, Transition | None]:
     if before is None or before.state != "firing":
         return before if before and before.state == "resolved" else None, None
-    resolved = replace(before, state="resolved", resolved_at=now)
+    resolved = _resolved(before, None, now)
     return resolved, Transition("resolved", resolved)
 
 
@@ -328,7 +339,7 @@ def _advance(
     if before.state == "firing":
         if now - before.last_active < rule.keep_firing_for:
             return before, None
-        resolved = replace(before, state="resolved", resolved_at=now)
+        resolved = _resolved(before, obs, now)
         return resolved, Transition("resolved", resolved)
     assert before.resolved_at is not None
     if now - before.resolved_at > RESOLVED_RETENTION:
@@ -352,8 +363,14 @@ def _active(
         annotations=annotations,
     )
     if updated.state == "pending" and now - updated.active_since >= rule.for_:
-        fired = replace(updated, state="firing", fired_at=now)
+        fired = replace(
+            updated, state="firing", fired_at=now,
+            annotations={**updated.annotations, "value_fired": obs.value},
+        )  # fmt: skip
         return fired, Transition("firing", fired)
+    if updated.state == "firing":  # the value it fired at stays
+        fired_at = before.annotations.get("value_fired", obs.value)
+        updated = replace(updated, annotations={**annotations, "value_fired": fired_at})
     return updated, None
 
 

@@ -31,6 +31,7 @@ from tickerwatch.core.settings import (
     SourceDownCondition,
     StaleCondition,
 )
+from tickerwatch.core.thresholds import threshold_text
 from tickerwatch.core.units import format_duration
 
 RATE = "tickerwatch_exchange_rate"
@@ -68,7 +69,7 @@ def _promtemplate(text: str, rule: AlertRule) -> str:
         # $labels holds the series' labels only: the rule's name and severity are literals
         "alertname": rule.name, "source": "{{ $labels.source }}",
         "pair": "{{ $labels.base }}/{{ $labels.quote }}", "base": "{{ $labels.base }}",
-        "quote": "{{ $labels.quote }}", "value": "{{ $value }}", "threshold": _threshold(rule),
+        "quote": "{{ $labels.quote }}", "value": _value(rule), "threshold": _threshold(rule),
         "window": rule.window,
         "severity": rule.severity, "for": format_duration(rule.for_),
     }  # fmt: skip
@@ -76,8 +77,19 @@ def _promtemplate(text: str, rule: AlertRule) -> str:
 
 
 def _threshold(rule: AlertRule) -> str:
-    threshold = getattr(rule.condition, "threshold", None)
-    return rule.kind if threshold is None else str(threshold)
+    return threshold_text(rule.condition) or rule.kind
+
+
+def _value(rule: AlertRule) -> str:
+    """The alert's $value as the service prints its value: ratios as percentages."""
+    match rule.condition:
+        case ChangeCondition(threshold=MovesBy(absolute=True)):
+            return "{{ $value }}"
+        case ChangeCondition() | SourceChangeCondition() | DeviationCondition():
+            return "{{ $value | humanizePercentage }}"
+        case StaleCondition():
+            return "{{ $value | humanizeDuration }}"
+    return "{{ $value }}"
 
 
 def _matchers(rule: AlertRule, pair: Pair | None = None, extra: str = "") -> str:

@@ -161,13 +161,13 @@ TEMPLATE_FIELDS: Final = (
 )  # fmt: skip
 DEFAULT_SUMMARIES: Final = {
     "rate": "{pair} on {source} is {value}, {threshold}",
-    "change": "{pair} on {source} changed {value} over {window} ({threshold})",
-    "source_change": "{pair} on {source}: the site prints a change of {value} ({threshold})",
+    "change": "{pair} on {source} moved {value} over {window}, {threshold}",
+    "source_change": "{pair} on {source}: the site prints a change of {value}, {threshold}",
     "stale": "{pair} on {source} not seen for {value}",
     "source_down": "source {source} is failing ({value})",
     "conflict": "copies of {pair} on {source} disagree",
     "missing": "{pair} is missing from the ticker of {source}",
-    "deviation": "{pair} on {source} is {value} ({threshold})",
+    "deviation": "{pair} on {source} is {value}, {threshold}",
 }
 
 

@@ -33,13 +33,18 @@ DETAIL_LIMIT: Final = 300
 
 def message(t: Transition) -> dict[str, str]:
     """What a person reads: a title with the status and the alert's name, the summary and
-    description, and Apprise's notification type (failure, warning, success)."""
+    description (and, resolved, the value now and the one it fired at), and Apprise's
+    notification type (failure, warning, success)."""
     labels, notes = t.alert.labels, t.alert.annotations
     severity = labels.get("severity", "warning")
     firing = t.status == "firing"
     kind = ("failure" if severity == "critical" else "warning") if firing else "success"
     title = f"[{'FIRING' if firing else 'RESOLVED'}] {labels.get('alertname', '')}"
-    body = "\n".join(x for x in (notes.get("summary"), notes.get("description")) if x)
+    now = None
+    if not firing and "resolved" in notes:  # "back to 0.00196 (it fired at 0.00190)"
+        fired = notes.get("value_fired")
+        now = f"Resolved: {notes['resolved']}" + (f" (it fired at {fired})" if fired else "")
+    body = "\n".join(x for x in (notes.get("summary"), notes.get("description"), now) if x)
     return {"title": title, "body": body or title, "type": kind}
 
 
