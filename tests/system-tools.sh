@@ -13,6 +13,8 @@ need docker-compose docker-compose                  # config check of deploy/com
 need systemd-analyze systemd                        # verify of deploy/systemd
 need openssl openssl                                # the TLS tests' certificates
 need tinyproxy tinyproxy-bin                        # the forward proxy of the proxy tests
+need chromium chromium                              # the landing page in a real browser
+need kubectl kubectl                                # kustomize renders the scale-out manifests
 [ -z "$missing" ] && exit 0
 packages=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -74,7 +74,7 @@ def web(schema: s.WebSchema, config_file: Path | None) -> Web:
         public = schema.external_url.rstrip("/")
     else:
         public = f"http://{socket.gethostname() if host in {'0.0.0.0', '::', ''} else host}:{port}"
-    return Web(schema.listen, public, config_file, schema.enable_lifecycle)
+    return Web(schema.listen, public, config_file, schema.enable_lifecycle, schema.grafana_url)
 
 
 def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:

@@ -74,6 +74,7 @@ class WebSchema(StrictModel):
     config_file: Path | None = None
     enable_lifecycle: bool = False
     external_url: Annotated[str | None, AfterValidator(lambda v: v and http_url(v))] = None
+    grafana_url: Annotated[str | None, AfterValidator(lambda v: v and http_url(v))] = None
 
 
 class StorageSchema(StrictModel):

@@ -303,13 +303,14 @@ class Source:
 @dataclass(frozen=True, slots=True)
 class Web:
     """Where the service listens (`listen`, HOST:PORT), its web config file, whether POST
-    /-/reload works, and the URL notifications link back to (`public_url`, no slash at
-    the end)."""
+    /-/reload works, the URL notifications link back to (`public_url`, no slash at the
+    end), and the Grafana the landing page links to (`grafana_url`)."""
 
     listen: str
     public_url: str
     config_file: Path | None = None
     enable_lifecycle: bool = False
+    grafana_url: str | None = None
 
     @property
     def host(self) -> str:

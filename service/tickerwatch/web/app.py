@@ -30,6 +30,9 @@ class BadRequest(Exception):
     pass
 
 
+CHART_ROWS = 500  # history rows a chart draws at most (the oldest of the week first)
+
+
 class Endpoints:
     """The request handlers, over the running service's shared parts."""
 
@@ -43,13 +46,22 @@ class Endpoints:
         now = self.rt.clock()
         states = list(self.rt.states.values())
         overall = health.overall(states, now)
+        charts: landing.Charts = {}
         try:
             recent: list[HistoryRow] | str = await self.rt.store.recent(landing.RECENT_ROWS)
+            for state in states:
+                for rate in state.live_rates(now):
+                    rows = await self.rt.store.history(
+                        state.source.name, rate.printed.pair, now - landing.CHART_SECONDS,
+                        now, CHART_ROWS,
+                    )  # fmt: skip
+                    charts[(state.source.name, rate.printed.pair)] = rows
         except StoreError as exc:  # the page still shows what is in memory
             recent = str(exc)
         page = landing.render(
-            states, now, overall, self._active_alerts(), self.rt.next_poll, recent
-        )
+            states, now, overall, self._active_alerts(), self.rt.next_poll, recent, charts,
+            self.rt.settings.web.grafana_url,
+        )  # fmt: skip
         return HTMLResponse(page)
 
     async def metrics(self, request: Request) -> Response:
