@@ -135,9 +135,20 @@ class Endpoints:
         return PlainTextResponse(message, status_code=500)
 
 
+async def _not_found(request: Request, exc: Exception) -> Response:
+    """Every unknown path, and a wrong method, answered in JSON like the API."""
+    status = getattr(exc, "status_code", 404)
+    if status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+        return JSONResponse({"error": "method_not_allowed", "message": message}, 405)
+    message = f"no such endpoint: {request.url.path} (the landing page / lists them)"
+    return JSONResponse({"error": "not_found", "message": message}, status_code=404)
+
+
 def create_app(rt: Runtime) -> Starlette:
     e = Endpoints(rt)
     return Starlette(
+        exception_handlers={404: _not_found, 405: _not_found},
         routes=[
             Route("/", e.index),
             Route("/metrics", e.metrics),
@@ -151,7 +162,7 @@ def create_app(rt: Runtime) -> Starlette:
             Route("/api/v1/alerts", e.alerts),
             Route("/api/v1/notifiers", e.notifiers),
             Route("/-/reload", e.reload, methods=["POST", "PUT"]),
-        ]
+        ],
     )
 
 

@@ -6,23 +6,32 @@ from typing import Any, Literal
 
 from tickerwatch.core.settings import Placement
 from tickerwatch.core.snapshot import SourceState
+from tickerwatch.core.units import rfc3339
 
 Overall = Literal["ok", "degraded", "failing"]
 
 
 def source_health(state: SourceState, now: float) -> dict[str, Any]:
+    """One source's health; times in RFC 3339, and in Unix seconds as `…_unix`."""
     age = state.age(now)
     return {
         "source": state.source.name,
         "up": state.up,
-        "last_success": state.last_success_at,
+        "last_success": _rfc3339(state.last_success_at),
+        "last_success_unix": state.last_success_at,
         "age_seconds": None if age is None else round(age, 3),
         "stale": state.stale(now),
-        "effective": state.newest_effective,
+        "effective": _rfc3339(state.newest_effective),
+        "effective_unix": state.newest_effective,
         "last_error": state.last_error,
         "last_error_reason": state.last_reason,
-        "last_error_at": state.last_error_at,
+        "last_error_at": _rfc3339(state.last_error_at),
+        "last_error_at_unix": state.last_error_at,
     }
+
+
+def _rfc3339(ts: float | None) -> str | None:
+    return None if ts is None else rfc3339(ts)
 
 
 def placement(p: Placement) -> dict[str, Any]:
