@@ -99,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run offline on bundled ticker data")
     demo.add_argument("-c", "--config", type=Path, default=Path("config/demo.yaml"))
-    demo.add_argument("--port", type=int, default=10049, help="port of the service (default 10049)")
+    demo.add_argument(
+        "--port", type=_port, default=10049, help="port of the service (default 10049)"
+    )
     demo.add_argument("--log-format", choices=["json", "console"], default="console")
     demo.set_defaults(func=_demo)
     return parser
@@ -240,6 +242,13 @@ def _when(text: str) -> float:
         return float(text)
     except ValueError:
         return fixed_date(text, "UTC")
+
+
+def _port(text: str) -> int:
+    """argparse's type for a TCP port: 1 to 65535 (0 would pick one at random)."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text!r}")
+    return int(text)
 
 
 def _config_arg(parser: argparse.ArgumentParser) -> None:

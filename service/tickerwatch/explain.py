@@ -179,7 +179,7 @@ def _context(ticker: Ticker) -> list[str]:
 def _decoding(page: Page) -> str:
     return (
         f"decoded as {page.encoding} (from {page.encoding_origin}); "
-        f"{page.replaced} invalid byte sequence(s) replaced with U+FFFD"
+        f"{_count(page.replaced, 'invalid byte sequence')} replaced with U+FFFD"
     )
 
 

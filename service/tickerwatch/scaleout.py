@@ -37,8 +37,15 @@ def add_run_args(run: argparse.ArgumentParser) -> None:
 
 def add_check_args(check: argparse.ArgumentParser) -> None:
     check.add_argument(
-        "--shards", type=int, metavar="N", help="print how N shards split the sources"
+        "--shards", type=positive_int, metavar="N", help="print how N shards split the sources"
     )
+
+
+def positive_int(text: str) -> int:
+    """argparse's type for a count of at least 1 (an error before anything runs)."""
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def placement(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Placement:
@@ -68,14 +75,11 @@ def placement(args: argparse.Namespace, environ: Mapping[str, str] | None = None
 
 def print_split(settings: Settings, shards: int) -> int:
     """`check-config --shards N`: each shard's sources; a cross-check whose reference
-    falls in another shard is named (it would compare with nothing). 2 if N < 1."""
-    if shards < 1:
-        print("tickerwatch: --shards: at least 1")
-        return 2
+    falls in another shard is named (it would compare with nothing). N ≥ 1 (argparse)."""
     sources = settings.probe.sources
     for index, own in enumerate(split(sources, shards)):
         names = ", ".join(s.name for s in own) or "(none)"
-        print(f"shard {index}/{shards}: {len(own)} sources: {names}")
+        print(f"shard {index}/{shards}: {len(own)} source{'s' * (len(own) != 1)}: {names}")
     for source, reference in foreign_references(sources, shards):
         print(f"warning: {source} is cross-checked against {reference}, on another shard")
     return 0

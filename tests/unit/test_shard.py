@@ -158,10 +158,12 @@ def test_check_config_prints_how_shards_split_the_sources(
         i: [f"src-{n:02d}" for n in range(6) if hashmod(f"src-{n:02d}", 3) == i] for i in range(3)
     }
     assert split_lines == [
-        f"shard {i}/3: {len(names)} sources: {', '.join(names) or '(none)'}"
+        f"shard {i}/3: {len(names)} source{'s' * (len(names) != 1)}: {', '.join(names) or '(none)'}"
         for i, names in expected.items()
     ]
-    assert main(["check-config", "-c", str(path), "--shards", "0"]) == 2
+    with pytest.raises(SystemExit) as refused:  # argparse: before anything is loaded
+        main(["check-config", "-c", str(path), "--shards", "0"])
+    assert refused.value.code == 2
 
 
 def test_check_config_names_a_cross_check_split_across_shards(

@@ -320,7 +320,17 @@ def _apprise_url(url: str) -> str:
     import apprise  # only when a config names an Apprise receiver: the import is slow
 
     if not apprise.Apprise().add(url):
-        scheme = url.split("://", 1)[0] if "://" in url else url[:0]
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        known = scheme.lower() in {
+            name
+            for service in apprise.Apprise().details()["schemas"]
+            for name in (*(service["protocols"] or ()), *(service["secure_protocols"] or ()))
+        }
+        if known:  # the service is known: its tokens or ids are not in the shape it needs
+            raise ValueError(
+                f"Apprise knows {scheme}:// but cannot read the rest of this URL: check the"
+                " token and ids it holds (the Apprise wiki shows each service's URL)"
+            )
         raise ValueError(
             f"not a URL Apprise can send to (scheme {scheme!r}; see the Apprise wiki for"
             " the URL of each service, e.g. tgram://BOT_TOKEN/CHAT_ID)"
