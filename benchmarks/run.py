@@ -31,6 +31,7 @@ from import_pages import bench_import
 from pageserver import TICKER, news_page
 from procstat import rss_mb
 from scale import scale
+from shards import sharded
 from tickerwatch import logs
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.model import PrintedRate
@@ -261,7 +262,7 @@ def bench_default_rss(workdir: Path, page_port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="skip the 1,000-source run (~4 min)")
+    parser.add_argument("--quick", action="store_true", help="skip the 1,000-source runs (~10 min)")
     args = parser.parse_args()
     # In-process polls log as the service does (JSON), to nowhere: the cost counts, the noise not.
     logs.configure(json=True, stream=Path(os.devnull).open("w"))  # noqa: SIM115
@@ -301,6 +302,9 @@ def main() -> None:
         if not args.quick:
             for key, value in scale(port).items():
                 report(f"scale_{key}", round(value, 4) if isinstance(value, float) else value)
+            for n in (1, 2, 4):  # benchmarks/shards.py: sources per shard vs CPU and RSS
+                for row in sharded(port, n):
+                    report(f"shards_{n}_shard_{str(row['shard'])[0]}", row)
     finally:
         server.terminate()
     OUT.mkdir(exist_ok=True)

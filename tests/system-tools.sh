@@ -15,6 +15,8 @@ need openssl openssl                                # the TLS tests' certificate
 need tinyproxy tinyproxy-bin                        # the forward proxy of the proxy tests
 need faketime faketime                              # libfaketime: the clock-step tests
 need prlimit util-linux                             # file and descriptor limits (faults)
+need chromium chromium                              # the landing page in a real browser
+need kubectl kubectl                                # kustomize renders the scale-out manifests
 [ -z "$missing" ] && exit 0
 packages=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tickerwatch import __version__
+from tickerwatch import __version__, scaleout
 from tickerwatch.config import default_config_path, load_settings
 from tickerwatch.core.errors import ConfigError, ListenError, PollError, StoreError
 from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS, Settings, Source
@@ -19,6 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         code: int = args.func(args)
+        sys.stdout.flush()  # here, where a closed pipe is caught below, not at exit
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -33,7 +35,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `tickerwatch parse … | head`: the reader has what it wanted
+        _quiet_stdout()
+        return 141  # as a process killed by SIGPIPE
     return code
+
+
+def _quiet_stdout() -> None:
+    """Send what is left for stdout nowhere, so exiting (its flush) raises nothing more
+    (the Python documentation's recipe for SIGPIPE)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -46,10 +58,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run the service")
     _config_arg(run)
     run.add_argument("--log-format", choices=["json", "console"], help="default: json unless a TTY")
+    scaleout.add_run_args(run)
     run.set_defaults(func=_run)
 
     check = sub.add_parser("check-config", help="validate a config file")
     _config_arg(check)
+    scaleout.add_check_args(check)
     check.set_defaults(func=_check_config)
 
     rules = sub.add_parser("rules", help="print the alert thresholds as Prometheus rules")
@@ -85,7 +99,9 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run offline on bundled ticker data")
     demo.add_argument("-c", "--config", type=Path, default=Path("config/demo.yaml"))
-    demo.add_argument("--port", type=int, default=10049, help="port of the service (default 10049)")
+    demo.add_argument(
+        "--port", type=_port, default=10049, help="port of the service (default 10049)"
+    )
     demo.add_argument("--log-format", choices=["json", "console"], default="console")
     demo.set_defaults(func=_demo)
     return parser
@@ -228,6 +244,13 @@ def _when(text: str) -> float:
         return fixed_date(text, "UTC")
 
 
+def _port(text: str) -> int:
+    """argparse's type for a TCP port: 1 to 65535 (0 would pick one at random)."""
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port from 1 to 65535, got {text!r}")
+    return int(text)
+
+
 def _config_arg(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-c",
@@ -243,7 +266,7 @@ def _run(args: argparse.Namespace) -> int:
     from tickerwatch.engine.service import Service
 
     path = args.config or default_config_path()
-    settings = load_settings(path)
+    settings = load_settings(path, placement=scaleout.placement(args))
     logs.configure(json=None if args.log_format is None else args.log_format == "json")
     asyncio.run(Service(settings, config_path=path).run())
     return 0
@@ -267,7 +290,7 @@ def _check_config(args: argparse.Namespace) -> int:
     for source in settings.sources:
         polls = ", ".join(t.isoformat(timespec="seconds") for t in upcoming(source, now, 3))
         print(f"  {source.name}: {source.schedule_text}" + (f"; next {polls}" if polls else ""))
-    return 0
+    return 0 if args.shards is None else scaleout.print_split(settings, args.shards)
 
 
 def _rules(args: argparse.Namespace) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
@@ -19,6 +20,7 @@ from tickerwatch.core.model import Conflict, Page, PrintedRate, Ticker
 from tickerwatch.core.parse import BUILTIN, Widget, compile_pattern
 from tickerwatch.core.parse.formats import EntryPattern
 from tickerwatch.core.settings import Source
+from tickerwatch.core.units import rfc3339
 from tickerwatch.sources import READERS
 from tickerwatch.sources.local import read_source
 
@@ -34,6 +36,9 @@ def source_for(args: argparse.Namespace) -> Source:
             raise ConfigError([f"{path}: no source named {args.source!r}"])
         source = found[args.source]
     elif args.pattern:
+        for flag, code in (("--base", args.base), ("--quote", args.quote)):
+            if code is not None and not re.fullmatch("[A-Z]{3}", code):
+                raise ValueError(f"{flag}: expected a currency code in capitals such as KGS")
         widget = Widget(args.base, args.quote, args.change_unit == "absolute")
         source = _source("pattern", compile_pattern(args.pattern, widget), widget)
     else:
@@ -117,6 +122,8 @@ def _rate(q: PrintedRate) -> dict[str, Any]:
     }
     if q.change_abs is not None:
         out["change_abs"] = str(q.change_abs)
+    if q.effective is not None:
+        out["effective"] = rfc3339(q.effective)
     return out
 
 
@@ -130,7 +137,11 @@ def as_text(src: str, page: Page, ticker: Ticker, source: Source) -> str:
         "",
         f"{'pair':<9} {'rate':>10} {'change':>8} {'copies':>6}",
     ]
-    lines += [f"{q.pair!s:<9} {q.rate!s:>10} {_change(q):>8} {q.copies:>6}" for q in result.rates]
+    lines += [
+        f"{q.pair!s:<9} {q.rate!s:>10} {_change(q):>8} {q.copies:>6}"
+        + ("" if q.effective is None else f"  effective {rfc3339(q.effective)}")
+        for q in result.rates
+    ]
     lines += [
         f"conflict {c.pair}: {', '.join(c.values)} → kept {c.chosen}" for c in result.conflicts
     ]
@@ -168,7 +179,7 @@ def _context(ticker: Ticker) -> list[str]:
 def _decoding(page: Page) -> str:
     return (
         f"decoded as {page.encoding} (from {page.encoding_origin}); "
-        f"{page.replaced} invalid byte sequence(s) replaced with U+FFFD"
+        f"{_count(page.replaced, 'invalid byte sequence')} replaced with U+FFFD"
     )
 
 

@@ -100,7 +100,7 @@ def test_crossing_fires_after_for_then_resolves_on_both_paths(
             "alertname": "KZTWeakening", "severity": "critical", "source": "timesca",
             "base": "KZT", "quote": "USD", "pair": "KZT/USD",
         }  # fmt: skip
-        assert alert["annotations"]["summary"] == "KZT/USD at 0.00190 (< 0.00195)"
+        assert alert["annotations"]["summary"] == "KZT/USD at 0.00190 (below 0.00195)"
         assert fired.headers["Idempotency-Key"].endswith(
             "-firing-" + fired.headers["Idempotency-Key"].rsplit("-", 1)[1]
         )

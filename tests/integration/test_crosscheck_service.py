@@ -45,8 +45,11 @@ def test_a_ticker_off_the_official_rate_is_shown_alerted_and_resolved(tmp_path: 
         serve(site, "/cbu", cbu("4037.68"), "application/json")
         sources = (
             f"  - name: timesca\n    url: {site.url('/')}\n    references: [nbkr, cbu]\n"
+            # The recorded responses are months old: a stale reference is not compared.
             f"  - name: nbkr\n    url: {site.url('/nbkr')}\n    format: nbkr\n"
+            "    stale_after: 3650d\n"
             f"  - name: cbu\n    url: {site.url('/cbu')}\n    format: cbu\n"
+            "    stale_after: 3650d\n"
         )
         notify = f"notify:\n  webhooks: [{{name: ops, url: '{receiver.url('/hook')}'}}]\n"
         svc = Service(tmp_path, config_text(sources, CONFIG + notify)).start()

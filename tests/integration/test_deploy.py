@@ -32,6 +32,7 @@ def tool(name: str) -> str:
 
 def test_promtool_checks_the_prometheus_config_and_rules() -> None:
     run(tool("promtool"), "check", "config", str(DEPLOY / "prometheus" / "prometheus.yml"))
+    run(tool("promtool"), "check", "config", str(DEPLOY / "prometheus" / "probe-sharded.yml"))
     path = DEPLOY / "prometheus" / "tickerwatch-self.rules.yml"
     out = run(tool("promtool"), "check", "rules", str(path))
     groups = yaml.safe_load(path.read_text())["groups"]
@@ -176,3 +177,25 @@ def test_grafana_dashboard_and_provisioning() -> None:
         (DEPLOY / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
     )
     assert datasource["datasources"][0]["type"] == "prometheus"
+
+
+def test_the_deploy_guide_gaps_are_closed() -> None:
+    """Compose files without the obsolete `version`; the image set in one place of the
+    kustomization; tokens from a Secret; the Docker image's Alertmanager a host it can
+    reach; the systemd unit's Documentation= installed by the documented steps."""
+    deploy = Path(__file__).resolve().parents[2] / "deploy"
+    for compose in (deploy / "compose").glob("docker-compose*.yml"):
+        assert "version" not in yaml.safe_load(compose.read_text()), compose.name
+    kustomization = yaml.safe_load((deploy / "kubernetes" / "kustomization.yaml").read_text())
+    deployment = yaml.safe_load((deploy / "kubernetes" / "deployment.yaml").read_text())
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert container["image"].split(":")[0] in [i["name"] for i in kustomization["images"]]
+    assert container["envFrom"] == [{"secretRef": {"name": "tickerwatch-env", "optional": True}}]
+    assert "http://alertmanager:9093" in (deploy / "docker" / "Dockerfile").read_text()
+    unit = (deploy / "systemd" / "tickerwatch.service").read_text()
+    (doc,) = [
+        line.split("file://", 1)[1]
+        for line in unit.splitlines()
+        if line.startswith("Documentation=")
+    ]
+    assert f"README.md {doc}" in (deploy / "README.md").read_text()

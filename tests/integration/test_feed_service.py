@@ -219,7 +219,7 @@ def test_a_feed_dated_long_ago_makes_its_source_stale(tmp_path: Path, site: Page
         wait_for(lambda: metric(svc, "tickerwatch_exchange_rate"), what="first rate")
         health = svc.get("/healthz").json()
         (src,) = health["sources"]
-        assert (src["up"], src["stale"], src["effective"]) == (
+        assert (src["up"], src["stale"], src["effective_unix"]) == (
             True,
             True,
             midnight(date(2001, 3, 2)),

@@ -87,6 +87,28 @@ def test_another_document_than_the_feed_is_a_failed_poll(server: PageServer) -> 
     )
 
 
+@pytest.mark.parametrize(
+    ("fmt", "body", "said"),
+    [
+        ("cbu", b"", "the body is empty"),
+        ("nbkr", b"  \n", "the body is empty"),
+        ("cbu", b"null", "neither JSON nor XML: the body starts 'null'"),
+    ],
+    ids=["cbu-empty", "nbkr-blank", "cbu-null"],
+)
+def test_an_empty_or_shapeless_body_says_so(
+    server: PageServer, fmt: str, body: bytes, said: str
+) -> None:
+    page = served(server, f"shapeless-{fmt}-{len(body)}", body, "application/octet-stream")
+    assert refusal(page, fmt) == said
+
+
+def test_white_space_before_the_xml_declaration_is_read_past(server: PageServer) -> None:
+    page = served(server, "leading-blank", b"\r\n" + NBKR, XML)
+    ticker = READERS["nbkr"](page, source("nbkr"), None)[1]
+    assert ticker is not None and len(ticker.entries) == 5
+
+
 def test_a_truncated_body_is_a_failed_poll(server: PageServer) -> None:
     page = served(server, "truncated", NBKR[: len(NBKR) // 2], XML)
     assert refusal(page, "nbkr").startswith("not well-formed XML")

@@ -100,7 +100,10 @@ def test_a_cron_source_is_polled_at_start_then_waits_for_its_slot(service: Servi
     assert listed(service)["fast"]["interval_seconds"] == 1.0
     assert service.get("/healthz").json()["status"] == "ok"
     landing = service.get("/").text
-    assert f"cron &quot;0 0 1 jan *&quot; in Asia/Bishkek; next {next_slot(1)}" in landing
+    assert (
+        f'cron &quot;0 0 1 jan *&quot; in Asia/Bishkek; next poll <time datetime="{next_slot(1)}"'
+        in landing
+    )
 
 
 def test_a_reload_reschedules_a_changed_schedule_and_keeps_an_unchanged_one(

@@ -58,7 +58,7 @@ def test_tls_and_basic_auth_guard_everything_but_the_probes(
             plain.get("/livez")  # TLS only
         for path in ("/livez", "/readyz"):
             assert svc.get(path).status_code == 200
-        for path in ("/metrics", "/", "/healthz", "/api/v1/rates"):
+        for path in ("/metrics", "/probe", "/", "/healthz", "/api/v1/rates"):
             anonymous = svc.get(path)
             assert anonymous.status_code == 401 and anonymous.headers[
                 "www-authenticate"

@@ -9,8 +9,10 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from support import pages
@@ -193,3 +195,19 @@ def test_parse_command_explains_a_page_as_json(tmp_path: Path) -> None:
         "decimals": 5,
         "copies": 8,
     }
+
+
+def test_unknown_paths_and_methods_answer_json(service: Service) -> None:
+    nope = service.get("/api/v1/nope")
+    assert nope.status_code == 404 and nope.json()["error"] == "not_found"
+    assert "/api/v1/nope" in nope.json()["message"]
+    wrong = httpx.post(f"http://127.0.0.1:{service.port}/api/v1/rates")
+    assert wrong.status_code == 405 and wrong.json()["error"] == "method_not_allowed"
+
+
+def test_healthz_times_are_rfc3339_with_unix_seconds_beside_them(service: Service) -> None:
+    wait_for(lambda: service.get("/healthz").json()["sources"][0]["last_success"])
+    (source,) = service.get("/healthz").json()["sources"]
+    assert source["last_success"].endswith("Z")
+    seconds = datetime.fromisoformat(source["last_success"]).timestamp()
+    assert seconds == int(source["last_success_unix"])  # RFC 3339 to the second

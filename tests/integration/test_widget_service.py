@@ -94,6 +94,21 @@ def test_tickerwatch_parse_reads_a_feed_format(tmp_path: Path) -> None:
     ).stdout  # fmt: skip
     usd = next(q for q in json.loads(out)["quotes"] if q["base"] == "USD")
     assert (usd["quote"], usd["rate"]) == ("KGS", "87.4500")
+    assert usd["effective"] == "2026-05-24T00:00:00Z"  # the feed's date (UTC without --source)
+
+
+def test_parse_refuses_a_lower_case_fixed_code_as_the_config_does(tmp_path: Path) -> None:
+    page = tmp_path / "w.html"
+    page.write_text(WIDGET)
+    done = subprocess.run(
+        [sys.executable, "-m", "tickerwatch", "parse", str(page), "--pattern", PATTERN,
+         "--quote", "kgs"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert done.stderr == (
+        "tickerwatch: --pattern: --quote: expected a currency code in capitals such as KGS\n"
+    )
 
 
 def test_parse_json_says_why_there_is_no_ticker(tmp_path: Path) -> None:
@@ -105,3 +120,19 @@ def test_parse_json_says_why_there_is_no_ticker(tmp_path: Path) -> None:
     )  # fmt: skip
     assert done.returncode == 1
     assert json.loads(done.stdout)["reason"] == "no_ticker"
+
+
+def test_output_cut_short_by_head_ends_quietly(tmp_path: Path) -> None:
+    """`tickerwatch parse … | head -1`: no BrokenPipeError traceback."""
+    page = tmp_path / "w.html"
+    page.write_text(WIDGET * 400)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tickerwatch", "parse", str(page), "--pattern", PATTERN,
+         "--quote", "KGS", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.readline()
+    proc.stdout.close()  # as head does once it has its line
+    err = proc.stderr.read()
+    assert proc.wait(timeout=30) in (0, 141) and b"Traceback" not in err and err == b""

@@ -196,12 +196,19 @@ def test_pending_then_firing_after_for_then_resolved() -> None:
         "quote": "USD",
         "pair": "KZT/USD",
     }
-    assert alert.annotations["summary"] == "KZT/USD on timesca is 0.00190, < 0.00195"
-    s, out = run(r, "0.00190", 700, s)
+    assert alert.annotations["summary"] == "KZT/USD on timesca is 0.00190, below 0.00195"
+    assert alert.annotations["value_fired"] == "0.00190"
+    s, out = run(r, "0.00191", 700, s)
     assert out == [], "firing is announced once"
+    assert next(iter(s.values())).annotations["value_fired"] == "0.00190"  # kept
     s, out = run(r, "0.00196", 800, s)
     alert = next(iter(s.values()))
     assert (alert.state, alert.resolved_at, out) == ("resolved", 800, ["resolved@KZT/USD"])
+    # The resolve says the value now, and keeps the one it fired at.
+    notes = alert.annotations
+    assert (notes["value"], notes["resolved"], notes["value_fired"]) == (
+        "0.00196", "back to 0.00196", "0.00190",
+    )  # fmt: skip
     s, out = run(r, "0.00196", 800 + 15 * 60 + 1, s)
     assert (s, out) == ({}, [])
 
@@ -240,7 +247,7 @@ def test_templates_show_value_threshold_and_window() -> None:
     state = source_state((KZT, "0.00190", "0"), then={"24h": "0.00200"})
     current, _ = step([r], observe([r], [state], 0), {}, 0)
     alert = next(iter(current.values()))
-    assert alert.annotations["summary"] == "KZT/USD -5% over 24h (< -0.02)"
+    assert alert.annotations["summary"] == "KZT/USD -5% over 24h (below -2%)"
     assert alert.annotations["description"] == "for 0s"
 
 
@@ -278,7 +285,7 @@ def test_a_ticker_14_percent_off_the_official_cross_rate_fires() -> None:
     assert fired == {"TMT/USD": True, "UZS/USD": False}  # UZS: within its ±6% rounding
     (obs,) = [o for o in observe([rule(deviation={"above": "0.05"})], states, 1000.0)
               if o.key.pair == "TMT/USD"]  # fmt: skip
-    assert obs.value == "-13.96% vs cbu" and obs.threshold == "deviates by more than 0.05"
+    assert obs.value == "-13.96% vs cbu" and obs.threshold == "beyond ±5%"
 
 
 def test_deviation_fires_either_way() -> None:
@@ -295,8 +302,7 @@ def test_deviation_within_rounding_never_fires_under_strict_rounding() -> None:
     cbu = reference_state("cbu", ("USD/UZS", "12194.21"))
     r = rule(sources=["timesca"], deviation={"above": "0.05"})
     assert deviation_active(r, [ticker, cbu]) == {"UZS/USD": False}
-    printed = rule(sources=["timesca"], deviation={"above": "0.05"}, rounding="ignore")
-    assert deviation_active(printed, [ticker, cbu]) == {"UZS/USD": True}
+    # (rounding: ignore is refused for deviation rules: tests/fixtures/bad-configs)
 
 
 def test_a_deviation_rule_may_narrow_the_references() -> None:
@@ -343,3 +349,12 @@ def test_a_source_that_prints_no_change_never_meets_a_source_change_rule() -> No
     assert active(rule(source_change={"by": "0.0000001"}), state) == {"TMT/UZS": False}
     (obs,) = observe([rule(source_change={"by": "0.0000001"})], [state], 1000.0)
     assert obs.value == ""
+
+
+def test_a_stale_reference_is_not_compared() -> None:
+    """An official rate older than the reference's stale_after says nothing of today."""
+    ticker, cbu = deviation_states("0.28490")
+    cbu.last_success_at = 1000.0 - 7201  # stale_after 7200
+    r = rule(sources=["timesca"], deviation={"above": "0.05"})
+    assert deviation_active(r, [ticker, cbu]) == {"TMT/USD": False, "UZS/USD": False}
+    assert ticker.deviations({"cbu": cbu}, 1000.0) == []

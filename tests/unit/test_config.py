@@ -79,7 +79,7 @@ def test_every_problem_is_reported_with_file_line_and_key_path(tmp_path: Path) -
     assert problems(path) == [
         f"{path}:2: web.listen: expected HOST:PORT such as 0.0.0.0:10049, got 'nohost'",
         f"{path}:3: web.colour: unknown key"
-        " (the keys here: listen, config_file, enable_lifecycle, external_url)",
+        " (the keys here: listen, config_file, enable_lifecycle, external_url, grafana_url)",
         f"{path}:5: defaults.interval: expected a duration such as 30s, 5m, 2h or 7d, got '5x'",
         f"{path}:8: sources[0].url: expected an http:// or https:// URL, got 'ftp://example.com/'",
         f"{path}:9: sources[0].pairs[1]: not a currency pair: 'nonsense' (expected e.g. KGS/USD)",

@@ -95,3 +95,32 @@ def test_no_entries_or_none_readable_is_no_ticker() -> None:
     with pytest.raises(ParseError, match="the feed's 2 entries cannot be read; the first") as e:
         feed_ticker([entry("n/a"), entry("87,45", "7")], COMMA)
     assert e.value.reason == "no_ticker"
+
+
+def test_a_date_more_than_a_week_ahead_is_refused_so_it_never_freezes_the_feed() -> None:
+    poll = feed_ticker([entry("87,45")], COMMA).entries[0].effective  # 24.05.2026, 00:00 UTC
+    assert poll is not None
+    reading = FeedReading(",", 4, True, "%d.%m.%Y", latest=poll + 7 * 86400)
+    ahead = feed_ticker([entry("87,45", date="31.05.2026")], reading)  # a week: allowed
+    assert len(ahead.entries) == 1
+    with pytest.raises(ParseError):
+        feed_ticker([entry("87,45", date="24.05.2062")], reading)
+    ticker = feed_ticker([entry("87,45"), entry("1,00", base="EUR", date="24.05.2062")], reading)
+    ((reason, message),) = [(u.reason, u.message) for u in ticker.unreadable]
+    assert reason == "bad_date" and message == "dated 24.05.2062, more than 7 days ahead"
+
+
+def test_a_json_number_reads_its_point_as_a_decimal_point_whatever_the_feeds_mark() -> None:
+    """87.450 in JSON is 87.45 printed to three decimals: never 87450, never ambiguous."""
+    comma = FeedReading(decimal_mark=",")
+    assert read_one(entry(Decimal("87.450"), Decimal("1")), comma)[:2] == ("87.450", 3)  # type: ignore[arg-type]
+    plain = FeedReading(decimal_mark=None)
+    assert read_one(entry(Decimal("1.234"), None), plain)[:2] == ("1.234", 3)  # type: ignore[arg-type]
+    assert read_one(entry(Decimal("1.5E+3"), Decimal("1E+1")), plain)[:2] == ("150.0", 1)  # type: ignore[arg-type]
+
+
+def test_an_absolute_change_as_large_as_the_rate_is_out_of_range() -> None:
+    reading = FeedReading(decimal_mark=".", decimals=2)
+    ticker = feed_ticker([entry("5.47", change="+6.00"), entry("5.47", base="EUR")], reading)
+    ((reason, message),) = [(u.reason, u.message) for u in ticker.unreadable]
+    assert reason == "out_of_range" and "the rate before was not above 0" in message

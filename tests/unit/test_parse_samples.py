@@ -103,3 +103,5 @@ def test_context_shows_the_text_after_the_ticker() -> None:
     before, after = ticker.context()
     assert before.startswith("URL: https://timesca.com/tag/education/")
     assert after.strip().startswith("Viewing results 1 - 6 of 291")
+    # The ticker's first bullet is the ticker's, not text before it.
+    assert not before.endswith("•") and before.endswith("/tag/education/")

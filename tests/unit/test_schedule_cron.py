@@ -150,6 +150,17 @@ def test_upcoming_polls_are_given_in_the_sources_time_zone() -> None:
     ]  # fmt: skip
 
 
+def test_upcoming_polls_list_the_repeated_hour_twice_and_go_on() -> None:
+    """check-config's list on the night of the October change: 02:30 CEST, 02:30 CET, and
+    the next day (it listed the first one three times)."""
+    polls = upcoming(
+        cron_source("30 2 * * *", "Europe/Berlin"), utc(2026, 10, 24, 12).timestamp(), 3
+    )
+    assert [p.isoformat() for p in polls] == [
+        "2026-10-25T02:30:00+02:00", "2026-10-25T02:30:00+01:00", "2026-10-26T02:30:00+01:00",
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize("name", ["a", "b", "timesca"])
 def test_a_source_keeps_its_offset_across_restarts(name: str) -> None:
     source = cron_source("*/30 * * * *", jitter=120.0, name=name)

@@ -15,8 +15,8 @@ from tickerwatch.web.health import overall
     [
         ("0.01144", "87.41", "87.374", "87.451"),
         ("0.00196", "510", "508.91", "511.51"),
-        ("0.00008", "12000", "11765", "13333"),  # one printed digit: 1E+4 would leave the range
-        ("0.28490", "3.5100", "3.5099", "3.5101"),
+        ("0.00008", "12500", "11764.7", "13333.3"),  # exact in 3 digits: not 1E+4, not 12000
+        ("0.28490", "3.5100", "3.50994", "3.51007"),
     ],
 )
 def test_inverse_shows_only_the_precision_the_source_allows(
@@ -47,3 +47,11 @@ def test_a_source_that_never_succeeded_is_stale_only_after_stale_after() -> None
     state = SourceState(source("a", stale_after=100), started_at=1000.0)
     assert not state.stale(1050.0)
     assert state.stale(1101.0)
+
+
+def test_the_bounds_of_a_precise_inverse_differ_and_hold_it() -> None:
+    """NBKR's USD/KGS 87.4500: its inverse's range was shown as 0.011435–0.011435."""
+    value, lo, hi = inverse(Decimal("87.4500"), 4)
+    assert (format(value, "f"), format(lo, "f"), format(hi, "f")) == (
+        "0.0114351", "0.01143510", "0.01143511",
+    )  # fmt: skip

@@ -18,7 +18,8 @@ from tickerwatch.config import build, checks
 from tickerwatch.config.schema import SettingsSchema
 from tickerwatch.config.webfile import load_web_file
 from tickerwatch.config.yamlfile import load_checked
-from tickerwatch.core.settings import Settings
+from tickerwatch.core.settings import Placement, Settings
+from tickerwatch.core.shard import place
 
 DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
 CONFIG_ENV: Final = "TICKERWATCH_CONFIG"
@@ -30,9 +31,12 @@ def default_config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG)
 
 
-def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    path: Path, environ: dict[str, str] | None = None, placement: Placement | None = None
+) -> Settings:
     """Read and validate a config file (and its web config file, if it names one) into
-    the domain objects, with the file's warnings (`Settings.warnings`). Raises ConfigError
+    the domain objects, with the file's warnings (`Settings.warnings`), as the process at
+    `placement` (a shard, an HA replica) runs them (core.shard.place). Raises ConfigError
     with one FILE:LINE: key.path: problem each."""
     schema, warnings = load_checked(path, SettingsSchema, checks.problems, environ)
     web_file = schema.web.config_file
@@ -40,4 +44,4 @@ def load_settings(path: Path, environ: dict[str, str] | None = None) -> Settings
         if not web_file.is_absolute():
             web_file = path.parent / web_file
         load_web_file(web_file)
-    return build.settings(schema, web_file, tuple(warnings))
+    return place(build.settings(schema, web_file, tuple(warnings)), placement or Placement())

@@ -4,6 +4,7 @@ own type."""
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tickerwatch.core.settings import (
     Above,
     Alertmanager,
     AlertRule,
+    AppriseReceiver,
     Below,
     ChangeCondition,
     Condition,
@@ -28,6 +30,7 @@ from tickerwatch.core.settings import (
     MovesBy,
     Notify,
     Outside,
+    Probe,
     RateCondition,
     Settings,
     Source,
@@ -46,12 +49,19 @@ def settings(
 ) -> Settings:
     """The domain objects of a validated file; `web_file` is its web config file's path,
     resolved against the config file's folder; `warnings` the file's, as FILE:LINE lines."""
+    sources = tuple(source(c, schema.defaults) for c in schema.sources)
     return Settings(
         web=web(schema.web, web_file),
         storage=Storage(schema.storage.path, schema.storage.retention),
-        sources=tuple(source(c, schema.defaults) for c in schema.sources),
+        sources=sources,
         alerts=tuple(alert_rule(r) for r in schema.alerts),
         notify=notify(schema.notify),
+        probe=Probe(
+            allowed_targets=tuple(re.compile(p) for p in schema.probe.allowed_targets),
+            timeout=schema.defaults.timeout,
+            max_body=schema.defaults.max_body,
+            sources=sources,
+        ),
         warnings=warnings,
     )
 
@@ -64,7 +74,7 @@ def web(schema: s.WebSchema, config_file: Path | None) -> Web:
         public = schema.external_url.rstrip("/")
     else:
         public = f"http://{socket.gethostname() if host in {'0.0.0.0', '::', ''} else host}:{port}"
-    return Web(schema.listen, public, config_file, schema.enable_lifecycle)
+    return Web(schema.listen, public, config_file, schema.enable_lifecycle, schema.grafana_url)
 
 
 def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
@@ -179,4 +189,8 @@ def notify(schema: s.NotifySchema) -> Notify:
         Webhook(h.name, h.url, h.send_resolved, h.max_age, h.max_backoff, h.timeout, h.proxy_url)
         for h in schema.webhooks
     )
-    return Notify(alertmanager, hooks)
+    chats = tuple(
+        AppriseReceiver(a.name, a.urls, a.send_resolved, a.max_age, a.max_backoff, a.timeout)
+        for a in schema.apprise
+    )
+    return Notify(alertmanager, hooks, chats, schema.webhook_replica)

@@ -22,6 +22,13 @@ def problems(schema: SettingsSchema) -> Iterator[Problem]:
     yield from _unique(("alerts",), [r.name for r in schema.alerts], "alert")
     hooks = [h.name for h in schema.notify.webhooks]
     yield from _unique(("notify", "webhooks"), hooks, "webhook")
+    chats = [a.name for a in schema.notify.apprise]
+    yield from _unique(("notify", "apprise"), chats, "apprise receiver")
+    for i, name in enumerate(chats):  # one outbox queue per name: webhooks' and Apprise's
+        if name in hooks:
+            yield Problem(
+                ("notify", "apprise", i, "name"), f"the name {name} is already a webhook's"
+            )
     names = [s.name for s in schema.sources]
     for i, source in enumerate(schema.sources):
         for j, ref in enumerate(source.references):
@@ -60,6 +67,8 @@ def _rule(loc: Loc, rule: AlertRuleSchema, schema: SettingsSchema) -> Iterator[P
                 yield Problem((*loc, "deviation", "references", j), _no_source(name, names))
     applies = [s for s in schema.sources if not rule.sources or s.name in rule.sources]
     yield from _pairs(loc, rule, applies)
+    if rule.deviation is not None:
+        yield from _deviation(loc, rule, applies, names)
     if rule.change is not None:
         yield from _window(loc, rule.change.window, applies, schema)
     yield from _ratios(loc, rule)
@@ -77,6 +86,31 @@ def _pairs(loc: Loc, rule: AlertRuleSchema, applies: list[SourceSchema]) -> Iter
         hint = f"; did you mean {inverse}?" if inverse in given else ""
         listed = ", ".join(map(str, given))
         yield Problem((*loc, "pairs", j), f"no source gives {pair} (they give {listed}){hint}")
+
+
+def _deviation(
+    loc: Loc, rule: AlertRuleSchema, applies: list[SourceSchema], known: list[str]
+) -> Iterator[Problem]:
+    """A deviation compares a source with its own references, always with rounding."""
+    assert rule.deviation is not None
+    if rule.rounding == "ignore":
+        yield Problem(
+            (*loc, "rounding"),
+            "a deviation is always judged with the rounding of both printed numbers (its"
+            " metric is 0 within it); remove rounding: ignore, or raise `above`",
+        )
+    referencing = [s for s in applies if s.references]
+    if not referencing:
+        yield Problem((*loc, "deviation"), "no source this rule watches has `references`")
+        return
+    theirs = {r for s in referencing for r in s.references}
+    for j, name in enumerate(rule.deviation.references):
+        if name in known and name not in theirs:  # an unknown one is said above
+            listed = ", ".join(sorted(theirs))
+            yield Problem(
+                (*loc, "deviation", "references", j),
+                f"{name} is not among the references of the sources this rule watches ({listed})",
+            )
 
 
 def _window(

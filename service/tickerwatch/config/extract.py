@@ -28,12 +28,23 @@ def check_expression(syntax: Literal["xml", "json"], expression: str) -> None:
     """ValueError unless `expression` is XPath 1.0 (xml) or JMESPath (json)."""
     if syntax == "xml":
         try:
-            etree.XPath(expression)
+            # Evaluated once on an empty element: an undefined variable, function or
+            # namespace prefix is only found by evaluating.
+            etree.XPath(expression)(etree.Element("x"))
         except etree.XPathSyntaxError as exc:
             raise ValueError(f"not an XPath 1.0 expression: {expression!r}: {exc}") from None
+        except etree.XPathEvalError as exc:
+            raise ValueError(f"the XPath expression {expression!r} cannot run: {exc}") from None
         return
     try:
-        jmespath.compile(expression)
+        # Searched once in an empty document: an unknown function or a wrong number of
+        # arguments is only found by searching (a type error depends on the data).
+        jmespath.compile(expression).search({})
+    except (jmespath.exceptions.UnknownFunctionError, jmespath.exceptions.ArityError) as exc:
+        message = " ".join(str(exc).split())
+        raise ValueError(f"the JMESPath expression {expression!r} cannot run: {message}") from None
+    except jmespath.exceptions.JMESPathTypeError:
+        pass
     except jmespath.exceptions.JMESPathError as exc:
         message = " ".join(str(exc).split())
         raise ValueError(f"not a JMESPath expression: {message}") from None

@@ -4,6 +4,7 @@ the core's domain objects (`tickerwatch.core.settings`); nothing else uses these
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 from decimal import Decimal
 from pathlib import Path
@@ -73,6 +74,7 @@ class WebSchema(StrictModel):
     config_file: Path | None = None
     enable_lifecycle: bool = False
     external_url: Annotated[str | None, AfterValidator(lambda v: v and http_url(v))] = None
+    grafana_url: Annotated[str | None, AfterValidator(lambda v: v and http_url(v))] = None
 
 
 class StorageSchema(StrictModel):
@@ -315,9 +317,57 @@ class WebhookSchema(StrictModel):
     proxy_url: ProxyURL | None = None
 
 
+def _apprise_url(url: str) -> str:
+    """A URL Apprise can send to; the URL (it holds tokens) is never repeated."""
+    import apprise  # only when a config names an Apprise receiver: the import is slow
+
+    if not apprise.Apprise().add(url):
+        scheme = url.split("://", 1)[0] if "://" in url else ""
+        known = scheme.lower() in {
+            name
+            for service in apprise.Apprise().details()["schemas"]
+            for name in (*(service["protocols"] or ()), *(service["secure_protocols"] or ()))
+        }
+        if known:  # the service is known: its tokens or ids are not in the shape it needs
+            raise ValueError(
+                f"Apprise knows {scheme}:// but cannot read the rest of this URL: check the"
+                " token and ids it holds (the Apprise wiki shows each service's URL)"
+            )
+        raise ValueError(
+            f"not a URL Apprise can send to (scheme {scheme!r}; see the Apprise wiki for"
+            " the URL of each service, e.g. tgram://BOT_TOKEN/CHAT_ID)"
+        )
+    return url
+
+
+class AppriseSchema(StrictModel):
+    """Notifications through Apprise (Telegram, Slack, Matrix, email, ntfy, …)."""
+
+    name: Annotated[str, Field(pattern=NAME_PATTERN)]
+    urls: Annotated[tuple[Annotated[str, AfterValidator(_apprise_url)], ...], Field(min_length=1)]
+    send_resolved: bool = True
+    max_age: PositiveDuration = parse_duration("24h")
+    max_backoff: PositiveDuration = parse_duration("5m")
+    timeout: PositiveDuration = parse_duration("30s")
+
+
 class NotifySchema(StrictModel):
     alertmanager: AlertmanagerSchema | None = None
     webhooks: tuple[WebhookSchema, ...] = ()
+    apprise: tuple[AppriseSchema, ...] = ()
+    webhook_replica: Annotated[str, Field(pattern=NAME_PATTERN)] = "a"
+
+
+def _target_regex(text: str) -> str:
+    try:
+        re.compile(text)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return text
+
+
+class ProbeSchema(StrictModel):
+    allowed_targets: tuple[Annotated[str, AfterValidator(_target_regex)], ...] = ()
 
 
 class SettingsSchema(StrictModel):
@@ -327,6 +377,7 @@ class SettingsSchema(StrictModel):
     sources: tuple[SourceSchema, ...]
     alerts: tuple[AlertRuleSchema, ...] = ()
     notify: NotifySchema = NotifySchema()
+    probe: ProbeSchema = ProbeSchema()
 
     @field_validator("sources")
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
+from decimal import Decimal
 from typing import Any, Final
 
 import yaml
@@ -82,7 +83,11 @@ def pydantic_message(error: Any, loc: Loc, model: type[BaseModel]) -> str:
         what = _PATTERN_WORDS.get(pattern, f"text matching {pattern}")
         return f"expected {what}, got {error.get('input')!r}"
     if kind in _TYPE_WORDS:
-        return _TYPE_WORDS[kind] + ("" if kind == "missing" else f", got {error.get('input')!r}")
+        return (
+            _TYPE_WORDS[kind]
+            + ("" if kind == "missing" else f", got {error.get('input')!r}")
+            + _hint(error.get("input"))
+        )
     message = str(error["msg"])
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
@@ -166,3 +171,18 @@ _YAML_WORDS: Final = (
     ("expected ',' or ']'", "a [list] here is not closed: expected ',' or ']'"),
     ("expected ',' or '}'", "a {mapping} here is not closed: expected ',' or '}'"),
 )
+
+
+def _hint(given: Any) -> str:
+    """What the value probably meant: YAML reads Off, No, Yes … as booleans; a percent
+    sign where a ratio goes."""
+    if isinstance(given, bool):
+        return " (YAML reads unquoted words such as Off, No and Yes as true/false: quote them)"
+    if isinstance(given, str) and given.strip().endswith("%"):
+        number = given.strip().rstrip("%").strip()
+        try:
+            ratio = Decimal(number) / 100
+        except ArithmeticError:
+            return ""
+        return f"; did you mean {ratio.normalize():f}? (a ratio, not a percent)"
+    return ""

@@ -172,11 +172,15 @@ class _Reader:
 
     def explain(self, exc: ValidationError, model: type[BaseModel]) -> list[str]:
         unset = {loc for locs in self.unset.values() for loc in locs}
+        errors = exc.errors()
+        failed = [_model_loc(e["loc"]) for e in errors]
         out = []
-        for error in exc.errors():
+        for error in errors:
             loc = _model_loc(error["loc"])
             if loc in unset and error["type"] != "extra_forbidden":
                 continue  # already said: the variable is not set
+            if error["type"] == "too_short" and any(f[: len(loc)] == loc != f for f in failed):
+                continue  # a list emptied by its own items' errors: those say what is wrong
             message = pydantic_message(error, loc, model)
             for secret in sorted(self.secrets, key=len, reverse=True):
                 message = message.replace(secret, REDACTED)

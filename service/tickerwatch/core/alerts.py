@@ -12,12 +12,11 @@ RESOLVED_RETENTION so it can be re-sent, then forgotten.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Literal
 
-from tickerwatch.core.crosscheck import Deviation
 from tickerwatch.core.model import Pair
 from tickerwatch.core.settings import (
     Above,
@@ -36,6 +35,7 @@ from tickerwatch.core.settings import (
     StaleCondition,
 )
 from tickerwatch.core.snapshot import Rate, SourceState
+from tickerwatch.core.thresholds import threshold_text
 from tickerwatch.core.units import format_duration
 
 RESOLVED_RETENTION = 15 * 60.0
@@ -221,20 +221,18 @@ def _deviation_observations(
     states: list[SourceState],
     now: float,
 ) -> Iterator[Observation]:
-    """Per pair, the reference it is furthest off (by the least deviation the printed
-    numbers allow under strict rounding; by the printed values under `ignore`)."""
+    """Per pair, the reference it is furthest off, by the least deviation the printed
+    numbers allow (a deviation is always judged with rounding: the config refuses
+    `rounding: ignore` on it, as its metric is 0 within rounding)."""
     by_name = {s.source.name: s for s in states}
     found = state.deviations(by_name, now, cond.references)
     for pair in _pairs(rule, state):
         mine = [d for d in found if d.pair == pair]
-        size: Callable[[Deviation], float] = (
-            (lambda d: d.least) if rule.strict else (lambda d: abs(d.ratio))
-        )
-        worst = max(mine, key=size, default=None)
-        active = worst is not None and size(worst) > float(cond.above)
+        worst = max(mine, key=lambda d: d.least, default=None)
+        active = worst is not None and worst.least > float(cond.above)
         value = "" if worst is None else f"{_percent(worst.ratio)} vs {worst.reference}"
         key = AlertKey(rule.name, state.source.name, pair.base, pair.quote)
-        yield Observation(key, active, value, cond.threshold)
+        yield Observation(key, active, value, threshold_text(cond))
 
 
 def _pairs(rule: AlertRule, state: SourceState) -> list[Pair]:
@@ -258,9 +256,7 @@ def _pair_observation(
     match cond:
         case StaleCondition(after=after):
             age = now - r.updated_at
-            return Observation(
-                key, age > after, format_duration(age), f"> {format_duration(after)}"
-            )
+            return Observation(key, age > after, format_duration(age), threshold_text(cond))
         case RateCondition():
             active, value = _rate_active(cond, r, rule.strict)
         case ChangeCondition():
@@ -269,7 +265,7 @@ def _pair_observation(
             active, value = _source_change_active(cond, r, rule.strict)
         case _:  # source_down, conflict, missing and deviation are observed above
             raise AssertionError(f"unhandled condition {cond!r}")
-    return Observation(key, active, value, str(cond.threshold))
+    return Observation(key, active, value, threshold_text(cond))
 
 
 def windows_needed(rules: Iterable[AlertRule]) -> dict[str, float]:
@@ -298,7 +294,11 @@ def step(
     for key in sorted(set(seen) | set(previous)):
         rule = by_name.get(key.alertname)
         obs = seen.get(key)
-        before = _not_after(previous.get(key), now)
+        before = previous.get(key)
+        if before is not None and max(before.active_since, before.last_active) > now:
+            # made before the wall clock went back: `for` and `keep_firing_for` count from now
+            before = replace(before, active_since=min(before.active_since, now),
+                             last_active=min(before.last_active, now))  # fmt: skip
         if rule is None:  # the rule was removed: resolve what fired, forget the rest
             after, transition = _removed(before, now)
         else:
@@ -310,20 +310,22 @@ def step(
     return current, transitions
 
 
-def _not_after(state: AlertState | None, now: float) -> AlertState | None:
-    """A state whose timers start after `now` was made before the wall clock went back:
-    its timers count from now, so `for` and `keep_firing_for` last what they say."""
-    if state is None or max(state.active_since, state.last_active) <= now:
-        return state
-    return replace(
-        state, active_since=min(state.active_since, now), last_active=min(state.last_active, now)
-    )
+def _resolved(before: AlertState, obs: Observation | None, now: float) -> AlertState:
+    """Resolved now: the annotations keep the value it fired at (`value_fired`) and say
+    the value now (`value`, and `resolved`: "back to -0.8%")."""
+    notes = dict(before.annotations)
+    if obs is not None and obs.value:
+        notes.update(value=obs.value, resolved=f"back to {obs.value}")
+    else:
+        notes["resolved"] = "no longer seen"
+    notes.setdefault("value_fired", before.value)
+    return replace(before, state="resolved", resolved_at=now, annotations=notes)
 
 
 def _removed(before: AlertState | None, now: float) -> tuple[AlertState | None, Transition | None]:
     if before is None or before.state != "firing":
         return before if before and before.state == "resolved" else None, None
-    resolved = replace(before, state="resolved", resolved_at=now)
+    resolved = _resolved(before, None, now)
     return resolved, Transition("resolved", resolved)
 
 
@@ -341,7 +343,7 @@ def _advance(
     if before.state == "firing":
         if now - before.last_active < rule.keep_firing_for:
             return before, None
-        resolved = replace(before, state="resolved", resolved_at=now)
+        resolved = _resolved(before, obs, now)
         return resolved, Transition("resolved", resolved)
     assert before.resolved_at is not None
     if now - before.resolved_at > RESOLVED_RETENTION:
@@ -365,8 +367,14 @@ def _active(
         annotations=annotations,
     )
     if updated.state == "pending" and now - updated.active_since >= rule.for_:
-        fired = replace(updated, state="firing", fired_at=now)
+        fired = replace(
+            updated, state="firing", fired_at=now,
+            annotations={**updated.annotations, "value_fired": obs.value},
+        )  # fmt: skip
         return fired, Transition("firing", fired)
+    if updated.state == "firing":  # the value it fired at stays
+        fired_at = before.annotations.get("value_fired", obs.value)
+        updated = replace(updated, annotations={**annotations, "value_fired": fired_at})
     return updated, None
 
 

@@ -175,9 +175,13 @@ class Ticker:
     hinted: bool = False  # some entry was read with the decimal mark the others show
 
     def context(self, around: int = 160) -> tuple[str, str]:
-        """The page text just before and just after the ticker block, to explain a match."""
-        before = self.text[max(0, self.start - around) : self.start].rstrip()
-        return before, self.text[self.end : self.end + around].lstrip()
+        """The page text just before and just after the ticker block, to explain a match;
+        the ticker's own bullets and separators (`• `) are not context."""
+        before = self.text[max(0, self.start - around) : self.start].rstrip(_TICKER_MARKS)
+        return before, self.text[self.end : self.end + around].lstrip(_TICKER_MARKS)
+
+
+_TICKER_MARKS = " \t\r\n\u00a0•·∙◦▪▫►▸|"  # what stands between a ticker's entries
 
 
 @dataclass(frozen=True, slots=True)

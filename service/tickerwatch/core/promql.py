@@ -31,6 +31,7 @@ from tickerwatch.core.settings import (
     SourceDownCondition,
     StaleCondition,
 )
+from tickerwatch.core.thresholds import threshold_text
 from tickerwatch.core.units import format_duration
 
 RATE = "tickerwatch_exchange_rate"
@@ -68,7 +69,7 @@ def _promtemplate(text: str, rule: AlertRule) -> str:
         # $labels holds the series' labels only: the rule's name and severity are literals
         "alertname": rule.name, "source": "{{ $labels.source }}",
         "pair": "{{ $labels.base }}/{{ $labels.quote }}", "base": "{{ $labels.base }}",
-        "quote": "{{ $labels.quote }}", "value": "{{ $value }}", "threshold": _threshold(rule),
+        "quote": "{{ $labels.quote }}", "value": _value(rule), "threshold": _threshold(rule),
         "window": rule.window,
         "severity": rule.severity, "for": format_duration(rule.for_),
     }  # fmt: skip
@@ -76,19 +77,38 @@ def _promtemplate(text: str, rule: AlertRule) -> str:
 
 
 def _threshold(rule: AlertRule) -> str:
-    threshold = getattr(rule.condition, "threshold", None)
-    return rule.kind if threshold is None else str(threshold)
+    return threshold_text(rule.condition) or rule.kind
+
+
+def _value(rule: AlertRule) -> str:
+    """The alert's $value as the service prints its value: ratios as percentages."""
+    match rule.condition:
+        case ChangeCondition(threshold=MovesBy(absolute=True)):
+            return "{{ $value }}"
+        case ChangeCondition() | SourceChangeCondition() | DeviationCondition():
+            return "{{ $value | humanizePercentage }}"
+        case StaleCondition():
+            return "{{ $value | humanizeDuration }}"
+    return "{{ $value }}"
 
 
 def _matchers(rule: AlertRule, pair: Pair | None = None, extra: str = "") -> str:
     parts = []
     if rule.sources:
-        parts.append('source=~"' + "|".join(rule.sources) + '"')
+        parts.append(_one_of("source", rule.sources))
     if pair is not None:
         parts += [f'base="{pair.base}"', f'quote="{pair.quote}"']
     if extra:
         parts.append(extra)
     return "{" + ",".join(parts) + "}" if parts else ""
+
+
+def _one_of(label: str, names: tuple[str, ...]) -> str:
+    """A matcher for any of `names`: `=` for one, else a regex with each name's `.`
+    escaped (names may hold dots; PromQL regexes are anchored)."""
+    if len(names) == 1:
+        return f'{label}="{names[0]}"'
+    return f'{label}=~"' + "|".join(n.replace(".", "\\\\.") for n in names) + '"'
 
 
 def _per_pair(rule: AlertRule, build: Callable[[Pair | None], str]) -> str:
@@ -129,7 +149,7 @@ def _expr(rule: AlertRule, settings: Settings) -> str:
         case MissingCondition():
             return _missing_expr(rule, settings)
         case DeviationCondition() as deviation:
-            return _per_pair(rule, lambda p: _deviation_expr(rule, deviation, p, strict))
+            return _per_pair(rule, lambda p: _deviation_expr(rule, deviation, p))
 
 
 def _rate_expr(rule: AlertRule, c: RateCondition, pair: Pair | None, strict: bool) -> str:
@@ -169,13 +189,10 @@ def _change_expr(rule: AlertRule, c: ChangeCondition, pair: Pair | None, strict:
             return f"{least} > {v} or {most} < -{v}"
 
 
-def _deviation_expr(rule: AlertRule, c: DeviationCondition, pair: Pair | None, strict: bool) -> str:
+def _deviation_expr(rule: AlertRule, c: DeviationCondition, pair: Pair | None) -> str:
     """Off the reference by more than `above` either way: every deviation the printed
-    numbers allow (strict: the interval's bounds), or the printed values' (ignore)."""
-    refs = f'reference=~"{"|".join(c.references)}"' if c.references else ""
-    m = _matchers(rule, pair, refs)
-    if not strict:
-        return f"{DEVIATION}{m} and abs({DEVIATION}{m}) > {c.above}"
+    numbers allow (the interval's bounds) beyond it."""
+    m = _matchers(rule, pair, _one_of("reference", c.references) if c.references else "")
     # `and` keeps the left side's value: the alert's $value is the deviation, not a bound
     bounds = f"{DEVIATION}_min{m} > {c.above} or {DEVIATION}_max{m} < -{c.above}"
     return f"{DEVIATION}{m} and ({bounds})"

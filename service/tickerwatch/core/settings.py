@@ -8,6 +8,7 @@ threshold kinds it accepts; code handles them with `match`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,10 @@ from typing import ClassVar, Final, Literal
 from tickerwatch.core.model import Pair
 from tickerwatch.core.parse.formats import EntryPattern, Widget
 from tickerwatch.core.parse.number import DecimalMark
+from tickerwatch.core.receivers import Alertmanager as Alertmanager
+from tickerwatch.core.receivers import AppriseReceiver as AppriseReceiver
+from tickerwatch.core.receivers import Notify as Notify
+from tickerwatch.core.receivers import Webhook as Webhook
 from tickerwatch.core.units import format_duration
 
 NAME_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"  # sources and webhooks
@@ -156,13 +161,13 @@ TEMPLATE_FIELDS: Final = (
 )  # fmt: skip
 DEFAULT_SUMMARIES: Final = {
     "rate": "{pair} on {source} is {value}, {threshold}",
-    "change": "{pair} on {source} changed {value} over {window} ({threshold})",
-    "source_change": "{pair} on {source}: the site prints a change of {value} ({threshold})",
+    "change": "{pair} on {source} moved {value} over {window}, {threshold}",
+    "source_change": "{pair} on {source}: the site prints a change of {value}, {threshold}",
     "stale": "{pair} on {source} not seen for {value}",
     "source_down": "source {source} is failing ({value})",
     "conflict": "copies of {pair} on {source} disagree",
     "missing": "{pair} is missing from the ticker of {source}",
-    "deviation": "{pair} on {source} is {value} ({threshold})",
+    "deviation": "{pair} on {source} is {value}, {threshold}",
 }
 
 
@@ -293,51 +298,20 @@ class Source:
         return frozenset(p.quote for p in self.pairs)
 
 
-# ---------------------------------------------------------------- receivers
-
-
-@dataclass(frozen=True, slots=True)
-class Webhook:
-    """A webhook receiver; durations in seconds. `url` may hold a token: never shown."""
-
-    name: str
-    url: str
-    send_resolved: bool
-    max_age: float
-    max_backoff: float
-    timeout: float
-    proxy_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Alertmanager:
-    """The Alertmanagers alerts are sent to (each URL its own receiver)."""
-
-    urls: tuple[str, ...]
-    resend_interval: float
-    timeout: float
-    proxy_url: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Notify:
-    alertmanager: Alertmanager | None = None
-    webhooks: tuple[Webhook, ...] = ()
-
-
 # ---------------------------------------------------------------- the service
 
 
 @dataclass(frozen=True, slots=True)
 class Web:
     """Where the service listens (`listen`, HOST:PORT), its web config file, whether POST
-    /-/reload works, and the URL notifications link back to (`public_url`, no slash at
-    the end)."""
+    /-/reload works, the URL notifications link back to (`public_url`, no slash at the
+    end), and the Grafana the landing page links to (`grafana_url`)."""
 
     listen: str
     public_url: str
     config_file: Path | None = None
     enable_lifecycle: bool = False
+    grafana_url: str | None = None
 
     @property
     def host(self) -> str:
@@ -355,10 +329,42 @@ class Storage:
 
 
 @dataclass(frozen=True, slots=True)
+class Probe:
+    """GET /probe: the `target` URLs it may fetch (`allowed_targets` match the whole URL;
+    none: configured sources' URLs only), limits (seconds, bytes), every configured source."""
+
+    allowed_targets: tuple[re.Pattern[str], ...] = ()
+    timeout: float = 20.0
+    max_body: int = 5 * 1024 * 1024
+    sources: tuple[Source, ...] = ()
+
+    def allows(self, url: str) -> bool:
+        if self.allowed_targets:
+            return any(p.fullmatch(url) for p in self.allowed_targets)
+        return any(s.url == url for s in self.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Which part of the work this process does: shard `shard` of `shards` (hashmod of
+    the source's name, core.shard), as HA replica `replica` (None: not one of a pair);
+    `probe_only`: it polls nothing and only answers /probe."""
+
+    shard: int = 0
+    shards: int = 1
+    replica: str | None = None
+    probe_only: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
+    """`sources`: those this process polls (its shard's); `probe.sources`: all of them."""
+
     web: Web
     storage: Storage
     sources: tuple[Source, ...]
     alerts: tuple[AlertRule, ...] = ()
     notify: Notify = field(default_factory=Notify)
+    probe: Probe = field(default_factory=Probe)
+    placement: Placement = field(default_factory=Placement)
     warnings: tuple[str, ...] = ()  # the file's, as FILE:LINE: key.path: problem

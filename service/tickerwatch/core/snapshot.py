@@ -152,10 +152,14 @@ class SourceState:
         self, states: Mapping[str, SourceState], now: float, names: Iterable[str] = ()
     ) -> list[Deviation]:
         """This source's live rates against its references' (or `names`, a subset), as
-        crosscheck.deviations gives them; a reference not running is skipped."""
+        crosscheck.deviations gives them; a reference not running, or stale (`stale`: its
+        newest rates or its last good poll older than its stale_after), is skipped: an
+        official rate months old says nothing of today's ticker."""
         wanted = tuple(names) or self.source.references
         references = {
-            n: {r.pair: r.printed for r in states[n].live_rates(now)} for n in wanted if n in states
+            n: {r.pair: r.printed for r in states[n].live_rates(now)}
+            for n in wanted
+            if n in states and not states[n].stale(now)
         }
         mine = [r.printed for r in self.live_rates(now)]
         return deviations(self.source.name, mine, references) if references else []
@@ -176,10 +180,11 @@ class SourceState:
 
 def inverse(rate: Decimal, decimals: int) -> tuple[Decimal, Decimal, Decimal]:
     """1/rate with the significant digits the printed rate carries, and the range of
-    inverses consistent with it: 0.01144 (±0.000005) → 87.41 within 87.372–87.448.
+    inverses consistent with it: 0.01144 (±0.000005) → 87.41 within 87.374–87.451.
 
-    When so few digits are printed that rounding would leave that range (UZS/USD 0.00008 →
-    1E+4), one more digit is shown (12000 within 11765–13333)."""
+    An inverse that is exact in a few digits more is shown exactly (UZS/USD 0.00008 →
+    12500, not 1E+4 or 12000, within 11765–13333); else, when so few digits are printed
+    that rounding would leave the range, one more digit is shown."""
     half_step = Decimal(1).scaleb(-decimals) / 2
     with localcontext() as ctx:
         ctx.prec = 28
@@ -189,10 +194,16 @@ def inverse(rate: Decimal, decimals: int) -> tuple[Decimal, Decimal, Decimal]:
         ctx.rounding = ROUND_HALF_EVEN
         digits = max(1, len(rate.as_tuple().digits))
         rounded = exact
-        for precision in range(digits, 29):
-            ctx.prec = precision
-            rounded = +exact
-            if low <= rounded <= high:
-                break
-        ctx.prec = 5
+        shown = exact.normalize()
+        if len(shown.as_tuple().digits) <= digits + 2:
+            rounded = shown.quantize(Decimal(1)) if shown == shown.to_integral() else shown
+        else:
+            for precision in range(digits, 29):
+                ctx.prec = precision
+                rounded = +exact
+                if low <= rounded <= high:
+                    break
+        # The bounds one digit finer than the inverse (at least 5), so they differ and
+        # hold it: NBKR's 87.4500 → 0.0114351 within 0.01143510–0.01143511.
+        ctx.prec = max(5, len(rounded.as_tuple().digits) + 1)
         return rounded, +low, +high

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from tickerwatch.core.settings import Settings
@@ -12,6 +12,15 @@ from tickerwatch.engine.alerting import Alerting
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.status import Receivers
 from tickerwatch.store.sqlite import Store
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeAnswer:
+    """An HTTP answer of GET /probe: status, body, Content-Type."""
+
+    status: int
+    body: bytes
+    content_type: str
 
 
 @dataclass(slots=True)
@@ -29,3 +38,5 @@ class Runtime:
     receivers: Receivers | None = None
     next_poll: Callable[[str], float | None] = lambda name: None  # a source's, Unix seconds
     storage: StorageHealth = field(default_factory=StorageHealth)
+    # GET /probe: (query parameters, Accept header) → the answer (engine.probe.Prober)
+    probe: Callable[[Mapping[str, str], str], Awaitable[ProbeAnswer]] | None = None

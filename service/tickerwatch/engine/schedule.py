@@ -59,7 +59,9 @@ def next_poll_after(source: Source, moment: float) -> float | None:
     if source.schedule is None:
         return None
     at = datetime.fromtimestamp(moment, UTC)
-    following = trigger_for(source, at).get_next_fire_time(at, at)
+    # `now` a microsecond later, as the scheduler asks after a run: asked at the run's own
+    # instant, a cron trigger returns the repeated hour of a clock change's night again.
+    following = trigger_for(source, at).get_next_fire_time(at, at + timedelta(microseconds=1))
     return None if following is None else following.timestamp()
 
 

@@ -24,12 +24,13 @@ from tickerwatch.core.errors import ConfigError, DatabaseCorrupt, StoreError, Ti
 from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.core.storage import StorageHealth
+from tickerwatch.engine import housekeeping as chores
 from tickerwatch.engine.alerting import Alerting
 from tickerwatch.engine.clockwatch import watch_clock
-from tickerwatch.engine.housekeeping import check_files, prune
 from tickerwatch.engine.jobs import PollJobs
 from tickerwatch.engine.listen import listening_socket
 from tickerwatch.engine.poller import Poller
+from tickerwatch.engine.probe import Prober
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.engine.schedule import expect_next_poll, timing
@@ -121,14 +122,17 @@ class Service:
         )
         storage = StorageHealth()
         metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active, storage)
+        metrics.placed(settings.placement)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
         rt.storage = storage
         rt.reload = self.reload if self.config_path is not None else None
         rt.next_poll = self.jobs.next_poll
         rt.receivers = Receivers(metrics, self.clock)
         self.runtime = rt
+        fetcher = Fetcher(clients)
+        rt.probe = Prober(fetcher, metrics, lambda: self.settings.probe, self.clock).answer
         self.poller = Poller(
-            Fetcher(clients),
+            fetcher,
             store,
             metrics,
             self.clock,
@@ -191,11 +195,15 @@ class Service:
         self._schedule(rt)
         self._clock_task = asyncio.create_task(watch_clock(self._clock_stepped), name="clock")
         rt.ready = True
+        placement = self.settings.placement
         log.info(
             "started", version=__version__, listen=self.settings.web.listen,
             sources=list(rt.states), storage=str(self.settings.storage.path),
+            shard=f"{placement.shard}/{placement.shards}", replica=placement.replica,
+            probe_only=placement.probe_only,
         )  # fmt: skip
-        _log_warnings(self.settings)
+        chores.log_warnings(self.settings)
+        chores.warn_foreign_references(self.settings)
         if self.on_ready is not None:
             self.on_ready(rt)
 
@@ -227,8 +235,8 @@ class Service:
             self.jobs.add(state, poll_now=poll_now)
         timers = {
             "evaluate": (self._evaluate, EVALUATE_EVERY, [rt]),
-            "check-files": (check_files, CHECK_FILES_EVERY, [rt, self.clock]),
-            "retention": (self._prune, RETENTION_EVERY, [rt]),
+            "check-files": (chores.check_files, CHECK_FILES_EVERY, [rt, self.clock]),
+            "retention": (chores.prune, RETENTION_EVERY, [rt, self.clock, OUTBOX_KEEP]),
         }
         for name, (job, every, args) in timers.items():
             self.scheduler.add_job(
@@ -280,9 +288,6 @@ class Service:
         except Exception:
             log.exception("evaluate_failed")
 
-    async def _prune(self, rt: Runtime) -> None:
-        await prune(rt, self.clock, self.settings.storage.retention, OUTBOX_KEEP)
-
     # ------------------------------------------------------------------ sources and notifiers
 
     def _build_notifiers(self, rt: Runtime, settings: Settings) -> list[Notifier]:
@@ -333,7 +338,7 @@ class Service:
         assert rt is not None and self.config_path is not None and rt.alerting is not None
         async with self._reload_lock:
             try:
-                new = load_settings(self.config_path)
+                new = load_settings(self.config_path, placement=self.settings.placement)
                 plan = await plan_reload(self.settings, new, rt.states, rt.store, self.clock)
                 notifiers = None  # built before anything running is touched
                 if plan.settings.notify != self.settings.notify:
@@ -356,7 +361,7 @@ class Service:
             rt.metrics.reload_time.set(self.clock())
             rt.last_reload_error = []
             log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
-            _log_warnings(new)
+            chores.log_warnings(new)
         await self._evaluate(rt)
         return True
 
@@ -389,10 +394,3 @@ class Service:
         rt.alerting.rules = plan.settings.alerts
         rt.alerting.notify = plan.settings.notify
         self.settings = rt.settings = plan.settings
-
-
-def _log_warnings(settings: Settings) -> None:
-    """The config file's warnings (`tickerwatch check-config` prints the same), one event
-    each when the file is loaded."""
-    for warning in settings.warnings:
-        log.warning("config_warning", problem=warning)

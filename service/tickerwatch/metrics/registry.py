@@ -20,11 +20,14 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from tickerwatch import __version__
 from tickerwatch.core.alerts import AlertState
+from tickerwatch.core.errors import FAILURE_REASONS as POLL_FAILURES
+from tickerwatch.core.settings import Placement
 from tickerwatch.core.snapshot import SourceState
 from tickerwatch.core.storage import STORAGE_FAULTS, StorageHealth
-from tickerwatch.metrics.exposition import NS, Exposition
+from tickerwatch.metrics.exposition import NS, REASONS, Exposition
 from tickerwatch.notify.base import DROP_REASONS, FAILURE_REASONS, DropReason, FailureReason
 
+PROBE_OUTCOMES: Final = ("success", "failed", "bad_request", "denied")
 # Why tickerwatch closed a web connection (web.guard).
 HTTP_CLOSE_REASONS: Final = ("head_timeout", "over_limit", "ambiguous_length")
 
@@ -77,9 +80,43 @@ class Metrics:
             registry=r,
         )
         r.register(_StorageCollector(storage or StorageHealth(), clock))
+        self.shard_info = Gauge(
+            f"{NS}_shard_info",
+            "The shard this process polls (hashmod of the source name, of `shards`) and its"
+            ' HA replica ("" when not one of a pair), as labels; always 1.',
+            ["shard", "shards", "replica"],
+            registry=r,
+        )
+        self._probe_instruments(r)
         ProcessCollector(registry=r)
         PlatformCollector(registry=r)
         GCCollector(registry=r)
+
+    def placed(self, placement: Placement) -> None:
+        """Say which shard and replica this process is (tickerwatch_shard_info)."""
+        self.shard_info.clear()
+        replica = placement.replica or ""
+        self.shard_info.labels(str(placement.shard), str(placement.shards), replica).set(1)
+
+    def _probe_instruments(self, r: CollectorRegistry) -> None:
+        self.probes = Counter(
+            f"{NS}_probes", "Requests to /probe by outcome: success, failed (fetched or read"
+            " nothing), bad_request (a 400), denied (a target not allowed, a 403).",
+            ["outcome"], registry=r,
+        )  # fmt: skip
+        self.probe_failures = Counter(
+            f"{NS}_probe_failures", f"Failed probes by reason: {REASONS}.", ["reason"], registry=r
+        )
+        for outcome in PROBE_OUTCOMES:
+            self.probes.labels(outcome)
+        for reason in POLL_FAILURES:
+            self.probe_failures.labels(reason)
+
+    def probed(self, outcome: str, reason: str | None = None) -> None:
+        """Count one /probe request (outcome from PROBE_OUTCOMES; reason when failed)."""
+        self.probes.labels(outcome).inc()
+        if reason is not None:
+            self.probe_failures.labels(reason).inc()
 
     def _notification_instruments(self, r: CollectorRegistry) -> None:
         receiver = "Per receiver (webhook name or alertmanager:host:port)"

@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 
 from tickerwatch.core.alerts import AlertState, Transition
-from tickerwatch.core.settings import Alertmanager, Notify, Webhook
+from tickerwatch.core.settings import Alertmanager, AppriseReceiver, Notify, Webhook
 from tickerwatch.notify.alertmanager import AlertmanagerNotifier
 from tickerwatch.notify.base import Events, Notifier
+from tickerwatch.notify.chat import AppriseNotifier, message
 from tickerwatch.notify.payloads import idempotency_key, webhook_payload
 from tickerwatch.notify.webhook import WebhookNotifier
 from tickerwatch.store.sqlite import OutboxItem, Store
@@ -56,6 +57,21 @@ def _webhook_rows(
     ]
 
 
+def _apprise(receiver: AppriseReceiver, w: Wiring) -> list[Notifier]:
+    return [AppriseNotifier(receiver, w.store, w.events, w.clock)]
+
+
+def _apprise_rows(
+    receiver: AppriseReceiver, transitions: list[Transition], external_url: str, now: float
+) -> list[OutboxItem]:
+    """One outbox row per transition (resolved ones if send_resolved): the text people read."""
+    return [
+        OutboxItem(receiver.name, idempotency_key(t), json.dumps(message(t)), now)
+        for t in transitions
+        if t.status == "firing" or receiver.send_resolved
+    ]
+
+
 def _alertmanager(am: Alertmanager, w: Wiring) -> list[Notifier]:
     client = partial(w.client, am.proxy_url)
     return [
@@ -78,13 +94,15 @@ class Kind:
 
 REGISTRY: dict[type, Kind] = {
     Webhook: Kind(_webhook, _webhook_rows),
+    AppriseReceiver: Kind(_apprise, _apprise_rows),
     Alertmanager: Kind(_alertmanager),  # re-sends the current alert states instead
 }
 
 
 def receivers(notify: Notify) -> list[Any]:
-    """Every receiver's config: webhooks first, in config order, then Alertmanagers."""
-    found: list[Any] = [*notify.webhooks]
+    """Every receiver's config: webhooks first, in config order, then Apprise receivers,
+    then Alertmanagers."""
+    found: list[Any] = [*notify.webhooks, *notify.apprise]
     if notify.alertmanager is not None:
         found.append(notify.alertmanager)
     return found

@@ -1,4 +1,5 @@
-"""Deliver one webhook's share of the durable outbox, in order, at least once.
+"""Deliver one receiver's share of the durable outbox, in order, at least once
+(`OutboxNotifier`); a webhook POSTs each one (`WebhookNotifier`).
 
 Each request carries an Idempotency-Key header that is the same on every resend, so a
 receiver can drop repeats: a kill between a POST and its outbox record sends it again.
@@ -10,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from abc import abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 import structlog
@@ -33,22 +36,36 @@ log = structlog.get_logger("tickerwatch.notify")
 IDLE_WAKEUP: Final = 5.0  # look at the outbox this often without a wake (max_age expiry)
 
 
-class WebhookNotifier(SupervisedNotifier):
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """How long an outbox receiver keeps trying (seconds): each notification until
+    `max_age`, backing off up to `max_backoff` between attempts."""
+
+    max_age: float
+    max_backoff: float
+
+
+class OutboxNotifier(SupervisedNotifier):
+    """A receiver delivered from the durable outbox; `send` makes one attempt."""
+
     def __init__(
         self,
-        hook: Webhook,
+        name: str,
+        delivery: Delivery,
         store: Store,
-        client: ClientSource,
         events: Events,
         clock: Callable[[], float],
         crash_backoff: CrashBackoff | None = None,
     ) -> None:
-        super().__init__(hook.name, events, crash_backoff or CrashBackoff())
-        self.hook = hook
+        super().__init__(name, events, crash_backoff or CrashBackoff())
+        self.delivery = delivery
         self.store = store
-        self.client = client
         self.clock = clock
         self._counting: asyncio.Task[None] | None = None
+
+    @abstractmethod
+    async def send(self, item: OutboxItem) -> Outcome:
+        """One attempt to deliver `item`; never raises for what the receiver does."""
 
     def wake(self) -> None:
         """New notifications were queued: look for work. If the loop is busy (a receiver
@@ -65,9 +82,6 @@ class WebhookNotifier(SupervisedNotifier):
         with contextlib.suppress(StoreError):  # the loop meets it too, and reports it
             self.events.queue_length(self.name, await self.store.outbox_length(self.name))
 
-    def problem(self) -> str | None:
-        return cannot_post(self.client, self.hook.url)
-
     async def step(self) -> float:
         wait = await self._deliver_due()
         self.events.queue_length(self.name, await self.store.outbox_length(self.name))
@@ -78,18 +92,12 @@ class WebhookNotifier(SupervisedNotifier):
         the next retry is due."""
         while (item := await self.store.next_outbox(self.name)) is not None:
             now = self.clock()
-            if now - item.created > self.hook.max_age:
+            if now - item.created > self.delivery.max_age:
                 await self._drop(item, "expired", f"max_age passed after {item.attempts} tries")
                 continue
             if item.due > now:
                 return item.due - now
-            outcome = await post(
-                self.client,
-                self.hook.url,
-                item.payload.encode(),
-                {"Idempotency-Key": item.key},
-                self.hook.timeout,
-            )
+            outcome = await self.send(item)
             if outcome.delivered:
                 await self.store.outbox_done(item.id, self.clock())
                 self.events.delivered(self.name)
@@ -109,7 +117,7 @@ class WebhookNotifier(SupervisedNotifier):
         return IDLE_WAKEUP
 
     async def _retry_later(self, item: OutboxItem, outcome: Outcome, now: float) -> float:
-        delay = retry_delay(item.attempts + 1, self.hook.max_backoff, outcome.retry_after)
+        delay = retry_delay(item.attempts + 1, self.delivery.max_backoff, outcome.retry_after)
         await self.store.outbox_retry(item.id, now + delay, outcome.detail)
         log.warning(
             "notification_failed",
@@ -135,4 +143,34 @@ class WebhookNotifier(SupervisedNotifier):
             error=error,
             status=outcome.status if outcome is not None else None,
             attempts=item.attempts + 1 if outcome is not None else item.attempts,
+        )
+
+
+class WebhookNotifier(OutboxNotifier):
+    """POSTs each notification to the webhook's URL with its Idempotency-Key."""
+
+    def __init__(
+        self,
+        hook: Webhook,
+        store: Store,
+        client: ClientSource,
+        events: Events,
+        clock: Callable[[], float],
+        crash_backoff: CrashBackoff | None = None,
+    ) -> None:
+        delivery = Delivery(hook.max_age, hook.max_backoff)
+        super().__init__(hook.name, delivery, store, events, clock, crash_backoff)
+        self.hook = hook
+        self.client = client
+
+    def problem(self) -> str | None:
+        return cannot_post(self.client, self.hook.url)
+
+    async def send(self, item: OutboxItem) -> Outcome:
+        return await post(
+            self.client,
+            self.hook.url,
+            item.payload.encode(),
+            {"Idempotency-Key": item.key},
+            self.hook.timeout,
         )

@@ -33,6 +33,9 @@ def parse_xml(body: str) -> etree._Element:
     """The root element of an XML body; ParseError for an HTML page, a body that is not
     well-formed XML, or one with a DOCTYPE."""
     _refuse_html(body)
+    if not body.strip():
+        raise ParseError("the body is empty")
+    body = body.lstrip()  # white space before <?xml …?>: a common server slip, harmless
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
         remove_comments=True, remove_pis=True, encoding="utf-8",

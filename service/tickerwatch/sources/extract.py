@@ -18,11 +18,12 @@ from decimal import Decimal
 from typing import Any
 
 import jmespath
+import jmespath.exceptions
 from jmespath.parser import ParsedResult
 from lxml import etree
 
 from tickerwatch.core.errors import ParseError
-from tickerwatch.core.parse.feed import FeedEntry
+from tickerwatch.core.parse.feed import FeedEntry, Printed
 from tickerwatch.core.settings import Extract, Fixed
 from tickerwatch.sources.documents import cut, refuse_error_object, shown
 
@@ -30,13 +31,41 @@ Field = str | Fixed | None
 
 
 @functools.lru_cache(maxsize=512)
-def xpath(expression: str) -> etree.XPath:
+def _xpath(expression: str) -> etree.XPath:
     return etree.XPath(expression)
 
 
 @functools.lru_cache(maxsize=512)
-def jmes(expression: str) -> ParsedResult:
+def _jmes(expression: str) -> ParsedResult:
     return jmespath.compile(expression)
+
+
+def xpath(expression: str) -> Callable[[etree._Element], Any]:
+    """The compiled expression; an error while it runs on a document is ParseError."""
+
+    def run(node: etree._Element) -> Any:
+        try:
+            return _xpath(expression)(node)
+        except etree.XPathError as exc:
+            raise ParseError(f"the XPath expression {expression!r} failed here: {exc}") from None
+
+    return run
+
+
+def jmes(expression: str) -> Callable[[Any], Any]:
+    """The compiled expression; an error while it runs on a document (a function given
+    the wrong type of value) is ParseError."""
+
+    def run(doc: Any) -> Any:
+        try:
+            return _jmes(expression).search(doc)
+        except jmespath.exceptions.JMESPathError as exc:
+            message = " ".join(str(exc).split())
+            raise ParseError(
+                f"the JMESPath expression {expression!r} failed here: {message}"
+            ) from None
+
+    return run
 
 
 def xml_entries(root: etree._Element, extract: Extract) -> list[FeedEntry]:
@@ -57,7 +86,7 @@ def json_entries(doc: Any, extract: Extract) -> list[FeedEntry]:
     """The entries `extract.items` finds in a JSON document; ParseError for a JSON error
     object or when it finds no list."""
     refuse_error_object(doc)
-    found = jmes(extract.items).search(doc)
+    found = jmes(extract.items)(doc)
     if not isinstance(found, list):
         raise ParseError(f"items {extract.items!r} finds no list in the document: {shown(doc)}")
     document_date = _json_value(doc, extract.date) if extract.date_from == "document" else None
@@ -68,19 +97,26 @@ def json_entries(doc: Any, extract: Extract) -> list[FeedEntry]:
 
 
 def _entry(
-    value: Callable[[Field], str | None], text: str, extract: Extract, document_date: str | None
+    value: Callable[[Field], Printed | None],
+    text: str,
+    extract: Extract,
+    document_date: Printed | None,
 ) -> FeedEntry:
     date = document_date if extract.date_from == "document" else value(extract.date)
     return FeedEntry(
         text=text,
-        base=value(extract.base),
-        quote=value(extract.quote),
+        base=_text(value(extract.base)),
+        quote=_text(value(extract.quote)),
         rate=value(extract.rate),
         nominal=value(extract.nominal),
         change=value(extract.change),
         change_pct=value(extract.change_pct),
-        date=date,
+        date=_text(date),
     )
+
+
+def _text(value: Printed | None) -> str | None:
+    return None if value is None else str(value)
 
 
 def _xml_value(node: etree._Element, field: Field) -> str | None:
@@ -100,16 +136,20 @@ def _xml_value(node: etree._Element, field: Field) -> str | None:
     return text.strip() or None
 
 
-def _json_value(item: Any, field: Field) -> str | None:
+def _json_value(item: Any, field: Field) -> str | Decimal | None:
+    """A JSON number as a Decimal (as printed: parse_json reads fractions as Decimal),
+    anything else as text."""
     if field is None or isinstance(field, Fixed):
         return None if field is None else field.code
-    result = jmes(field).search(item)
+    result = jmes(field)(item)
     if result is None:
         return None
     if isinstance(result, bool):
         return "true" if result else "false"
-    if isinstance(result, str | int | Decimal):
-        return str(result).strip() or None
+    if isinstance(result, int | Decimal):
+        return Decimal(result)
+    if isinstance(result, str):
+        return result.strip() or None
     return json.dumps(result, ensure_ascii=False, default=str)
 
 

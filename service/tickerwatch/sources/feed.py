@@ -10,6 +10,7 @@ element. The generic formats `xml` and `json` read with the source's own `extrac
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -18,10 +19,10 @@ from lxml import etree
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Page, Ticker
 from tickerwatch.core.parse import ReadKey
-from tickerwatch.core.parse.feed import FeedEntry, FeedReading, feed_ticker
+from tickerwatch.core.parse.feed import FUTURE_DAYS, FeedEntry, FeedReading, feed_ticker
 from tickerwatch.core.parse.number import DecimalMark
 from tickerwatch.core.settings import Extract, Source
-from tickerwatch.sources.documents import looks_like_json, parse_json, parse_xml
+from tickerwatch.sources.documents import looks_like_json, parse_json, parse_xml, shown
 from tickerwatch.sources.extract import json_entries, xml_entries
 
 
@@ -57,6 +58,7 @@ def read_feed(
         dated=extract.date is not None,
         date_format=extract.date_format,
         timezone=source.timezone,
+        latest=time.time() + FUTURE_DAYS * 86400,
     )
     return key, feed_ticker(entries, reading)
 
@@ -66,6 +68,11 @@ def _entries(body: str, shapes: tuple[Shape, ...]) -> tuple[Shape, list[FeedEntr
     xml_shapes = [s for s in shapes if s.syntax == "xml"]
     if json_shapes and (looks_like_json(body) or not xml_shapes):
         return json_shapes[0], json_entries(parse_json(body), json_shapes[0].extract)
+    if json_shapes and not body.lstrip().startswith("<"):
+        raise ParseError(
+            "the body is empty" if not body.strip()
+            else f"neither JSON nor XML: the body starts {shown(body)}"
+        )  # fmt: skip
     root = parse_xml(body)
     name = etree.QName(root).localname
     for shape in xml_shapes:

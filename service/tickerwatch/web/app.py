@@ -1,4 +1,4 @@
-"""HTTP endpoints: /, /metrics, /livez, /readyz, /healthz, /api/v1/*, POST /-/reload."""
+"""HTTP endpoints: /, /metrics, /probe, /livez, /readyz, /healthz, /api/v1/*, POST /-/reload."""
 
 from __future__ import annotations
 
@@ -31,6 +31,9 @@ class BadRequest(Exception):
     pass
 
 
+CHART_ROWS = 500  # history rows a chart draws at most (the oldest of the week first)
+
+
 class Endpoints:
     """The request handlers, over the running service's shared parts."""
 
@@ -44,13 +47,22 @@ class Endpoints:
         now = self.rt.clock()
         states = list(self.rt.states.values())
         overall = health.overall(states, now)
+        charts: landing.Charts = {}
         try:
             recent: list[HistoryRow] | str = await self.rt.store.recent(landing.RECENT_ROWS)
+            for state in states:
+                for rate in state.live_rates(now):
+                    rows = await self.rt.store.history(
+                        state.source.name, rate.printed.pair, now - landing.CHART_SECONDS,
+                        now, CHART_ROWS,
+                    )  # fmt: skip
+                    charts[(state.source.name, rate.printed.pair)] = rows
         except StoreError as exc:  # the page still shows what is in memory
             recent = str(exc)
         page = landing.render(
-            states, now, overall, self._active_alerts(), self.rt.next_poll, recent
-        )
+            states, now, overall, self._active_alerts(), self.rt.next_poll, recent, charts,
+            self.rt.settings.web.grafana_url,
+        )  # fmt: skip
         return HTMLResponse(page)
 
     async def metrics(self, request: Request) -> Response:
@@ -74,6 +86,7 @@ class Endpoints:
             status = "degraded"
         body = {
             "status": status,
+            **health.placement(self.rt.settings.placement),
             "storage": health.storage_health(storage, now),
             "sources": [health.source_health(s, now) for s in states],
         }
@@ -112,6 +125,12 @@ class Endpoints:
         statuses = self.rt.receivers.statuses() if self.rt.receivers else []
         return JSONResponse({"notifiers": [notifier_view(s) for s in statuses]})
 
+    async def probe(self, request: Request) -> Response:
+        if self.rt.probe is None:
+            return PlainTextResponse("probing is not available\n", status_code=503)
+        answer = await self.rt.probe(request.query_params, request.headers.get("accept", ""))
+        return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+
     async def reload(self, request: Request) -> Response:
         rt = self.rt
         if not rt.settings.web.enable_lifecycle or rt.reload is None:
@@ -124,12 +143,24 @@ class Endpoints:
         return PlainTextResponse(message, status_code=500)
 
 
+async def _not_found(request: Request, exc: Exception) -> Response:
+    """Every unknown path, and a wrong method, answered in JSON like the API."""
+    status = getattr(exc, "status_code", 404)
+    if status == 405:
+        message = f"{request.method} is not allowed on {request.url.path}"
+        return JSONResponse({"error": "method_not_allowed", "message": message}, 405)
+    message = f"no such endpoint: {request.url.path} (the landing page / lists them)"
+    return JSONResponse({"error": "not_found", "message": message}, status_code=404)
+
+
 def create_app(rt: Runtime) -> Starlette:
     e = Endpoints(rt)
     return Starlette(
+        exception_handlers={404: _not_found, 405: _not_found, StoreError: _store_failed},
         routes=[
             Route("/", e.index),
             Route("/metrics", e.metrics),
+            Route("/probe", e.probe),
             Route("/livez", e.livez),
             Route("/readyz", e.readyz),
             Route("/healthz", e.healthz),
@@ -140,7 +171,6 @@ def create_app(rt: Runtime) -> Starlette:
             Route("/api/v1/notifiers", e.notifiers),
             Route("/-/reload", e.reload, methods=["POST", "PUT"]),
         ],
-        exception_handlers={StoreError: _store_failed},
     )
 
 

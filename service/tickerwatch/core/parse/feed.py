@@ -18,13 +18,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from tickerwatch.core.dates import DateError, day_start
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Pair, Ticker, TickerEntry, Unreadable, decimals_of
 from tickerwatch.core.parse.number import DecimalMark, NumberError, read_number
 from tickerwatch.core.parse.ticker import MAX_ABS_CHANGE_PCT, MAX_ABS_RATE, MIN_RATE
+
+# A number as the document prints it: text (read by the number reader, whatever its
+# decimal mark), or a JSON number, whose `.` is always a decimal point.
+Printed = str | Decimal
+
+# How far ahead of the poll a body's date may be: banks publish the next working day's
+# rates the day before, a long weekend or holiday ahead. A later date is a typo or a
+# broken feed, refused as bad_date, so that it never becomes the date later bodies are
+# compared with.
+FUTURE_DAYS: Final = 7
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +46,10 @@ class FeedEntry:
     text: str
     base: str | None
     quote: str | None
-    rate: str | None
-    nominal: str | None = None
-    change: str | None = None
-    change_pct: str | None = None
+    rate: Printed | None
+    nominal: Printed | None = None
+    change: Printed | None = None
+    change_pct: Printed | None = None
     date: str | None = None
 
 
@@ -47,13 +57,15 @@ class FeedEntry:
 class FeedReading:
     """How a feed's values read: its decimal mark (None: decided by each number), the
     decimals it publishes (0: as printed), whether its entries are dated, the dates'
-    strptime format (or "rfc822"), and the source's time zone."""
+    strptime format (or "rfc822"), the source's time zone, and the latest date accepted
+    (Unix seconds: the poll's time plus FUTURE_DAYS; None: any)."""
 
     decimal_mark: DecimalMark | None
     decimals: int = 0
     dated: bool = False
     date_format: str = "%Y-%m-%d"
     timezone: str = "UTC"
+    latest: float | None = None
 
 
 class _Refusal(NamedTuple):
@@ -92,7 +104,7 @@ def _read_entry(entry: FeedEntry, reading: FeedReading) -> TickerEntry | _Refusa
         return _Refusal(pair, "incomplete", "no rate")
     try:
         scale = _nominal_scale(entry.nominal)
-        value = _padded(read_number(entry.rate, reading.decimal_mark), reading.decimals)
+        value = _padded(_number(entry.rate, reading.decimal_mark), reading.decimals)
         change_abs = _optional(entry.change, reading.decimal_mark)
         change_pct = _optional(entry.change_pct, reading.decimal_mark)
     except NumberError as exc:
@@ -106,6 +118,9 @@ def _read_entry(entry: FeedEntry, reading: FeedReading) -> TickerEntry | _Refusa
         return _Refusal(pair, "out_of_range", f"a change of {change_pct}% is not a change")
     if change_abs is not None:
         change_abs = change_abs.scaleb(-scale)
+        if rate - change_abs <= 0:
+            message = f"a change of {change_abs:+} to {rate} means the rate before was not above 0"
+            return _Refusal(pair, "out_of_range", message)
     effective = _effective(entry.date, reading)
     if isinstance(effective, _Refusal):
         return effective._replace(pair=pair)
@@ -129,15 +144,15 @@ class _BadNominal(ValueError):
     pass
 
 
-def _nominal_scale(printed: str | None) -> int:
+def _nominal_scale(printed: Printed | None) -> int:
     """k for a nominal of 10**k; _BadNominal for anything else (NumberError as numbers)."""
     if printed is None:
         return 0
-    nominal = read_number(printed, ".")
+    nominal = _number(printed, ".")
     whole = int(nominal) if nominal == nominal.to_integral_value() else 0
     digits = str(whole)
     if whole < 1 or digits.rstrip("0") != "1":
-        raise _BadNominal(f"a nominal of {printed.strip()} is not 1, 10, 100 …")
+        raise _BadNominal(f"a nominal of {str(printed).strip()} is not 1, 10, 100 …")
     return len(digits) - 1
 
 
@@ -148,8 +163,21 @@ def _padded(value: Decimal, decimals: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-decimals))
 
 
-def _optional(printed: str | None, mark: DecimalMark | None) -> Decimal | None:
-    return None if printed is None or not printed.strip() else read_number(printed, mark)
+def _optional(printed: Printed | None, mark: DecimalMark | None) -> Decimal | None:
+    if isinstance(printed, str) and not printed.strip():
+        return None
+    return None if printed is None else _number(printed, mark)
+
+
+def _number(printed: Printed, mark: DecimalMark | None) -> Decimal:
+    """A printed number read by the number reader, or a JSON number as it is (an exponent
+    such as 1.5E+3 written out: its resolution is 1)."""
+    if isinstance(printed, str):
+        return read_number(printed, mark)
+    if not printed.is_finite():
+        raise NumberError("not_a_number", f"{printed} is not a number")
+    exponent = printed.as_tuple().exponent
+    return printed.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else printed
 
 
 def _effective(printed: str | None, reading: FeedReading) -> float | _Refusal | None:
@@ -158,6 +186,11 @@ def _effective(printed: str | None, reading: FeedReading) -> float | _Refusal | 
     if printed is None or not printed.strip():
         return _Refusal(None, "incomplete", "no date")
     try:
-        return day_start(printed, reading.date_format, reading.timezone)
+        day = day_start(printed, reading.date_format, reading.timezone)
     except DateError as exc:
         return _Refusal(None, "bad_date", str(exc))
+    if reading.latest is not None and day > reading.latest:
+        return _Refusal(
+            None, "bad_date", f"dated {printed.strip()}, more than {FUTURE_DAYS} days ahead"
+        )
+    return day
