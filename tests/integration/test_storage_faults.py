@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -73,6 +74,10 @@ def test_a_corrupt_database_at_start_is_not_ready_and_says_which_file_and_why(
     assert "corrupt" in history.json()["error"]
     (event,) = logged(first, "database_corrupt")
     assert event["path"] == str(first.db) and event["level"] == "error"
+    assert first.proc is not None
+    first.proc.send_signal(signal.SIGHUP)  # a reload cannot help: said, and it runs on
+    wait_for(lambda: logged(first, "reload_ignored_database_unusable"), what="SIGHUP said")
+    assert first.get("/livez").status_code == 200
     assert first.stop() == 0
 
 

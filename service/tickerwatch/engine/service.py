@@ -162,7 +162,9 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
-        if rt is not None and rt.reload is not None:
+        if rt is None:  # nothing to reload into: say so rather than die of SIGHUP
+            loop.add_signal_handler(signal.SIGHUP, log.warning, "reload_ignored_database_unusable")
+        elif rt.reload is not None:
             loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
         count = rt.metrics.http_closed if rt is not None else (lambda reason: None)
         self.web = WebServer(self.settings, app, count)
