@@ -58,9 +58,10 @@ class Endpoints:
                     charts[(state.source.name, rate.printed.pair)] = rows
         except StoreError as exc:  # the page still shows what is in memory
             recent = str(exc)
+        resolved = self.rt.alerting.resolved() if self.rt.alerting else []
         page = landing.render(
             states, now, overall, self._active_alerts(), self.rt.next_poll, recent, charts,
-            self.rt.settings.web.grafana_url,
+            self.rt.settings.web.grafana_url, resolved,
         )  # fmt: skip
         return HTMLResponse(page)
 
