@@ -144,13 +144,15 @@ def _configured_source(args: argparse.Namespace) -> tuple[Settings, Source]:
 
 
 def _import(args: argparse.Namespace) -> int:
+    import time
+
     from tickerwatch.core.pagedate import DateError
     from tickerwatch.importer import fallback_of, run_import
     from tickerwatch.store.sqlite import HistoryDB
 
     settings, source = _configured_source(args)
     try:
-        fallback = fallback_of(args.date_from, source)
+        fallback = fallback_of(args.date_from, source, time.time())
     except DateError as exc:
         print(f"tickerwatch: --date-from: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ listed with its reason. The sightings are merged in one transaction (store.impor
 from __future__ import annotations
 
 import asyncio
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,7 +20,7 @@ from pathlib import Path
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.errors import PollError
 from tickerwatch.core.merge import Sighting
-from tickerwatch.core.pagedate import fixed_date, name_date, page_date
+from tickerwatch.core.pagedate import DateError, fixed_date, name_date, out_of_range, page_date
 from tickerwatch.core.settings import FEED_FORMATS, Source
 from tickerwatch.core.units import rfc3339
 from tickerwatch.fetch.client import Clients, Fetcher
@@ -63,19 +64,32 @@ class Summary:
             )
 
 
-def fallback_of(text: str, source: Source) -> str | float:
-    """`--date-from`: one of FALLBACKS, or a fixed date as Unix seconds (DateError)."""
-    return text if text in FALLBACKS else fixed_date(text, source.timezone)
+def fallback_of(text: str, source: Source, now: float) -> str | float:
+    """`--date-from`: one of FALLBACKS, or a fixed date as Unix seconds (DateError, also
+    for a date that cannot be right: core.pagedate.out_of_range from `now`)."""
+    if text in FALLBACKS:
+        return text
+    at = fixed_date(text, source.timezone)
+    refused = out_of_range(at, source.timezone, now)
+    if refused is not None:
+        raise DateError(f"{text!r}: {refused}")
+    return at
 
 
 def run_import(
-    db: HistoryDB, source: Source, inputs: Sequence[str], fallback: str | float
+    db: HistoryDB,
+    source: Source,
+    inputs: Sequence[str],
+    fallback: str | float,
+    now: float | None = None,
 ) -> Summary:
-    """Read, date and merge every page of `inputs` (files, directories, WARC files, URLs)."""
+    """Read, date and merge every page of `inputs` (files, directories, WARC files, URLs);
+    a page dated out of range (from `now`, default the clock) is skipped."""
     summary = Summary()
+    when = time.time() if now is None else now
     for saved in _saved(inputs):
         summary.read += 1
-        found = sightings_of(saved, source, fallback)
+        found = sightings_of(saved, source, fallback, when)
         if isinstance(found, str):
             summary.skipped.append((saved.origin, found))
         else:
@@ -87,9 +101,10 @@ def run_import(
 
 
 def sightings_of(
-    saved: Saved, source: Source, fallback: str | float
+    saved: Saved, source: Source, fallback: str | float, now: float
 ) -> tuple[str, list[Sighting]] | str:
-    """The page's dated sightings and how the date was found, or why there are none."""
+    """The page's dated sightings and how the date was found, or why there are none (also
+    a date that cannot be right, core.pagedate.out_of_range from `now`, Unix seconds)."""
     if saved.page is None:
         return saved.error
     try:
@@ -109,6 +124,9 @@ def sightings_of(
         how, at = _fallback(saved, source, fallback)
     if at is None:
         return f"undated: {how}" if how != "page" else UNDATED
+    refused = out_of_range(at, source.timezone, now)
+    if refused is not None:
+        return f"{refused} (date from {how})"
     return how, [Sighting(at, q) for q in rates]
 
 

@@ -59,7 +59,7 @@ def test_backfill_is_polite_and_resumable(tmp_path: Path) -> None:
         again = backfill(tmp_path, config, "2026-05-18", "2026-05-21")
         assert again.returncode == 0, again.stdout + again.stderr
         assert "days: 1 fetched and imported" in again.stdout
-        assert "3 imported before (not fetched), 0 failed" in again.stdout
+        assert "3 imported before (not fetched), 0 skipped, 0 failed" in again.stdout
         assert [p for p, _ in server.requests][4:] == ["/nbt/2026-05-20.xml"]
 
     db = HistoryDB(tmp_path / "data" / "tw.db")

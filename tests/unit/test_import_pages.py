@@ -16,8 +16,8 @@ from warcio.warcwriter import WARCWriter
 from support import pages
 from support.feeds import FEEDS, source
 from support.pages import DEC_08
-from tickerwatch.core.pagedate import DateError, fixed_date, name_date, page_date
-from tickerwatch.importer import UNDATED, run_import
+from tickerwatch.core.pagedate import DateError, fixed_date, name_date, out_of_range, page_date
+from tickerwatch.importer import UNDATED, fallback_of, run_import
 from tickerwatch.sources.archive import read_saved
 from tickerwatch.store.sqlite import HistoryDB
 
@@ -130,3 +130,36 @@ def test_a_feed_is_dated_by_the_day_its_rates_take_effect(tmp_path: Path) -> Non
     assert rows and {(r.first_seen, r.effective, r.imported) for r in rows} == {
         (1779559200.0, 1779559200.0, True)  # 2026-05-24 00:00 in Bishkek
     }
+
+
+def test_dates_that_cannot_be_right_are_refused(tmp_path: Path) -> None:
+    now = DEC_08_UTC + 12 * 3600  # 2025-12-08 18:00 in Bishkek
+    assert out_of_range(DEC_08_UTC + 86400, "UTC", now) is None  # tomorrow: a feed's next day
+    assert out_of_range(fixed_date("1990-01-01", "UTC"), "UTC", now) is None
+    assert out_of_range(DEC_08_UTC + 2 * 86400, "UTC", now) == (
+        "dated 2025-12-10, after tomorrow (2025-12-09 in UTC): cannot be right"
+    )
+    assert out_of_range(fixed_date("0001-01-01", "Asia/Bishkek"), "Asia/Bishkek", now) == (
+        "dated 0001-01-01, before 1990-01-01: cannot be right"
+    )
+    with pytest.raises(DateError, match="before 1990-01-01"):
+        fallback_of("0001-01-01", TIMESCA, now)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for year in ("0001", "1900", "2099", "9999"):
+        (saved / f"{year}.txt").write_text(pages.plain_ticker(DEC_08, tail=f"08 December {year}"))
+    (saved / "30001231.txt").write_text(pages.plain_ticker(DEC_08, tail=""))
+    (saved / "20251208.txt").write_text(pages.plain_ticker(DEC_08, tail=""))
+    db = HistoryDB(tmp_path / "h.db")
+    tz = replace(TIMESCA, timezone="Asia/Bishkek")
+    summary = run_import(db, tz, [str(saved)], "filename", now=now)
+    assert dict(summary.dated) == {"filename": 1}
+    reasons = {Path(origin).name: reason for origin, reason in summary.skipped}
+    assert reasons["0001.txt"] == (
+        "dated 0001-12-08, before 1990-01-01: cannot be right (date from page)"
+    )
+    assert reasons["9999.txt"].startswith("dated 9999-12-08, after tomorrow (2025-12-09 in")
+    assert reasons["30001231.txt"].endswith("cannot be right (date from filename)")
+    assert set(reasons) == {"0001.txt", "1900.txt", "2099.txt", "9999.txt", "30001231.txt"}
+    rows = db.history("timesca", None, -1e12, 1e12, 100)
+    assert {r.first_seen for r in rows} == {DEC_08_UTC - 6 * 3600}
