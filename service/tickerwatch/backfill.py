@@ -131,11 +131,7 @@ async def _run(
 async def _day(db: HistoryDB, fetcher: Fetcher, source: Source, url: str, now: float) -> int | str:
     """New sightings of one day's URL, or why there are none."""
     try:
-        page = await fetcher.fetch(
-            url, deadline=source.timeout, max_body=source.max_body,
-            redirect_hosts=source.redirect_hosts, proxy=source.proxy_url,
-            encoding=source.encoding,
-        )  # fmt: skip
+        page = await fetcher.fetch_source(source, url)
     except PollError as exc:
         return str(exc)
     found = sightings_of(Saved(url, page, url), source, "page", now)

@@ -87,7 +87,7 @@ def run_import(
     a page dated out of range (from `now`, default the clock) is skipped."""
     summary = Summary()
     when = time.time() if now is None else now
-    for saved in _saved(inputs):
+    for saved in _saved(inputs, source):
         summary.read += 1
         found = sightings_of(saved, source, fallback, when)
         if isinstance(found, str):
@@ -141,10 +141,10 @@ def _fallback(saved: Saved, source: Source, fallback: str | float) -> tuple[str,
     return "page", None
 
 
-def _saved(inputs: Iterable[str]) -> Iterator[Saved]:
+def _saved(inputs: Iterable[str], source: Source) -> Iterator[Saved]:
     for target in inputs:
         if target.startswith(("http://", "https://")):
-            yield _fetched(target)
+            yield _fetched(target, source)
             continue
         try:
             paths = list(files_under(Path(target)))
@@ -153,18 +153,18 @@ def _saved(inputs: Iterable[str]) -> Iterator[Saved]:
             continue
         for path in paths:
             try:
-                yield from read_saved(path)
+                yield from read_saved(path, source.encoding)
             except (OSError, EOFError, ValueError, zlib.error) as exc:  # a damaged archive
                 yield Saved(str(path), None, path.name, error=f"cannot read: {exc}")
 
 
-def _fetched(url: str) -> Saved:
-    """A URL fetched as a poll fetches (redirects on the same host only)."""
+def _fetched(url: str, source: Source) -> Saved:
+    """A URL fetched as a poll of `source` fetches it (Fetcher.fetch_source)."""
 
     async def go() -> Saved:
         async with Clients() as clients:
             try:
-                page = await Fetcher(clients).fetch(url, deadline=30.0, max_body=8 * 2**20)
+                page = await Fetcher(clients).fetch_source(source, url)
             except PollError as exc:
                 return Saved(url, None, url.rsplit("/", 1)[-1], error=str(exc))
         return Saved(url, page, url.rstrip("/").rsplit("/", 1)[-1])

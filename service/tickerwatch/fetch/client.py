@@ -23,6 +23,7 @@ from tickerwatch.core.decoding import decode_body
 from tickerwatch.core.errors import FetchError
 from tickerwatch.core.model import Page
 from tickerwatch.core.redact import redact_url
+from tickerwatch.core.settings import Source
 from tickerwatch.core.units import backoff, is_number, parse_retry_after
 from tickerwatch.fetch.codings import CODINGS, BodyDecoder, parse_codings
 
@@ -153,6 +154,22 @@ class Fetcher:
                 raise _through(error, url, proxy) from exc
             except FetchError as exc:
                 raise _through(exc, url, proxy) from exc.__cause__
+
+    async def fetch_source(
+        self,
+        source: Source,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Page:
+        """GET `url` as a poll of `source` does: its `timeout`, `max_body`,
+        `redirect_hosts`, `proxy_url` and `encoding` (polls, backfill and URL imports alike).
+        Raises FetchError."""
+        return await self.fetch(
+            url, deadline=source.timeout, max_body=source.max_body, etag=etag,
+            last_modified=last_modified, redirect_hosts=source.redirect_hosts,
+            proxy=source.proxy_url, encoding=source.encoding,
+        )  # fmt: skip
 
     async def _with_retries(
         self,

@@ -48,26 +48,28 @@ def files_under(target: Path) -> Iterator[Path]:
         yield target
 
 
-def read_saved(path: Path) -> Iterator[Saved]:
-    """The page in a file, or each response in a WARC file. OSError when it cannot be
-    opened or read."""
+def read_saved(path: Path, encoding: str | None = None) -> Iterator[Saved]:
+    """The page in a file, or each response in a WARC file; `encoding` (the source's
+    `encoding`, a codec name) decodes every body whatever it says, as in a poll. OSError
+    when it cannot be opened or read."""
     if path.name.lower().endswith(WARC_SUFFIXES):
-        yield from _warc(path)
+        yield from _warc(path, encoding)
         return
     data = path.read_bytes()
     kind = CONTENT_TYPES.get(path.suffix.lower(), "")
-    yield Saved(str(path), _page(str(path), data, kind), path.name, path.stat().st_mtime)
+    page = _page(str(path), data, kind, encoding)
+    yield Saved(str(path), page, path.name, path.stat().st_mtime)
 
 
-def _page(origin: str, data: bytes, content_type: str, status: int = 200) -> Page:
-    decoded = decode_body(data, content_type)
+def _page(origin: str, data: bytes, content_type: str, encoding: str | None) -> Page:
+    decoded = decode_body(data, content_type, encoding)
     return Page(
-        origin, status, content_type, decoded.text, encoding=decoded.encoding,
+        origin, 200, content_type, decoded.text, encoding=decoded.encoding,
         encoding_origin=decoded.origin, replaced=decoded.replaced,
     )  # fmt: skip
 
 
-def _warc(path: Path) -> Iterator[Saved]:
+def _warc(path: Path, encoding: str | None) -> Iterator[Saved]:
     """Each response or resource record; the file itself with the reason when it holds
     none or cannot be read further."""
     found = 0
@@ -76,7 +78,7 @@ def _warc(path: Path) -> Iterator[Saved]:
             for record in ArchiveIterator(stream, arc2warc=True):
                 if record.rec_type in ("response", "resource"):
                     found += 1
-                    yield _record(path, record)
+                    yield _record(path, record, encoding)
         except ArchiveLoadFailed as exc:
             error = f"not a readable WARC file: {exc}".strip()
             yield Saved(str(path), None, path.name, error=error)
@@ -85,7 +87,7 @@ def _warc(path: Path) -> Iterator[Saved]:
         yield Saved(str(path), None, path.name, error="no responses in the WARC file")
 
 
-def _record(path: Path, record: object) -> Saved:
+def _record(path: Path, record: object, encoding: str | None) -> Saved:
     headers = record.rec_headers  # type: ignore[attr-defined]
     uri = str(headers.get_header("WARC-Target-URI") or "")
     origin = f"{path}#{uri}"
@@ -99,7 +101,7 @@ def _record(path: Path, record: object) -> Saved:
     if status != 200:
         return Saved(origin, None, name, mtime, f"the archived response is HTTP {status}")
     body = record.content_stream().read()  # type: ignore[attr-defined]
-    return Saved(origin, _page(uri, body, content_type), name, mtime)
+    return Saved(origin, _page(uri, body, content_type, encoding), name, mtime)
 
 
 def _warc_date(text: str) -> float | None:
