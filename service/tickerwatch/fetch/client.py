@@ -185,6 +185,7 @@ class Fetcher:
                 return await _attempt(client, url, want, left)
             except _Retryable as failure:
                 if attempt + 1 >= self.retry.attempts:
+                    failure.error.retry_in = failure.retry_after or 0.0
                     raise failure.error from None
                 wait = failure.retry_after
                 if wait is None:
@@ -329,13 +330,16 @@ def _through(error: FetchError, url: str, proxy: str | None) -> FetchError:
     if error.reason not in {"connect", "timeout"}:
         return error
     if proxy is not None:
-        return FetchError(error.reason, f"{error.message} (through the proxy {redact_url(proxy)})")
-    named = environment_proxy(url)
-    if named is None:
-        return error
-    variable, value = named
-    hint = f"{variable} is {redact_url(value)}; NO_PROXY may exempt this host"
-    return FetchError(error.reason, f"{error.message} ({hint})")
+        hint = f"through the proxy {redact_url(proxy)}"
+    else:
+        named = environment_proxy(url)
+        if named is None:
+            return error
+        variable, value = named
+        hint = f"{variable} is {redact_url(value)}; NO_PROXY may exempt this host"
+    named_error = FetchError(error.reason, f"{error.message} ({hint})")
+    named_error.retry_in = error.retry_in
+    return named_error
 
 
 def _environment_proxies() -> list[str]:
