@@ -174,6 +174,10 @@ class HistoryDB:
         except sqlite3.Error as exc:
             raise StoreError(f"history database error: {exc}") from exc
 
+    def sources(self) -> set[str]:
+        """Every source with a row in the history."""
+        return {str(name) for (name,) in self._db.execute("SELECT DISTINCT source FROM history")}
+
     def import_origins(self, source: str) -> set[str]:
         """Every file or URL whose pages of `source` were imported (store.imports)."""
         return origins(self._db, source)
