@@ -163,3 +163,40 @@ def test_dates_that_cannot_be_right_are_refused(tmp_path: Path) -> None:
     assert set(reasons) == {"0001.txt", "1900.txt", "2099.txt", "9999.txt", "30001231.txt"}
     rows = db.history("timesca", None, -1e12, 1e12, 100)
     assert {r.first_seen for r in rows} == {DEC_08_UTC - 6 * 3600}
+
+
+def test_cut_revisited_and_foreign_warc_files_are_listed(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    warc(tmp_path / "crawl.warc.gz")
+    data = (tmp_path / "crawl.warc.gz").read_bytes()
+    (tmp_path / "cut.warc.gz").write_bytes(data[: len(data) * 2 // 3])
+    plain = io.BytesIO()
+    writer = WARCWriter(plain, gzip=False)
+    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    body = pages.plain_ticker(DEC_08).encode()
+    record = writer.create_warc_record(
+        "https://timesca.com/", "response", payload=io.BytesIO(body), http_headers=http
+    )
+    writer.write_record(record)
+    digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    revisit = writer.create_revisit_record("https://timesca.com/", digest, "https://timesca.com/",
+                                           "2025-12-08T10:00:00Z")  # fmt: skip
+    writer.write_record(revisit)
+    writer.write_record(writer.create_warc_record(
+        "https://timesca.com/b c", "response", payload=io.BytesIO(body), http_headers=http
+    ))  # fmt: skip
+    (tmp_path / "plain.warc").write_bytes(plain.getvalue()[:-100])
+    (tmp_path / "notwarc.warc").write_bytes(b"hello this is not a warc\n")
+
+    def reasons(name: str) -> list[str]:
+        return [s.error for s in read_saved(tmp_path / name) if s.page is None]
+
+    assert reasons("cut.warc.gz")[-1].startswith("truncated (Compressed file ended")
+    assert reasons("plain.warc") == [
+        "a revisit record: the page is an earlier capture's, not stored here again",
+        "truncated: the record ends 96 bytes early",
+        "warcio: Replacing spaces in invalid WARC-Target-URI: https://timesca.com/b c",
+    ]
+    assert reasons("notwarc.warc") == ["not a readable WARC file: it does not start with WARC/"]
+    assert capfd.readouterr().err == ""  # warcio's warnings are listed, not printed

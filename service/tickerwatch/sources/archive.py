@@ -8,6 +8,11 @@ lists it as skipped.
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import io
+import logging
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,6 +26,7 @@ from tickerwatch.core.decoding import decode_body
 from tickerwatch.core.model import Page
 
 WARC_SUFFIXES: Final = (".warc", ".warc.gz", ".arc", ".arc.gz")
+GZIP_MAGIC: Final = b"\x1f\x8b"
 CONTENT_TYPES: Final = {
     ".html": "text/html", ".htm": "text/html", ".xml": "text/xml", ".json": "application/json",
 }  # fmt: skip
@@ -70,37 +76,112 @@ def _page(origin: str, data: bytes, content_type: str, encoding: str | None) -> 
 
 
 def _warc(path: Path, encoding: str | None) -> Iterator[Saved]:
-    """Each response or resource record; the file itself with the reason when it holds
-    none or cannot be read further."""
-    found = 0
+    """Each response or resource record (and each revisit or cut record, with the reason);
+    the file itself with the reason when it is no WARC file, holds no responses, or is
+    truncated (the records after the cut are lost). What warcio prints is listed, not
+    printed."""
+    problem = _sniff(path)
+    if problem is not None:
+        yield Saved(str(path), None, path.name, error=f"not a readable WARC file: {problem}")
+        return
+    found, noise = 0, io.StringIO()
     with path.open("rb") as stream:
-        try:
-            for record in ArchiveIterator(stream, arc2warc=True):
-                if record.rec_type in ("response", "resource"):
-                    found += 1
-                    yield _record(path, record, encoding)
-        except ArchiveLoadFailed as exc:
-            error = f"not a readable WARC file: {exc}".strip()
-            yield Saved(str(path), None, path.name, error=error)
-            return
-    if not found:
+        records = iter(ArchiveIterator(stream, arc2warc=True))
+        while True:
+            try:
+                with _quiet(noise):
+                    record = next(records, None)
+                    saved = None if record is None else _record(path, record, encoding)
+            except ArchiveLoadFailed as exc:
+                error = f"not a readable WARC file: {exc}".strip()
+                yield Saved(str(path), None, path.name, error=error)
+                return
+            if record is None:
+                break
+            if saved is not None:
+                found += 1
+                yield saved
+    cut = _gzip_cut(path)
+    if cut is not None:
+        error = f"truncated ({cut}): the records after the cut cannot be read"
+        yield Saved(str(path), None, path.name, error=error)
+    elif not found:
         yield Saved(str(path), None, path.name, error="no responses in the WARC file")
+    if noise.getvalue().strip():
+        said = "; ".join(line.strip() for line in noise.getvalue().splitlines() if line.strip())
+        yield Saved(str(path), None, path.name, error=f"warcio: {said}")
 
 
-def _record(path: Path, record: object, encoding: str | None) -> Saved:
+def _sniff(path: Path) -> str | None:
+    """Why `path` is no WARC (or ARC) file by its first bytes, or None. OSError escapes."""
+    with path.open("rb") as raw:
+        head = raw.read(2)
+        raw.seek(0)
+        try:
+            start = gzip.GzipFile(fileobj=raw).read(16) if head == GZIP_MAGIC else raw.read(16)
+        except (OSError, EOFError, zlib.error) as exc:
+            return f"a damaged gzip file ({exc})"
+    arc = path.name.lower().endswith((".arc", ".arc.gz"))
+    magic = b"filedesc://" if arc else b"WARC/"
+    if not start.startswith(magic):
+        return "empty" if not start else f"it does not start with {magic.decode()}"
+    return None
+
+
+def _gzip_cut(path: Path) -> str | None:
+    """For a gzipped file, why it cannot be read to its end (a cut), else None."""
+    with path.open("rb") as raw:
+        if raw.read(2) != GZIP_MAGIC:
+            return None
+        raw.seek(0)
+        try:
+            with gzip.GzipFile(fileobj=raw) as unzipped:
+                while unzipped.read(2**20):
+                    pass
+        except (OSError, EOFError, zlib.error) as exc:
+            return str(exc)
+    return None
+
+
+@contextlib.contextmanager
+def _quiet(noise: io.StringIO) -> Iterator[None]:
+    """warcio's warnings (written to stderr, or logged) into `noise`."""
+    logger = logging.getLogger("warcio")
+    handler = logging.StreamHandler(noise)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        with contextlib.redirect_stderr(noise):
+            yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def _record(path: Path, record: object, encoding: str | None) -> Saved | None:
+    """A page record as a page, a revisit or cut one with the reason, others None."""
+    kind = record.rec_type  # type: ignore[attr-defined]
     headers = record.rec_headers  # type: ignore[attr-defined]
     uri = str(headers.get_header("WARC-Target-URI") or "")
     origin = f"{path}#{uri}"
     name = uri.rstrip("/").rsplit("/", 1)[-1] or uri
     mtime = _warc_date(str(headers.get_header("WARC-Date") or ""))
+    if kind == "revisit":
+        error = "a revisit record: the page is an earlier capture's, not stored here again"
+        return Saved(origin, None, name, mtime, error)
+    if kind not in ("response", "resource"):
+        return None
     http = record.http_headers  # type: ignore[attr-defined]
     status = 200 if http is None else int(http.get_statuscode() or 0)
     content_type = "" if http is None else str(http.get_header("Content-Type") or "")
-    if record.rec_type == "resource":  # type: ignore[attr-defined]
+    if kind == "resource":
         content_type = str(headers.get_header("Content-Type") or "")
     if status != 200:
         return Saved(origin, None, name, mtime, f"the archived response is HTTP {status}")
     body = record.content_stream().read()  # type: ignore[attr-defined]
+    missing = getattr(record.raw_stream, "limit", 0)  # type: ignore[attr-defined]
+    if missing:
+        return Saved(origin, None, name, mtime, f"truncated: the record ends {missing} bytes early")
     return Saved(origin, _page(uri, body, content_type, encoding), name, mtime)
 
 
