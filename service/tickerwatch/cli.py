@@ -205,6 +205,9 @@ def _export(args: argparse.Namespace) -> int:
         print(f"tickerwatch: export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
         return 1
     print(f"tickerwatch: export: {len(rows)} history rows, {count} samples", file=sys.stderr)
+    target = "FILE" if args.output is None else str(args.output)
+    print(f"next: promtool tsdb create-blocks-from openmetrics --max-block-duration=720h"
+          f" {target} PROMETHEUS_DATA_DIR", file=sys.stderr)  # fmt: skip
     return 0
 
 
