@@ -147,7 +147,7 @@ def _import(args: argparse.Namespace) -> int:
     import time
 
     from tickerwatch.core.pagedate import DateError
-    from tickerwatch.importer import fallback_of, run_import
+    from tickerwatch.importer import fallback_of, retention_warning, run_import
     from tickerwatch.store.sqlite import HistoryDB
 
     settings, source = _configured_source(args)
@@ -163,6 +163,9 @@ def _import(args: argparse.Namespace) -> int:
         db.close()
     for line in summary.lines():
         print(line)
+    warning = retention_warning(summary, settings.storage.retention, time.time())
+    if warning is not None:
+        print(warning, file=sys.stderr)
     return 0 if summary.dated else 1
 
 

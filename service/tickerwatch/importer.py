@@ -22,7 +22,7 @@ from tickerwatch.core.errors import PollError
 from tickerwatch.core.merge import Sighting
 from tickerwatch.core.pagedate import DateError, fixed_date, name_date, out_of_range, page_date
 from tickerwatch.core.settings import FEED_FORMATS, Source
-from tickerwatch.core.units import rfc3339
+from tickerwatch.core.units import format_duration, rfc3339
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.sources import reader_for
 from tickerwatch.sources.archive import Saved, files_under, read_saved
@@ -62,6 +62,24 @@ class Summary:
                 f"conflict {rfc3339(sighting.at)} {q.pair} {q.rate} {q.change_text}: the live"
                 f" history shows {rate} from {rfc3339(first)} to {rfc3339(last)}; not imported"
             )
+
+    def older_than(self, before: float) -> list[str]:
+        """The pages (origins) dated before `before` (Unix seconds): what `retention`
+        deletes at the service's next start."""
+        return sorted({origin for s, origin in self.sightings if s.at < before})
+
+
+def retention_warning(summary: Summary, retention: float, now: float) -> str | None:
+    """A warning when pages imported are older than `retention` (seconds), else None."""
+    old = summary.older_than(now - retention)
+    if not old:
+        return None
+    cut = rfc3339(now - retention)[:10]
+    return (
+        f"warning: {len(old)} pages are dated before {cut}, older than storage.retention"
+        f" ({format_duration(retention)}): the service deletes their rows at its next start"
+        " (raise storage.retention to keep them)"
+    )
 
 
 def fallback_of(text: str, source: Source, now: float) -> str | float:
@@ -153,7 +171,7 @@ def _saved(inputs: Iterable[str], source: Source) -> Iterator[Saved]:
             continue
         for path in paths:
             try:
-                yield from read_saved(path, source.encoding)
+                yield from read_saved(path, source.encoding, source.max_body)
             except (OSError, EOFError, ValueError, zlib.error) as exc:  # a damaged archive
                 yield Saved(str(path), None, path.name, error=f"cannot read: {exc}")
 

@@ -12,6 +12,7 @@ import contextlib
 import gzip
 import io
 import logging
+import stat
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from tickerwatch.core.model import Page
 
 WARC_SUFFIXES: Final = (".warc", ".warc.gz", ".arc", ".arc.gz")
 GZIP_MAGIC: Final = b"\x1f\x8b"
+DEFAULT_MAX_BODY: Final = 5 * 2**20  # as `defaults.max_body`
 CONTENT_TYPES: Final = {
     ".html": "text/html", ".htm": "text/html", ".xml": "text/xml", ".json": "application/json",
 }  # fmt: skip
@@ -47,24 +49,64 @@ class Saved:
 
 
 def files_under(target: Path) -> Iterator[Path]:
-    """`target` itself, or every regular file under a directory, in name order."""
+    """`target` itself, or everything under a directory that is not a directory, in name
+    order: FIFOs, sockets, links to directories (not followed) and broken or looping links
+    too, so that read_saved says why it does not read them."""
     if target.is_dir():
-        yield from sorted(p for p in target.rglob("*") if p.is_file())
+        yield from sorted(p for p in target.rglob("*") if p.is_symlink() or not p.is_dir())
     else:
         yield target
 
 
-def read_saved(path: Path, encoding: str | None = None) -> Iterator[Saved]:
-    """The page in a file, or each response in a WARC file; `encoding` (the source's
-    `encoding`, a codec name) decodes every body whatever it says, as in a poll. OSError
-    when it cannot be opened or read."""
-    if path.name.lower().endswith(WARC_SUFFIXES):
-        yield from _warc(path, encoding)
+def read_saved(
+    path: Path, encoding: str | None = None, max_body: int = DEFAULT_MAX_BODY
+) -> Iterator[Saved]:
+    """The page in a file (gzipped or not), or each response in a WARC file; `encoding`
+    (the source's `encoding`, a codec name) decodes every body whatever it says, as in a
+    poll; a page (a file, a WARC record, a file unzipped) over `max_body` bytes is not read.
+    A FIFO, socket or device is not opened. OSError when it cannot be opened or read."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        yield Saved(str(path), None, path.name, error=_not_regular(info.st_mode))
         return
-    data = path.read_bytes()
+    if path.name.lower().endswith(WARC_SUFFIXES):
+        yield from _warc(path, encoding, max_body)
+        return
+    data = _contents(path, info.st_size, max_body)
+    if isinstance(data, str):
+        yield Saved(str(path), None, path.name, info.st_mtime, data)
+        return
     kind = CONTENT_TYPES.get(path.suffix.lower(), "")
+    if path.suffix.lower() == ".gz":
+        kind = CONTENT_TYPES.get(Path(path.stem).suffix.lower(), "")
     page = _page(str(path), data, kind, encoding)
-    yield Saved(str(path), page, path.name, path.stat().st_mtime)
+    yield Saved(str(path), page, path.name, info.st_mtime)
+
+
+def _not_regular(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a link to a directory: not followed (name the directory itself to read it)"
+    kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+    return f"not a regular file ({kind}): not read"
+
+
+def _contents(path: Path, size: int, max_body: int) -> bytes | str:
+    """The file's bytes, unzipped when they are gzip; or why not (too large, damaged)."""
+    if size > max_body:
+        return f"too_large: {size} bytes exceed max_body {max_body}"
+    data = path.read_bytes()
+    if data[:2] != GZIP_MAGIC:
+        return data
+    unzip = zlib.decompressobj(wbits=31)
+    try:
+        out = unzip.decompress(data, max_body + 1)
+    except zlib.error as exc:
+        return f"cannot read: a damaged gzip file ({exc})"
+    if len(out) > max_body:
+        return f"too_large: more than max_body {max_body} bytes unzipped"
+    if not unzip.eof:
+        return "cannot read: a gzip file cut short"
+    return out
 
 
 def _page(origin: str, data: bytes, content_type: str, encoding: str | None) -> Page:
@@ -75,7 +117,7 @@ def _page(origin: str, data: bytes, content_type: str, encoding: str | None) -> 
     )  # fmt: skip
 
 
-def _warc(path: Path, encoding: str | None) -> Iterator[Saved]:
+def _warc(path: Path, encoding: str | None, max_body: int) -> Iterator[Saved]:
     """Each response or resource record (and each revisit or cut record, with the reason);
     the file itself with the reason when it is no WARC file, holds no responses, or is
     truncated (the records after the cut are lost). What warcio prints is listed, not
@@ -91,7 +133,7 @@ def _warc(path: Path, encoding: str | None) -> Iterator[Saved]:
             try:
                 with _quiet(noise):
                     record = next(records, None)
-                    saved = None if record is None else _record(path, record, encoding)
+                    saved = None if record is None else _record(path, record, encoding, max_body)
             except ArchiveLoadFailed as exc:
                 error = f"not a readable WARC file: {exc}".strip()
                 yield Saved(str(path), None, path.name, error=error)
@@ -158,7 +200,7 @@ def _quiet(noise: io.StringIO) -> Iterator[None]:
         logger.propagate = propagate
 
 
-def _record(path: Path, record: object, encoding: str | None) -> Saved | None:
+def _record(path: Path, record: object, encoding: str | None, max_body: int) -> Saved | None:
     """A page record as a page, a revisit or cut one with the reason, others None."""
     kind = record.rec_type  # type: ignore[attr-defined]
     headers = record.rec_headers  # type: ignore[attr-defined]
@@ -178,11 +220,26 @@ def _record(path: Path, record: object, encoding: str | None) -> Saved | None:
         content_type = str(headers.get_header("Content-Type") or "")
     if status != 200:
         return Saved(origin, None, name, mtime, f"the archived response is HTTP {status}")
-    body = record.content_stream().read()  # type: ignore[attr-defined]
+    body = _read_up_to(record.content_stream(), max_body + 1)  # type: ignore[attr-defined]
+    if len(body) > max_body:
+        return Saved(origin, None, name, mtime, f"too_large: the page exceeds max_body {max_body}")
     missing = getattr(record.raw_stream, "limit", 0)  # type: ignore[attr-defined]
     if missing:
         return Saved(origin, None, name, mtime, f"truncated: the record ends {missing} bytes early")
     return Saved(origin, _page(uri, body, content_type, encoding), name, mtime)
+
+
+def _read_up_to(stream: object, limit: int) -> bytes:
+    """At most `limit` bytes of a warcio stream (its reads may come short)."""
+    parts: list[bytes] = []
+    size = 0
+    while size < limit:
+        part = stream.read(min(2**16, limit - size))  # type: ignore[attr-defined]
+        if not part:
+            break
+        parts.append(part)
+        size += len(part)
+    return b"".join(parts)
 
 
 def _warc_date(text: str) -> float | None:
