@@ -56,11 +56,12 @@ class Summary:
         )
         for origin, reason in self.skipped:
             yield f"skipped {origin}: {reason}"
-        for _, sighting, first, last, rate in s.conflicts:
+        for _, sighting, first, last, live in s.conflicts:
             q = sighting.rate
+            shown = f"{q.rate} {q.change_text}".strip()
             yield (
-                f"conflict {rfc3339(sighting.at)} {q.pair} {q.rate} {q.change_text}: the live"
-                f" history shows {rate} from {rfc3339(first)} to {rfc3339(last)}; not imported"
+                f"conflict {rfc3339(sighting.at)} {q.pair} {shown}: the live history shows"
+                f" {live} from {rfc3339(first)} to {rfc3339(last)}; not imported"
             )
 
     def older_than(self, before: float) -> list[str]:

@@ -41,6 +41,8 @@ def test_dates_in_names_and_given() -> None:
     assert name_date("20251399.html", "UTC") is None
     assert fixed_date("2025-12-08", "UTC") == DEC_08_UTC
     assert fixed_date("2025-12-08T06:00:00+06:00", "UTC") == DEC_08_UTC
+    assert fixed_date("20251208", "UTC") == DEC_08_UTC  # ISO 8601 basic: a date, no zone
+    assert fixed_date("2025-12-08t00:00:00z", "UTC") == DEC_08_UTC  # RFC 3339 allows both
     with pytest.raises(DateError, match="time zone"):
         fixed_date("2025-12-08T06:00:00", "UTC")
     with pytest.raises(DateError, match="expected a date"):

@@ -88,3 +88,13 @@ def test_a_feed_file_taking_effect_tomorrow_leaves_live_polls_alone(db: HistoryD
     stats = db.record("s", [quote("0.00196")], 3000.0, {})[0]
     assert stats.previous == Decimal("0.00194")  # ... is the previous value
     assert len(table(db)) == 3
+
+
+def test_a_conflict_names_the_live_change_and_is_said_again(db: HistoryDB) -> None:
+    db.record("s", [quote("0.00196", "-0")], 1000.0, {})
+    db.record("s", [quote("0.00196", "-0")], 2000.0, {})
+    page_ = (Sighting(1500.0, quote("0.00196", "0")), "page.html")  # the change differs
+    for _ in range(2):  # imported again: still not in the history, said again
+        outcome = db.import_sightings("s", [page_])
+        assert [c[4] for c in outcome.conflicts] == ["0.00196 -0%"]
+    assert (outcome.new, outcome.repeated, outcome.rows) == (0, 1, 0)

@@ -101,12 +101,12 @@ def name_date(name: str, timezone: str) -> float | None:
 
 
 def fixed_date(text: str, timezone: str) -> float:
-    """A date (`2025-12-08`, 00:00 in `timezone`) or a time with its offset
-    (`2025-12-08T10:00:00Z`); raises DateError."""
+    """A date (`2025-12-08` or `20251208`, 00:00 in `timezone`) or a time with its offset
+    (`2025-12-08T10:00:00Z`, `t` and `z` too, as RFC 3339 allows); raises DateError."""
     try:
-        if len(text) == 10:
+        if len(text) in (8, 10) and text.replace("-", "").isdigit():
             return midnight(date.fromisoformat(text), timezone)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(re.sub("[zZ]$", "+00:00", text).replace("t", "T"))
     except ValueError:
         raise DateError(f"{text!r}: expected a date (2025-12-08) or an RFC 3339 time") from None
     if parsed.tzinfo is None:
