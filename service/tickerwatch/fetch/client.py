@@ -23,6 +23,7 @@ from tickerwatch.core.decoding import decode_body
 from tickerwatch.core.errors import FetchError
 from tickerwatch.core.model import Page
 from tickerwatch.core.redact import redact_url
+from tickerwatch.core.settings import Source
 from tickerwatch.core.units import backoff, is_number, parse_retry_after
 from tickerwatch.fetch.codings import CODINGS, BodyDecoder, parse_codings
 
@@ -154,6 +155,22 @@ class Fetcher:
             except FetchError as exc:
                 raise _through(exc, url, proxy) from exc.__cause__
 
+    async def fetch_source(
+        self,
+        source: Source,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Page:
+        """GET `url` as a poll of `source` does: its `timeout`, `max_body`,
+        `redirect_hosts`, `proxy_url` and `encoding` (polls, backfill and URL imports alike).
+        Raises FetchError."""
+        return await self.fetch(
+            url, deadline=source.timeout, max_body=source.max_body, etag=etag,
+            last_modified=last_modified, redirect_hosts=source.redirect_hosts,
+            proxy=source.proxy_url, encoding=source.encoding,
+        )  # fmt: skip
+
     async def _with_retries(
         self,
         client: httpx.AsyncClient,
@@ -168,6 +185,7 @@ class Fetcher:
                 return await _attempt(client, url, want, left)
             except _Retryable as failure:
                 if attempt + 1 >= self.retry.attempts:
+                    failure.error.retry_in = failure.retry_after or 0.0
                     raise failure.error from None
                 wait = failure.retry_after
                 if wait is None:
@@ -312,13 +330,16 @@ def _through(error: FetchError, url: str, proxy: str | None) -> FetchError:
     if error.reason not in {"connect", "timeout"}:
         return error
     if proxy is not None:
-        return FetchError(error.reason, f"{error.message} (through the proxy {redact_url(proxy)})")
-    named = environment_proxy(url)
-    if named is None:
-        return error
-    variable, value = named
-    hint = f"{variable} is {redact_url(value)}; NO_PROXY may exempt this host"
-    return FetchError(error.reason, f"{error.message} ({hint})")
+        hint = f"through the proxy {redact_url(proxy)}"
+    else:
+        named = environment_proxy(url)
+        if named is None:
+            return error
+        variable, value = named
+        hint = f"{variable} is {redact_url(value)}; NO_PROXY may exempt this host"
+    named_error = FetchError(error.reason, f"{error.message} ({hint})")
+    named_error.retry_in = error.retry_in
+    return named_error
 
 
 def _environment_proxies() -> list[str]:

@@ -81,13 +81,15 @@ class HistoryDB:
 
     def _record_one(self, source: str, quote: PrintedRate, now: float) -> int:
         """A new row when the printed value or the effective date differs from the newest
-        row's (history is keyed on the body's date, not on the poll's time)."""
+        row's (history is keyed on the body's date, not on the poll's time). The newest row
+        is the newest live row, or an imported one started after it but by `now`; imported
+        rows dated after `now` (a feed file taking effect tomorrow) are not looked at."""
         rate, pct, absolute, effective = quote.value
         row = self._db.execute(
             "SELECT id, rate, change_pct, coalesce(change_abs, ''), effective, imported"
-            " FROM history WHERE source=? AND base=? AND quote=?"
-            " ORDER BY first_seen DESC, id DESC LIMIT 1",
-            (source, quote.pair.base, quote.pair.quote),
+            " FROM history WHERE source=? AND base=? AND quote=? AND (imported=0 OR first_seen<=?)"
+            " ORDER BY first_seen DESC, imported, id DESC LIMIT 1",
+            (source, quote.pair.base, quote.pair.quote, now),
         ).fetchone()
         # A poll never extends an imported row: imported rows are rebuilt from sightings.
         if row is not None and not row[5] and tuple(row[1:5]) == quote.value:
@@ -113,10 +115,10 @@ class HistoryDB:
         self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
     ) -> SeriesStats:
         key = (source, pair.base, pair.quote)
-        rows = self._db.execute(
+        rows = self._db.execute(  # rows imported from pages dated after `now` do not count
             "SELECT rate, first_seen FROM history WHERE source=? AND base=? AND quote=?"
-            " ORDER BY first_seen DESC, id DESC",
-            key,
+            " AND first_seen<=? ORDER BY first_seen DESC, id DESC",
+            (*key, now),
         )
         changed_at = now
         previous: Decimal | None = None
@@ -171,6 +173,10 @@ class HistoryDB:
             return import_sightings(self._db, source, sightings)
         except sqlite3.Error as exc:
             raise StoreError(f"history database error: {exc}") from exc
+
+    def sources(self) -> set[str]:
+        """Every source with a row in the history."""
+        return {str(name) for (name,) in self._db.execute("SELECT DISTINCT source FROM history")}
 
     def import_origins(self, source: str) -> set[str]:
         """Every file or URL whose pages of `source` were imported (store.imports)."""
