@@ -137,6 +137,21 @@ def test_malformed_placement_flags_are_config_errors() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("flags", "env", "named"),
+    [({"shard": ""}, {}, "--shard"), ({}, {"TICKERWATCH_SHARD": " "}, "--shard"),
+     ({"replica": ""}, {}, "--replica"), ({}, {"TICKERWATCH_REPLICA": ""}, "--replica"),
+     ({"shard": ""}, {"TICKERWATCH_SHARD": "1/2"}, "--shard")],
+)  # fmt: skip
+def test_an_empty_shard_or_replica_is_an_error_not_unset(
+    flags: dict[str, str], env: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        placement(args(**flags), env)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{named} / TICKERWATCH_") and "empty" in problem
+
+
 def test_probe_targets_must_be_regular_expressions(tmp_path: Path) -> None:
     path = config(tmp_path, "probe: {allowed_targets: ['https://(ok|fine)\\.example/.*', '(']}\n")
     with pytest.raises(ConfigError) as caught:

@@ -291,6 +291,7 @@ class Service:
         rt = self.runtime
         assert rt is not None and self.config_path is not None and rt.alerting is not None
         async with self._reload_lock:
+            old = self.settings
             try:
                 new = load_settings(self.config_path, placement=self.settings.placement)
                 plan = await plan_reload(self.settings, new, rt.states, rt.store, self.clock)
@@ -313,6 +314,7 @@ class Service:
             rt.last_reload_error = []
             log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
             _log_warnings(new)
+            _warn_foreign_references(new, old)
         await self._evaluate(rt)
         return True
 
@@ -344,12 +346,15 @@ class Service:
         self.settings = rt.settings = plan.settings
 
 
-def _warn_foreign_references(settings: Settings) -> None:
-    """Logged once at start: a cross-check whose reference another shard polls."""
+def _warn_foreign_references(settings: Settings, before: Settings | None = None) -> None:
+    """Logged once, at start and at each reload that adds one: a cross-check whose
+    reference another shard polls (`before`: the config those already logged came from)."""
     shards = settings.placement.shards
     if shards > 1:
+        known = set(foreign_references(before.sources, shards)) if before else set()
         for source, reference in foreign_references(settings.sources, shards):
-            log.warning("reference_on_other_shard", source=source, reference=reference)
+            if (source, reference) not in known:
+                log.warning("reference_on_other_shard", source=source, reference=reference)
 
 
 def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:

@@ -12,6 +12,7 @@ import functools
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urljoin, urlsplit
@@ -131,9 +132,12 @@ class Fetcher:
         redirect_hosts: frozenset[str] = frozenset(),
         proxy: str | None = None,
         encoding: str | None = None,
+        redirect_allowed: Callable[[str], bool] | None = None,
     ) -> Page:
         """GET `url` within `deadline` seconds overall, retries included. Redirects may go
-        to the URL's own host, to `redirect_hosts`, or anywhere when that holds "*".
+        to the URL's own host, to `redirect_hosts`, or anywhere when that holds "*";
+        with `redirect_allowed`, instead only to a whole URL (scheme, host, port, path,
+        query) it answers True for, checked at every hop.
         `proxy`: an explicit proxy URL; None leaves the environment's proxies in charge.
         `encoding`: decode the body with this codec whatever the page says (decoding.py).
         Raises FetchError with a reason from the closed set."""
@@ -143,7 +147,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         hosts = redirect_hosts | {urlsplit(url).hostname or ""}
-        want = _Wanted(headers, max_body, hosts, encoding)
+        want = _Wanted(headers, max_body, hosts, encoding, redirect_allowed)
         async with self._slots:
             ends_at = asyncio.get_running_loop().time() + deadline
             try:
@@ -208,6 +212,7 @@ class _Wanted:
     max_body: int
     hosts: frozenset[str]
     encoding: str | None
+    allowed: Callable[[str], bool] | None = None
 
 
 async def _attempt(client: httpx.AsyncClient, url: str, want: _Wanted, deadline: float) -> Page:
@@ -221,7 +226,7 @@ async def _attempt(client: httpx.AsyncClient, url: str, want: _Wanted, deadline:
             try:
                 if not resp.has_redirect_location:
                     return await _read_page(resp, url, want)
-                url = _redirect_target(url, resp.headers["location"], want.hosts)
+                url = _redirect_target(url, resp.headers["location"], want)
                 await _drain(resp)
             finally:
                 await resp.aclose()
@@ -240,7 +245,7 @@ def _parsed(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
-def _redirect_target(current: str, location: str, hosts: frozenset[str]) -> str:
+def _redirect_target(current: str, location: str, want: _Wanted) -> str:
     target = urljoin(current, location)
     parts = urlsplit(target)
     if parts.scheme not in {"http", "https"}:
@@ -250,6 +255,11 @@ def _redirect_target(current: str, location: str, hosts: frozenset[str]) -> str:
         _parsed(target)
     except (ValueError, httpx.InvalidURL) as exc:
         raise FetchError("redirect", f"redirect to an invalid URL refused: {exc}") from None
+    if want.allowed is not None:
+        if not want.allowed(target):
+            raise FetchError("redirect", f"redirect to {redact_url(target)} refused: not allowed")
+        return target
+    hosts = want.hosts
     if "*" not in hosts and parts.hostname not in hosts:
         raise FetchError(
             "redirect", f"redirect to another host ({parts.hostname}) refused: see redirect_hosts"

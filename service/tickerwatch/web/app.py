@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from datetime import datetime
 from typing import Final
@@ -121,7 +123,20 @@ class Endpoints:
     async def probe(self, request: Request) -> Response:
         if self.rt.probe is None:
             return PlainTextResponse("probing is not available\n", status_code=503)
-        answer = await self.rt.probe(request.query_params, request.headers.get("accept", ""))
+        work = asyncio.ensure_future(
+            self.rt.probe(request.query_params, request.headers.get("accept", ""))
+        )
+        gone = asyncio.ensure_future(_disconnected(request))
+        try:
+            await asyncio.wait((work, gone), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+        if not work.done():  # the client left: no one waits for this probe
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            return Response(status_code=499)
+        answer = work.result()
         return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
 
     async def reload(self, request: Request) -> Response:
@@ -165,6 +180,12 @@ def create_app(rt: Runtime) -> Starlette:
             Route("/-/reload", e.reload, methods=["POST", "PUT"]),
         ],
     )
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client has hung up (a GET's one body message comes first)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _history_query(
