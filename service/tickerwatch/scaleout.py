@@ -42,10 +42,14 @@ def add_check_args(check: argparse.ArgumentParser) -> None:
 
 
 def positive_int(text: str) -> int:
-    """argparse's type for a count of at least 1 (an error before anything runs)."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
+    """argparse's type for a number of shards: what `--shard I/N` accepts as N (1 to
+    999999), an error before anything runs."""
+    try:
+        return parse_shard(f"0/{text.strip()}")[1]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of shards from 1 to 999999, got {text!r}"
+        ) from None
 
 
 def placement(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Placement:

@@ -196,3 +196,14 @@ def test_check_config_names_a_cross_check_split_across_shards(
     assert "warning: timesca is cross-checked against nbkr, on another shard" in (
         capsys.readouterr().out
     )
+
+
+def test_check_config_takes_as_many_shards_as_run_does(tmp_path: Path) -> None:
+    from tickerwatch.cli import main
+
+    path = config(tmp_path, "")
+    for shards in ("1000000", "0", "x"):
+        with pytest.raises(SystemExit) as refused:
+            main(["check-config", "-c", str(path), "--shards", shards])
+        assert refused.value.code == 2
+    assert main(["check-config", "-c", str(path), "--shards", "7"]) == 0
