@@ -158,13 +158,15 @@ def _configured_source(args: argparse.Namespace) -> tuple[Settings, Source]:
 
 
 def _import(args: argparse.Namespace) -> int:
+    import time
+
     from tickerwatch.core.pagedate import DateError
-    from tickerwatch.importer import fallback_of, run_import
+    from tickerwatch.importer import fallback_of, retention_warning, run_import
     from tickerwatch.store.sqlite import HistoryDB
 
     settings, source = _configured_source(args)
     try:
-        fallback = fallback_of(args.date_from, source)
+        fallback = fallback_of(args.date_from, source, time.time())
     except DateError as exc:
         print(f"tickerwatch: --date-from: {exc}", file=sys.stderr)
         return 2
@@ -175,36 +177,75 @@ def _import(args: argparse.Namespace) -> int:
         db.close()
     for line in summary.lines():
         print(line)
+    warning = retention_warning(summary, settings.storage.retention, time.time())
+    if warning is not None:
+        print(warning, file=sys.stderr)
     return 0 if summary.dated else 1
 
 
 def _export(args: argparse.Namespace) -> int:
-    import time
+    """Refused with one line: a bad window or step (exit 2), an unknown source, a history
+    database that does not exist (never created empty), an output that cannot be written
+    (exit 1)."""
+    import contextlib
 
-    from tickerwatch.core.pagedate import DateError
-    from tickerwatch.core.units import parse_duration
     from tickerwatch.export import write_openmetrics
     from tickerwatch.store.sqlite import HistoryDB
 
     settings = load_settings(args.config or default_config_path())
     try:
-        since = _when(args.since)
-        until = time.time() if args.until is None else _when(args.until)
-        step, hold = parse_duration(args.step), parse_duration(args.hold)
-        if step <= 0:
-            raise ValueError("--step: must be longer than 0s")
-    except (DateError, ValueError) as exc:
+        since, until, step, hold = _export_window(args)
+    except ValueError as exc:
         print(f"tickerwatch: export: {exc}", file=sys.stderr)
         return 2
-    db = HistoryDB(settings.storage.path)
+    path = settings.storage.path
+    if not path.is_file():
+        print(f"tickerwatch: export: no history database at {path}", file=sys.stderr)
+        return 1
+    db = HistoryDB(path)
     try:
         rows = db.history(args.source, None, since, until, 2**62)
+        known = {s.name for s in settings.sources} | db.sources()
     finally:
         db.close()
-    with sys.stdout if args.output is None else args.output.open("w") as out:
-        count = write_openmetrics(rows, out, since, until, step, hold)
+    if args.source is not None and args.source not in known:
+        print(f"tickerwatch: export: no source named {args.source!r} in the config or the"
+              " history", file=sys.stderr)  # fmt: skip
+        return 1
+    try:
+        output = (
+            contextlib.nullcontext(sys.stdout) if args.output is None else args.output.open("w")
+        )
+        with output as out:
+            count = write_openmetrics(rows, out, since, until, step, hold)
+    except OSError as exc:
+        print(f"tickerwatch: export: cannot write {args.output}: {exc.strerror}", file=sys.stderr)
+        return 1
     print(f"tickerwatch: export: {len(rows)} history rows, {count} samples", file=sys.stderr)
+    target = "FILE" if args.output is None else str(args.output)
+    print(f"next: promtool tsdb create-blocks-from openmetrics --max-block-duration=720h"
+          f" {target} PROMETHEUS_DATA_DIR", file=sys.stderr)  # fmt: skip
     return 0
+
+
+def _export_window(args: argparse.Namespace) -> tuple[float, float, float, float]:
+    """--since, --until, --step, --hold in seconds (ValueError)."""
+    import time
+
+    from tickerwatch.core.units import format_duration, parse_duration
+    from tickerwatch.export import LOOKBACK
+
+    since = _when(args.since, "--since")
+    until = time.time() if args.until is None else _when(args.until, "--until")
+    if since > until:
+        raise ValueError(f"--since {args.since} is after --until {args.until or 'now'}")
+    step, hold = parse_duration(args.step), parse_duration(args.hold)
+    if not 0 < step < LOOKBACK:
+        raise ValueError(
+            f"--step: longer than 0s and shorter than {format_duration(LOOKBACK)}"
+            " (Prometheus' lookback: a longer step leaves gaps in queries)"
+        )
+    return since, until, step, hold
 
 
 def _backfill(args: argparse.Namespace) -> int:
@@ -234,14 +275,20 @@ def _backfill(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
-def _when(text: str) -> float:
-    """Unix seconds, a date (00:00 UTC) or an RFC 3339 time (DateError)."""
+def _when(text: str, flag: str) -> float:
+    """Unix seconds, a date (00:00 UTC) or an RFC 3339 time, from 1970 to 5138 (ValueError;
+    DateError is one)."""
+    import math
+
     from tickerwatch.core.pagedate import fixed_date
 
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
-        return fixed_date(text, "UTC")
+        seconds = fixed_date(text, "UTC")
+    if not (math.isfinite(seconds) and 0 <= seconds < 1e11):
+        raise ValueError(f"{flag} {text}: out of range (Unix seconds from 0 to 1e11)")
+    return seconds
 
 
 def _port(text: str) -> int:

@@ -57,7 +57,7 @@ def _source(fmt: str, pattern: EntryPattern, widget: Widget | None) -> Source:
 
 def read(src: str, source: Source) -> tuple[Page, Ticker]:
     """Fetch or open SRC and read it as the service reads `source` (PollError, OSError)."""
-    page = read_source(src)
+    page = read_source(src, source.encoding)
     ticker = READERS[source.format](page, source, None)[1]
     assert ticker is not None  # nothing to compare with: always read
     return page, ticker

@@ -20,6 +20,7 @@ from typing import Final, TextIO
 from tickerwatch.store.schema import HistoryRow
 
 DEFAULT_STEP: Final = 240.0
+LOOKBACK: Final = 300.0  # Prometheus' lookback delta: `step` must stay below it
 DEFAULT_HOLD: Final = 86400.0
 RATE: Final = "tickerwatch_exchange_rate"
 FAMILIES: Final[tuple[tuple[str, str, Callable[[HistoryRow], Decimal | None]], ...]] = (

@@ -10,6 +10,7 @@ listed with its reason. The sightings are merged in one transaction (store.impor
 from __future__ import annotations
 
 import asyncio
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,9 +20,9 @@ from pathlib import Path
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.errors import PollError
 from tickerwatch.core.merge import Sighting
-from tickerwatch.core.pagedate import fixed_date, name_date, page_date
+from tickerwatch.core.pagedate import DateError, fixed_date, name_date, out_of_range, page_date
 from tickerwatch.core.settings import FEED_FORMATS, Source
-from tickerwatch.core.units import rfc3339
+from tickerwatch.core.units import format_duration, rfc3339
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.sources import reader_for
 from tickerwatch.sources.archive import Saved, files_under, read_saved
@@ -55,27 +56,59 @@ class Summary:
         )
         for origin, reason in self.skipped:
             yield f"skipped {origin}: {reason}"
-        for _, sighting, first, last, rate in s.conflicts:
+        for _, sighting, first, last, live in s.conflicts:
             q = sighting.rate
+            shown = f"{q.rate} {q.change_text}".strip()
             yield (
-                f"conflict {rfc3339(sighting.at)} {q.pair} {q.rate} {q.change_text}: the live"
-                f" history shows {rate} from {rfc3339(first)} to {rfc3339(last)}; not imported"
+                f"conflict {rfc3339(sighting.at)} {q.pair} {shown}: the live history shows"
+                f" {live} from {rfc3339(first)} to {rfc3339(last)}; not imported"
             )
 
+    def older_than(self, before: float) -> list[str]:
+        """The pages (origins) dated before `before` (Unix seconds): what `retention`
+        deletes at the service's next start."""
+        return sorted({origin for s, origin in self.sightings if s.at < before})
 
-def fallback_of(text: str, source: Source) -> str | float:
-    """`--date-from`: one of FALLBACKS, or a fixed date as Unix seconds (DateError)."""
-    return text if text in FALLBACKS else fixed_date(text, source.timezone)
+
+def retention_warning(summary: Summary, retention: float, now: float) -> str | None:
+    """A warning when pages imported are older than `retention` (seconds), else None."""
+    old = summary.older_than(now - retention)
+    if not old:
+        return None
+    cut = rfc3339(now - retention)[:10]
+    return (
+        f"warning: {len(old)} pages are dated before {cut}, older than storage.retention"
+        f" ({format_duration(retention)}): the service deletes their rows at its next start"
+        " (raise storage.retention to keep them)"
+    )
+
+
+def fallback_of(text: str, source: Source, now: float) -> str | float:
+    """`--date-from`: one of FALLBACKS, or a fixed date as Unix seconds (DateError, also
+    for a date that cannot be right: core.pagedate.out_of_range from `now`)."""
+    if text in FALLBACKS:
+        return text
+    at = fixed_date(text, source.timezone)
+    refused = out_of_range(at, source.timezone, now)
+    if refused is not None:
+        raise DateError(f"{text!r}: {refused}")
+    return at
 
 
 def run_import(
-    db: HistoryDB, source: Source, inputs: Sequence[str], fallback: str | float
+    db: HistoryDB,
+    source: Source,
+    inputs: Sequence[str],
+    fallback: str | float,
+    now: float | None = None,
 ) -> Summary:
-    """Read, date and merge every page of `inputs` (files, directories, WARC files, URLs)."""
+    """Read, date and merge every page of `inputs` (files, directories, WARC files, URLs);
+    a page dated out of range (from `now`, default the clock) is skipped."""
     summary = Summary()
-    for saved in _saved(inputs):
+    when = time.time() if now is None else now
+    for saved in _saved(inputs, source):
         summary.read += 1
-        found = sightings_of(saved, source, fallback)
+        found = sightings_of(saved, source, fallback, when)
         if isinstance(found, str):
             summary.skipped.append((saved.origin, found))
         else:
@@ -87,9 +120,10 @@ def run_import(
 
 
 def sightings_of(
-    saved: Saved, source: Source, fallback: str | float
+    saved: Saved, source: Source, fallback: str | float, now: float
 ) -> tuple[str, list[Sighting]] | str:
-    """The page's dated sightings and how the date was found, or why there are none."""
+    """The page's dated sightings and how the date was found, or why there are none (also
+    a date that cannot be right, core.pagedate.out_of_range from `now`, Unix seconds)."""
     if saved.page is None:
         return saved.error
     try:
@@ -109,6 +143,9 @@ def sightings_of(
         how, at = _fallback(saved, source, fallback)
     if at is None:
         return f"undated: {how}" if how != "page" else UNDATED
+    refused = out_of_range(at, source.timezone, now)
+    if refused is not None:
+        return f"{refused} (date from {how})"
     return how, [Sighting(at, q) for q in rates]
 
 
@@ -123,10 +160,10 @@ def _fallback(saved: Saved, source: Source, fallback: str | float) -> tuple[str,
     return "page", None
 
 
-def _saved(inputs: Iterable[str]) -> Iterator[Saved]:
+def _saved(inputs: Iterable[str], source: Source) -> Iterator[Saved]:
     for target in inputs:
         if target.startswith(("http://", "https://")):
-            yield _fetched(target)
+            yield _fetched(target, source)
             continue
         try:
             paths = list(files_under(Path(target)))
@@ -135,18 +172,18 @@ def _saved(inputs: Iterable[str]) -> Iterator[Saved]:
             continue
         for path in paths:
             try:
-                yield from read_saved(path)
+                yield from read_saved(path, source.encoding, source.max_body)
             except (OSError, EOFError, ValueError, zlib.error) as exc:  # a damaged archive
                 yield Saved(str(path), None, path.name, error=f"cannot read: {exc}")
 
 
-def _fetched(url: str) -> Saved:
-    """A URL fetched as a poll fetches (redirects on the same host only)."""
+def _fetched(url: str, source: Source) -> Saved:
+    """A URL fetched as a poll of `source` fetches it (Fetcher.fetch_source)."""
 
     async def go() -> Saved:
         async with Clients() as clients:
             try:
-                page = await Fetcher(clients).fetch(url, deadline=30.0, max_body=8 * 2**20)
+                page = await Fetcher(clients).fetch_source(source, url)
             except PollError as exc:
                 return Saved(url, None, url.rsplit("/", 1)[-1], error=str(exc))
         return Saved(url, page, url.rstrip("/").rsplit("/", 1)[-1])

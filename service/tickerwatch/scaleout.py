@@ -42,24 +42,37 @@ def add_check_args(check: argparse.ArgumentParser) -> None:
 
 
 def positive_int(text: str) -> int:
-    """argparse's type for a count of at least 1 (an error before anything runs)."""
-    if not text.strip().isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return int(text)
+    """argparse's type for a number of shards: what `--shard I/N` accepts as N (1 to
+    999999), an error before anything runs."""
+    try:
+        return parse_shard(f"0/{text.strip()}")[1]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a number of shards from 1 to 999999, got {text!r}"
+        ) from None
 
 
 def placement(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> Placement:
-    """The placement the flags (else the environment) ask for; ConfigError if malformed."""
+    """The placement the flags (else the environment) ask for; ConfigError if malformed.
+    An empty value (`--shard ""`, `TICKERWATCH_REPLICA=`) is an error, not "unset": it
+    is most often a variable that was meant to be filled in."""
     env = os.environ if environ is None else environ
-    shard_text = args.shard or env.get(SHARD_ENV) or "0/1"
-    replica = args.replica or env.get(REPLICA_ENV) or None
+    shard_text = args.shard if args.shard is not None else env.get(SHARD_ENV)
+    replica = args.replica if args.replica is not None else env.get(REPLICA_ENV)
     probe_text = env.get(PROBE_ONLY_ENV, "").strip().lower()
-    problems = []
-    try:
-        shard, shards = parse_shard(shard_text)
-    except ValueError as exc:
-        problems.append(f"--shard / {SHARD_ENV}: {exc}")
-        shard, shards = 0, 1
+    problems = [
+        f"{flag} / {var}: empty; give a value or leave it unset"
+        for flag, var, value in (("--shard", SHARD_ENV, shard_text),
+                                 ("--replica", REPLICA_ENV, replica))
+        if value is not None and not value.strip()
+    ]  # fmt: skip
+    shard, shards = 0, 1
+    if shard_text is not None and shard_text.strip():
+        try:
+            shard, shards = parse_shard(shard_text)
+        except ValueError as exc:
+            problems.append(f"--shard / {SHARD_ENV}: {exc}")
+    replica = replica if replica and replica.strip() else None
     if replica is not None:
         try:
             check_replica(replica)

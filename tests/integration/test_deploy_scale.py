@@ -97,6 +97,27 @@ def test_the_ha_variant_runs_replicas_a_and_b_of_every_shard_with_one_budget(
     assert all(wanted <= s.items() for s in selectors) and pdb["spec"]["maxUnavailable"] == 1
 
 
+@pytest.mark.parametrize("variant", ["", "sharded", "ha"])
+def test_each_servicemonitor_selects_its_own_service_and_no_other(
+    variant: str, tmp_path: Path
+) -> None:
+    """Within the variant and beside the probe Deployment (which may run next to any of
+    them), each ServiceMonitor's selector is exactly its own Service's labels: every pod
+    is scraped once."""
+    _, docs = rendered(variant, tmp_path)
+    _, probe = rendered("probe", tmp_path)
+    services = of_kind(docs, "Service") + of_kind(probe, "Service")
+    monitors = of_kind(docs, "ServiceMonitor")
+    chosen = []
+    for monitor in monitors:
+        wanted = monitor["spec"]["selector"]["matchLabels"]
+        picked = [s for s in services if wanted.items() <= s["metadata"]["labels"].items()]
+        assert len(picked) == 1, (monitor["metadata"]["name"], picked)
+        assert wanted == picked[0]["metadata"]["labels"], monitor["metadata"]["name"]
+        chosen.append(picked[0]["metadata"]["name"])
+    assert len(set(chosen)) == len(monitors) == len(of_kind(docs, "Service"))
+
+
 def test_the_probe_deployment_polls_nothing_and_scales_on_cpu(tmp_path: Path) -> None:
     _, docs = rendered("probe", tmp_path)
     (deployment,) = of_kind(docs, "Deployment")

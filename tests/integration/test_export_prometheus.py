@@ -43,13 +43,15 @@ def test_exported_history_is_queryable_in_prometheus(tmp_path: Path) -> None:
     pages = [str(FIXTURES / "pages" / f"timesca-{n}.txt") for n in ("2025-12-08-b", "013")]
     tickerwatch(tmp_path, "import", "-c", str(config), "--source", "timesca", *pages)
     exported = tmp_path / "history.om"
-    tickerwatch(tmp_path, "export", "-c", str(config), "--openmetrics", "--since", "2025-12-01",
-                "--until", "2025-12-24", "-o", str(exported))  # fmt: skip
+    done = tickerwatch(tmp_path, "export", "-c", str(config), "--openmetrics", "--since",
+                       "2025-12-01", "--until", "2025-12-24", "-o", str(exported))  # fmt: skip
+    assert "create-blocks-from openmetrics --max-block-duration=720h" in done.stderr
     assert exported.read_text().endswith("# EOF\n")
 
     prom = Prometheus(tmp_path, {"global": {"scrape_interval": "1h"}, "scrape_configs": []})
     blocks = subprocess.run(
-        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", str(exported), str(prom.data)],
+        [PROMTOOL, "tsdb", "create-blocks-from", "openmetrics", "--max-block-duration=720h",
+         str(exported), str(prom.data)],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert blocks.returncode == 0, blocks.stderr + blocks.stdout

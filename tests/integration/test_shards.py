@@ -98,3 +98,31 @@ def test_three_shards_poll_each_source_once_and_together_export_the_unsharded_ra
         assert rate_lines(whole) == union
     finally:
         whole.close()
+
+
+def test_a_cross_shard_reference_added_by_reload_is_warned_once(
+    tmp_path: Path, site: PageServer
+) -> None:
+    def text(references: str) -> str:
+        return (
+            'web: {listen: "127.0.0.1:{port}", enable_lifecycle: true}\nstorage: {path: {db}}\n'
+            "defaults: {interval: 1h, jitter: 0s, timeout: 3s}\nsources:\n"
+            f"  - {{name: src-00, url: '{site.url('/s00')}', pairs: [KGS/USD]{references}}}\n"
+            f"  - {{name: src-01, url: '{site.url('/s01')}', pairs: [KGS/USD]}}\n"
+        )
+
+    assert (hashmod("src-00", 2), hashmod("src-01", 2)) == (0, 1)
+    svc = Service(tmp_path, text(""))
+    svc.env = {"TICKERWATCH_SHARD": "0/2"}
+    try:
+        svc.start()
+        referring = Service(tmp_path, text(", references: [src-01]"))
+        svc.config.write_text(
+            referring.config.read_text().replace(str(referring.port), str(svc.port))
+        )
+        for _ in range(2):  # a second reload of the same config says nothing new
+            assert svc.client.post("/-/reload").text == "reloaded\n"
+        warned = logged(svc, "reference_on_other_shard")
+        assert [(e["source"], e["reference"]) for e in warned] == [("src-00", "src-01")]
+    finally:
+        svc.close()

@@ -209,7 +209,9 @@ def test_pending_then_firing_after_for_then_resolved() -> None:
     assert (notes["value"], notes["resolved"], notes["value_fired"]) == (
         "0.00196", "back to 0.00196", "0.00190",
     )  # fmt: skip
-    s, out = run(r, "0.00196", 800 + 15 * 60 + 1, s)
+    s, out = run(r, "0.00196", 800 + 24 * 3600 - 1, s)
+    assert [a.state for a in s.values()] == ["resolved"]  # the landing page lists it a day
+    s, out = run(r, "0.00196", 800 + 24 * 3600 + 1, s)
     assert (s, out) == ({}, [])
 
 

@@ -16,8 +16,8 @@ from warcio.warcwriter import WARCWriter
 from support import pages
 from support.feeds import FEEDS, source
 from support.pages import DEC_08
-from tickerwatch.core.pagedate import DateError, fixed_date, name_date, page_date
-from tickerwatch.importer import UNDATED, run_import
+from tickerwatch.core.pagedate import DateError, fixed_date, name_date, out_of_range, page_date
+from tickerwatch.importer import UNDATED, fallback_of, run_import
 from tickerwatch.sources.archive import read_saved
 from tickerwatch.store.sqlite import HistoryDB
 
@@ -41,6 +41,8 @@ def test_dates_in_names_and_given() -> None:
     assert name_date("20251399.html", "UTC") is None
     assert fixed_date("2025-12-08", "UTC") == DEC_08_UTC
     assert fixed_date("2025-12-08T06:00:00+06:00", "UTC") == DEC_08_UTC
+    assert fixed_date("20251208", "UTC") == DEC_08_UTC  # ISO 8601 basic: a date, no zone
+    assert fixed_date("2025-12-08t00:00:00z", "UTC") == DEC_08_UTC  # RFC 3339 allows both
     with pytest.raises(DateError, match="time zone"):
         fixed_date("2025-12-08T06:00:00", "UTC")
     with pytest.raises(DateError, match="expected a date"):
@@ -130,3 +132,73 @@ def test_a_feed_is_dated_by_the_day_its_rates_take_effect(tmp_path: Path) -> Non
     assert rows and {(r.first_seen, r.effective, r.imported) for r in rows} == {
         (1779559200.0, 1779559200.0, True)  # 2026-05-24 00:00 in Bishkek
     }
+
+
+def test_dates_that_cannot_be_right_are_refused(tmp_path: Path) -> None:
+    now = DEC_08_UTC + 12 * 3600  # 2025-12-08 18:00 in Bishkek
+    assert out_of_range(DEC_08_UTC + 86400, "UTC", now) is None  # tomorrow: a feed's next day
+    assert out_of_range(fixed_date("1990-01-01", "UTC"), "UTC", now) is None
+    assert out_of_range(DEC_08_UTC + 2 * 86400, "UTC", now) == (
+        "dated 2025-12-10, after tomorrow (2025-12-09 in UTC): cannot be right"
+    )
+    assert out_of_range(fixed_date("0001-01-01", "Asia/Bishkek"), "Asia/Bishkek", now) == (
+        "dated 0001-01-01, before 1990-01-01: cannot be right"
+    )
+    with pytest.raises(DateError, match="before 1990-01-01"):
+        fallback_of("0001-01-01", TIMESCA, now)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    for year in ("0001", "1900", "2099", "9999"):
+        (saved / f"{year}.txt").write_text(pages.plain_ticker(DEC_08, tail=f"08 December {year}"))
+    (saved / "30001231.txt").write_text(pages.plain_ticker(DEC_08, tail=""))
+    (saved / "20251208.txt").write_text(pages.plain_ticker(DEC_08, tail=""))
+    db = HistoryDB(tmp_path / "h.db")
+    tz = replace(TIMESCA, timezone="Asia/Bishkek")
+    summary = run_import(db, tz, [str(saved)], "filename", now=now)
+    assert dict(summary.dated) == {"filename": 1}
+    reasons = {Path(origin).name: reason for origin, reason in summary.skipped}
+    assert reasons["0001.txt"] == (
+        "dated 0001-12-08, before 1990-01-01: cannot be right (date from page)"
+    )
+    assert reasons["9999.txt"].startswith("dated 9999-12-08, after tomorrow (2025-12-09 in")
+    assert reasons["30001231.txt"].endswith("cannot be right (date from filename)")
+    assert set(reasons) == {"0001.txt", "1900.txt", "2099.txt", "9999.txt", "30001231.txt"}
+    rows = db.history("timesca", None, -1e12, 1e12, 100)
+    assert {r.first_seen for r in rows} == {DEC_08_UTC - 6 * 3600}
+
+
+def test_cut_revisited_and_foreign_warc_files_are_listed(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    warc(tmp_path / "crawl.warc.gz")
+    data = (tmp_path / "crawl.warc.gz").read_bytes()
+    (tmp_path / "cut.warc.gz").write_bytes(data[: len(data) * 2 // 3])
+    plain = io.BytesIO()
+    writer = WARCWriter(plain, gzip=False)
+    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    body = pages.plain_ticker(DEC_08).encode()
+    record = writer.create_warc_record(
+        "https://timesca.com/", "response", payload=io.BytesIO(body), http_headers=http
+    )
+    writer.write_record(record)
+    digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    revisit = writer.create_revisit_record("https://timesca.com/", digest, "https://timesca.com/",
+                                           "2025-12-08T10:00:00Z")  # fmt: skip
+    writer.write_record(revisit)
+    writer.write_record(writer.create_warc_record(
+        "https://timesca.com/b c", "response", payload=io.BytesIO(body), http_headers=http
+    ))  # fmt: skip
+    (tmp_path / "plain.warc").write_bytes(plain.getvalue()[:-100])
+    (tmp_path / "notwarc.warc").write_bytes(b"hello this is not a warc\n")
+
+    def reasons(name: str) -> list[str]:
+        return [s.error for s in read_saved(tmp_path / name) if s.page is None]
+
+    assert reasons("cut.warc.gz")[-1].startswith("truncated (Compressed file ended")
+    assert reasons("plain.warc") == [
+        "a revisit record: the page is an earlier capture's, not stored here again",
+        "truncated: the record ends 96 bytes early",
+        "warcio: Replacing spaces in invalid WARC-Target-URI: https://timesca.com/b c",
+    ]
+    assert reasons("notwarc.warc") == ["not a readable WARC file: it does not start with WARC/"]
+    assert capfd.readouterr().err == ""  # warcio's warnings are listed, not printed

@@ -28,3 +28,11 @@ def test_a_history_that_cannot_be_read_is_said_so() -> None:
     page = render([], 1.7e9, "ok", recent="history database error: disk I/O error")
     assert "History cannot be read: history database error: disk I/O error" in page
     assert "No history yet." in render([], 1.7e9, "ok", recent=[])
+
+
+def test_a_row_dated_before_year_1_in_utc_still_renders() -> None:
+    # 0001-01-01 00:00 in Asia/Bishkek is year 0 in UTC: clamped, never a failure.
+    year0 = -62135617000.0
+    rows = [HistoryRow("timesca", KZT, Decimal("0.00196"), None, 5, year0, 4.1e9, imported=True)]
+    page = render([], 1.7e9, "ok", recent=rows)
+    assert 'datetime="0001-01-01T00:00:00Z"' in page and 'datetime="2099-12-03T16:53:20Z"' in page

@@ -24,3 +24,8 @@ from tickerwatch.core.redact import redact_url
 )  # fmt: skip
 def test_secrets_are_redacted_and_the_rest_kept_as_written(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+def test_the_scheme_is_kept_as_written() -> None:
+    # a /probe 403 names the URL it was given, not one the allow-list may allow
+    assert redact_url("HTTP://Example.com/p?token=x") == "HTTP://Example.com/p?token=<redacted>"

@@ -137,6 +137,21 @@ def test_malformed_placement_flags_are_config_errors() -> None:
     ]  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("flags", "env", "named"),
+    [({"shard": ""}, {}, "--shard"), ({}, {"TICKERWATCH_SHARD": " "}, "--shard"),
+     ({"replica": ""}, {}, "--replica"), ({}, {"TICKERWATCH_REPLICA": ""}, "--replica"),
+     ({"shard": ""}, {"TICKERWATCH_SHARD": "1/2"}, "--shard")],
+)  # fmt: skip
+def test_an_empty_shard_or_replica_is_an_error_not_unset(
+    flags: dict[str, str], env: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        placement(args(**flags), env)
+    (problem,) = caught.value.problems
+    assert problem.startswith(f"{named} / TICKERWATCH_") and "empty" in problem
+
+
 def test_probe_targets_must_be_regular_expressions(tmp_path: Path) -> None:
     path = config(tmp_path, "probe: {allowed_targets: ['https://(ok|fine)\\.example/.*', '(']}\n")
     with pytest.raises(ConfigError) as caught:
@@ -181,3 +196,14 @@ def test_check_config_names_a_cross_check_split_across_shards(
     assert "warning: timesca is cross-checked against nbkr, on another shard" in (
         capsys.readouterr().out
     )
+
+
+def test_check_config_takes_as_many_shards_as_run_does(tmp_path: Path) -> None:
+    from tickerwatch.cli import main
+
+    path = config(tmp_path, "")
+    for shards in ("1000000", "0", "x"):
+        with pytest.raises(SystemExit) as refused:
+            main(["check-config", "-c", str(path), "--shards", shards])
+        assert refused.value.code == 2
+    assert main(["check-config", "-c", str(path), "--shards", "7"]) == 0

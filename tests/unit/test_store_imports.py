@@ -72,3 +72,29 @@ def test_prune_drops_old_imports_and_keeps_the_newest_live_row(db: HistoryDB) ->
     assert db.prune(100.0) == 2
     assert table(db) == [(30.0, 30.0, "0.00197", False)]
     assert db.import_sightings("s", [page(10, "0.00194")]).new == 1  # its sighting went too
+
+
+def test_a_feed_file_taking_effect_tomorrow_leaves_live_polls_alone(db: HistoryDB) -> None:
+    tomorrow = 86400.0
+    db.import_sightings("s", [page(tomorrow, "0.00190")])
+    db.record("s", [quote("0.00196")], 1000.0, {})
+    stats = db.record("s", [quote("0.00196")], 2000.0, {})[0]
+    assert table(db) == [
+        (1000.0, 2000.0, "0.00196", False),  # one live row, extended
+        (tomorrow, tomorrow, "0.00190", True),
+    ]
+    assert (stats.previous, stats.changed_at) == (None, 1000.0)  # the future row unseen
+    db.import_sightings("s", [page(500.0, "0.00194")])  # an imported row before `now` ...
+    stats = db.record("s", [quote("0.00196")], 3000.0, {})[0]
+    assert stats.previous == Decimal("0.00194")  # ... is the previous value
+    assert len(table(db)) == 3
+
+
+def test_a_conflict_names_the_live_change_and_is_said_again(db: HistoryDB) -> None:
+    db.record("s", [quote("0.00196", "-0")], 1000.0, {})
+    db.record("s", [quote("0.00196", "-0")], 2000.0, {})
+    page_ = (Sighting(1500.0, quote("0.00196", "0")), "page.html")  # the change differs
+    for _ in range(2):  # imported again: still not in the history, said again
+        outcome = db.import_sightings("s", [page_])
+        assert [c[4] for c in outcome.conflicts] == ["0.00196 -0%"]
+    assert (outcome.new, outcome.repeated, outcome.rows) == (0, 1, 0)

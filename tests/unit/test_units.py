@@ -1,6 +1,6 @@
 import pytest
 
-from tickerwatch.core.units import format_duration, parse_duration, parse_size
+from tickerwatch.core.units import format_duration, parse_duration, parse_size, rfc3339
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,11 @@ def test_sizes(text: object, size: int) -> None:
 def test_bad_sizes(text: object) -> None:
     with pytest.raises(ValueError, match="expected a size"):
         parse_size(text)
+
+
+def test_rfc3339_clamps_times_it_cannot_write() -> None:
+    assert rfc3339(-62135617000.0) == "0001-01-01T00:00:00Z"  # year 0 in UTC
+    assert rfc3339(1e15) == "9999-12-31T23:59:59Z"
+    assert rfc3339(float("-inf")) == "0001-01-01T00:00:00Z"
+    assert rfc3339(float("nan")) == "0001-01-01T00:00:00Z"
+    assert rfc3339(1765152000.25, "milliseconds") == "2025-12-08T00:00:00.250Z"

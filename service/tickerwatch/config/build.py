@@ -61,6 +61,7 @@ def settings(
             timeout=schema.defaults.timeout,
             max_body=schema.defaults.max_body,
             sources=sources,
+            max_concurrent=schema.probe.max_concurrent,
         ),
         warnings=warnings,
     )

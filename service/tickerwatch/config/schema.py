@@ -28,7 +28,7 @@ from tickerwatch.config.yamlfile import StrictModel
 from tickerwatch.core.decoding import codec_for
 from tickerwatch.core.model import Pair
 from tickerwatch.core.parse import Widget, compile_pattern
-from tickerwatch.core.settings import GENERIC_FORMATS, NAME_PATTERN, TEMPLATE_FIELDS
+from tickerwatch.core.settings import GENERIC_FORMATS, MAX_PROBES, NAME_PATTERN, TEMPLATE_FIELDS
 from tickerwatch.core.units import is_number, parse_duration, parse_size
 
 
@@ -368,6 +368,7 @@ def _target_regex(text: str) -> str:
 
 class ProbeSchema(StrictModel):
     allowed_targets: tuple[Annotated[str, AfterValidator(_target_regex)], ...] = ()
+    max_concurrent: Annotated[int, Field(ge=1, le=MAX_PROBES)] = 8
 
 
 class SettingsSchema(StrictModel):

@@ -6,8 +6,9 @@ any true value in [0.000075, 0.000085). Under `rounding: strict` (the default) a
 consistent with the printed ones; `rounding: ignore` compares the printed numbers.
 
 States follow Prometheus: inactive → pending → firing (after `for`) → resolved (after the
-condition has been false for `keep_firing_for`). A resolved alert is kept for
-RESOLVED_RETENTION so it can be re-sent, then forgotten.
+condition has been false for `keep_firing_for`). A resolved alert is re-sent to
+Alertmanager for RESOLVED_RESEND and shown on the landing page for RESOLVED_RETENTION,
+then forgotten.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.core.thresholds import threshold_text
 from tickerwatch.core.units import format_duration
 
-RESOLVED_RETENTION = 15 * 60.0
+RESOLVED_RESEND = 15 * 60.0  # seconds a resolved alert is still sent to Alertmanager
+RESOLVED_RETENTION = 24 * 3600.0  # seconds it is kept (the landing page lists it)
 StateName = Literal["pending", "firing", "resolved"]
 
 

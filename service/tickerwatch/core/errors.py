@@ -46,7 +46,11 @@ class PollError(TickerwatchError):
 
 
 class FetchError(PollError):
-    """The page could not be fetched."""
+    """The page could not be fetched. `retry_in`: None when asking again soon is no use
+    (HTTP 404 …); else seconds the server asked to wait (Retry-After), 0.0 when it did not
+    say (HTTP 429, 5xx, a dropped connection)."""
+
+    retry_in: float | None = None
 
 
 class ParseError(PollError):

@@ -4,12 +4,16 @@ name, or a date given on the command line. Pure: no clock, no files.
 timesca prints the day's date on the line right below the ticker (`08 December 2025`);
 `page_date` looks for it within the few lines after the ticker block. Dates become 00:00 of
 that day in the source's time zone, as feeds' effective dates do (core.dates.day_start).
+
+A date that cannot be right is refused (`out_of_range`): before EARLIEST (1990-01-01, long
+before any of these tickers or feeds), or after tomorrow in the source's time zone (feeds
+publish the next day's rates; nothing publishes later ones).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Final
 
 from tickerwatch.core.dates import zone
@@ -28,8 +32,39 @@ _MONTH_DAY_YEAR: Final = re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}}),?\s+(\d{{4}
 _ISO_IN_NAME: Final = re.compile(r"(?<!\d)(\d{4})[-_.]?(\d{2})[-_.]?(\d{2})(?!\d)")
 
 
+EARLIEST: Final = date(1990, 1, 1)
+
+
 class DateError(ValueError):
     """A date given on the command line that cannot be read."""
+
+
+def out_of_range(at: float, timezone: str, now: float) -> str | None:
+    """Why a page dated `at` (Unix seconds) cannot be right, or None: before EARLIEST, or on
+    a day after tomorrow — tomorrow counted from `now` (Unix seconds) in `timezone`."""
+    today = datetime.fromtimestamp(now, zone(timezone)).date()
+    if at < midnight(EARLIEST, timezone):
+        return f"dated {_day(at, timezone)}, before {EARLIEST.isoformat()}: cannot be right"
+    if at >= midnight(today + timedelta(days=2), timezone):
+        tomorrow = (today + timedelta(days=1)).isoformat()
+        return (
+            f"dated {_day(at, timezone)}, after tomorrow ({tomorrow} in {timezone}):"
+            " cannot be right"
+        )
+    return None
+
+
+def _day(at: float, timezone: str) -> str:
+    """The day `at` falls on in `timezone`, also when it is year 0 or 10000 in UTC."""
+    try:
+        return datetime.fromtimestamp(at, zone(timezone)).date().isoformat()
+    except (ValueError, OverflowError, OSError):
+        edge = datetime(1, 1, 2) if at < 0 else datetime(9999, 12, 30)
+        offset = edge.replace(tzinfo=zone(timezone)).utcoffset() or timedelta(0)
+        try:
+            return (datetime(1970, 1, 1) + (timedelta(seconds=at) + offset)).date().isoformat()
+        except OverflowError:
+            return f"{at:.0f} (Unix seconds)"
 
 
 def midnight(day: date, timezone: str) -> float:
@@ -66,12 +101,12 @@ def name_date(name: str, timezone: str) -> float | None:
 
 
 def fixed_date(text: str, timezone: str) -> float:
-    """A date (`2025-12-08`, 00:00 in `timezone`) or a time with its offset
-    (`2025-12-08T10:00:00Z`); raises DateError."""
+    """A date (`2025-12-08` or `20251208`, 00:00 in `timezone`) or a time with its offset
+    (`2025-12-08T10:00:00Z`, `t` and `z` too, as RFC 3339 allows); raises DateError."""
     try:
-        if len(text) == 10:
+        if len(text) in (8, 10) and text.replace("-", "").isdigit():
             return midnight(date.fromisoformat(text), timezone)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(re.sub("[zZ]$", "+00:00", text).replace("t", "T"))
     except ValueError:
         raise DateError(f"{text!r}: expected a date (2025-12-08) or an RFC 3339 time") from None
     if parsed.tzinfo is None:

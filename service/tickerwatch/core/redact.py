@@ -13,7 +13,8 @@ _SENSITIVE: Final = re.compile(r"token|key|secret|pass|auth|sig|session|code", r
 def redact_url(url: str) -> str:
     """https://user:pw@host/p?token=abc&lang=en → https://user:<redacted>@host/p?token=<redacted>&lang=en
 
-    Everything else is kept as written (percent-encoding, a dated URL's `%Y`)."""
+    Everything else is kept as written (percent-encoding, a dated URL's `%Y`, the
+    scheme's case)."""
     try:
         parts = urlsplit(url)
         netloc = parts.netloc
@@ -21,7 +22,8 @@ def redact_url(url: str) -> str:
             userinfo, _, hostport = netloc.rpartition("@")
             netloc = f"{userinfo.partition(':')[0]}:{REDACTED}@{hostport}"
         query = "&".join(_redact_field(field) for field in parts.query.split("&"))
-        return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+        scheme = url[: len(parts.scheme)]  # urlsplit lower-cases it
+        return urlunsplit((scheme, netloc, parts.path, query, ""))
     except ValueError:
         return REDACTED
 

@@ -328,15 +328,20 @@ class Storage:
     retention: float  # seconds
 
 
+MAX_PROBES: Final = 256  # the most probe.max_concurrent may be
+
+
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """GET /probe: the `target` URLs it may fetch (`allowed_targets` match the whole URL;
-    none: configured sources' URLs only), limits (seconds, bytes), every configured source."""
+    """GET /probe: the `target` URLs it may fetch, and redirect to (`allowed_targets` match
+    the whole URL; none: configured sources' URLs only), limits (seconds, bytes), at most
+    `max_concurrent` probes at once, every configured source."""
 
     allowed_targets: tuple[re.Pattern[str], ...] = ()
     timeout: float = 20.0
     max_body: int = 5 * 1024 * 1024
     sources: tuple[Source, ...] = ()
+    max_concurrent: int = 8
 
     def allows(self, url: str) -> bool:
         if self.allowed_targets:

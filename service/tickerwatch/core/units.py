@@ -92,9 +92,18 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when - now)
 
 
+# The times RFC 3339 can write (years 0001 to 9999), as Unix seconds.
+FIRST_TIME: Final = datetime(1, 1, 1, tzinfo=UTC).timestamp()
+LAST_TIME: Final = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+
+
 def rfc3339(ts: float, timespec: Literal["seconds", "milliseconds"] = "seconds") -> str:
-    """Unix seconds as an RFC 3339 UTC time: 2025-12-08T10:00:00Z (or …00.000Z)."""
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec=timespec).replace("+00:00", "Z")
+    """Unix seconds as an RFC 3339 UTC time: 2025-12-08T10:00:00Z (or …00.000Z). A time
+    outside years 0001–9999 (a stored row dated from a bad page) is clamped to the nearest
+    one RFC 3339 can write, so a view never fails on it; NaN reads as the first."""
+    clamped = min(max(ts, FIRST_TIME), LAST_TIME) if ts == ts else FIRST_TIME
+    when = datetime.fromtimestamp(clamped, UTC)
+    return when.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def backoff(failures: int, first: float, cap: float, jitter: float = 1.0) -> float:

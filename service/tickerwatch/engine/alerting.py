@@ -49,6 +49,11 @@ class Alerting:
     def active(self) -> list[AlertState]:
         return [a for a in self.states.values() if a.state in ("pending", "firing")]
 
+    def resolved(self) -> list[AlertState]:
+        """Alerts resolved in the last RESOLVED_RETENTION (24 h), newest first."""
+        done = [a for a in self.states.values() if a.state == "resolved"]
+        return sorted(done, key=lambda a: a.resolved_at or 0.0, reverse=True)
+
     async def evaluate(self, sources: Iterable[SourceState]) -> list[Transition]:
         async with self._lock:
             sources = list(sources)

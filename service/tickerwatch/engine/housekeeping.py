@@ -37,12 +37,15 @@ async def check_files(rt: Runtime, clock: Callable[[], float]) -> None:
         log.error("database_files_missing", path=str(rt.store.path), problem=problem)
 
 
-def warn_foreign_references(settings: Settings) -> None:
-    """Logged once at start: a cross-check whose reference another shard polls."""
+def warn_foreign_references(settings: Settings, before: Settings | None = None) -> None:
+    """Logged once, at start and at each reload that adds one: a cross-check whose
+    reference another shard polls (`before`: the config those already logged came from)."""
     shards = settings.placement.shards
     if shards > 1:
+        known = set(foreign_references(before.sources, shards)) if before else set()
         for source, reference in foreign_references(settings.sources, shards):
-            log.warning("reference_on_other_shard", source=source, reference=reference)
+            if (source, reference) not in known:
+                log.warning("reference_on_other_shard", source=source, reference=reference)
 
 
 def log_warnings(settings: Settings) -> None:

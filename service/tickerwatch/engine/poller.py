@@ -130,15 +130,11 @@ class Poller:
         """Fetch `url` (the source's, its date placeholders filled) and read it."""
         source = state.source
         validators = state.last_result is not None and url == state.fetched_url
-        page = await self.fetcher.fetch(
+        page = await self.fetcher.fetch_source(
+            source,
             url,
-            deadline=source.timeout,
-            max_body=source.max_body,
             etag=state.etag if validators else None,
             last_modified=state.last_modified if validators else None,
-            redirect_hosts=source.redirect_hosts,
-            proxy=source.proxy_url,
-            encoding=source.encoding,
         )
         result, dedup = await self._read(state, page)
         effective = _body_date(dedup)

@@ -339,6 +339,7 @@ class Service:
         rt = self.runtime
         assert rt is not None and self.config_path is not None and rt.alerting is not None
         async with self._reload_lock:
+            old = self.settings
             try:
                 new = load_settings(self.config_path, placement=self.settings.placement)
                 plan = await plan_reload(self.settings, new, rt.states, rt.store, self.clock)
@@ -364,6 +365,7 @@ class Service:
             rt.last_reload_error = []
             log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
             chores.log_warnings(new)
+            chores.warn_foreign_references(new, old)
         await self._evaluate(rt)
         return True
 

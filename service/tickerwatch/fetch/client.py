@@ -12,6 +12,7 @@ import functools
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urljoin, urlsplit
@@ -23,6 +24,7 @@ from tickerwatch.core.decoding import decode_body
 from tickerwatch.core.errors import FetchError
 from tickerwatch.core.model import Page
 from tickerwatch.core.redact import redact_url
+from tickerwatch.core.settings import Source
 from tickerwatch.core.units import backoff, is_number, parse_retry_after
 from tickerwatch.fetch.codings import CODINGS, BodyDecoder, parse_codings
 
@@ -130,9 +132,12 @@ class Fetcher:
         redirect_hosts: frozenset[str] = frozenset(),
         proxy: str | None = None,
         encoding: str | None = None,
+        redirect_allowed: Callable[[str], bool] | None = None,
     ) -> Page:
         """GET `url` within `deadline` seconds overall, retries included. Redirects may go
-        to the URL's own host, to `redirect_hosts`, or anywhere when that holds "*".
+        to the URL's own host, to `redirect_hosts`, or anywhere when that holds "*";
+        with `redirect_allowed`, instead only to a whole URL (scheme, host, port, path,
+        query) it answers True for, checked at every hop.
         `proxy`: an explicit proxy URL; None leaves the environment's proxies in charge.
         `encoding`: decode the body with this codec whatever the page says (decoding.py).
         Raises FetchError with a reason from the closed set."""
@@ -142,7 +147,7 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         hosts = redirect_hosts | {urlsplit(url).hostname or ""}
-        want = _Wanted(headers, max_body, hosts, encoding)
+        want = _Wanted(headers, max_body, hosts, encoding, redirect_allowed)
         async with self._slots:
             ends_at = asyncio.get_running_loop().time() + deadline
             try:
@@ -153,6 +158,22 @@ class Fetcher:
                 raise _through(error, url, proxy) from exc
             except FetchError as exc:
                 raise _through(exc, url, proxy) from exc.__cause__
+
+    async def fetch_source(
+        self,
+        source: Source,
+        url: str,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> Page:
+        """GET `url` as a poll of `source` does: its `timeout`, `max_body`,
+        `redirect_hosts`, `proxy_url` and `encoding` (polls, backfill and URL imports alike).
+        Raises FetchError."""
+        return await self.fetch(
+            url, deadline=source.timeout, max_body=source.max_body, etag=etag,
+            last_modified=last_modified, redirect_hosts=source.redirect_hosts,
+            proxy=source.proxy_url, encoding=source.encoding,
+        )  # fmt: skip
 
     async def _with_retries(
         self,
@@ -168,6 +189,7 @@ class Fetcher:
                 return await _attempt(client, url, want, left)
             except _Retryable as failure:
                 if attempt + 1 >= self.retry.attempts:
+                    failure.error.retry_in = failure.retry_after or 0.0
                     raise failure.error from None
                 wait = failure.retry_after
                 if wait is None:
@@ -190,6 +212,7 @@ class _Wanted:
     max_body: int
     hosts: frozenset[str]
     encoding: str | None
+    allowed: Callable[[str], bool] | None = None
 
 
 async def _attempt(client: httpx.AsyncClient, url: str, want: _Wanted, deadline: float) -> Page:
@@ -203,7 +226,7 @@ async def _attempt(client: httpx.AsyncClient, url: str, want: _Wanted, deadline:
             try:
                 if not resp.has_redirect_location:
                     return await _read_page(resp, url, want)
-                url = _redirect_target(url, resp.headers["location"], want.hosts)
+                url = _redirect_target(url, resp.headers["location"], want)
                 await _drain(resp)
             finally:
                 await resp.aclose()
@@ -222,7 +245,7 @@ def _parsed(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
-def _redirect_target(current: str, location: str, hosts: frozenset[str]) -> str:
+def _redirect_target(current: str, location: str, want: _Wanted) -> str:
     target = urljoin(current, location)
     parts = urlsplit(target)
     if parts.scheme not in {"http", "https"}:
@@ -232,6 +255,11 @@ def _redirect_target(current: str, location: str, hosts: frozenset[str]) -> str:
         _parsed(target)
     except (ValueError, httpx.InvalidURL) as exc:
         raise FetchError("redirect", f"redirect to an invalid URL refused: {exc}") from None
+    if want.allowed is not None:
+        if not want.allowed(target):
+            raise FetchError("redirect", f"redirect to {redact_url(target)} refused: not allowed")
+        return target
+    hosts = want.hosts
     if "*" not in hosts and parts.hostname not in hosts:
         raise FetchError(
             "redirect", f"redirect to another host ({parts.hostname}) refused: see redirect_hosts"
@@ -312,13 +340,16 @@ def _through(error: FetchError, url: str, proxy: str | None) -> FetchError:
     if error.reason not in {"connect", "timeout"}:
         return error
     if proxy is not None:
-        return FetchError(error.reason, f"{error.message} (through the proxy {redact_url(proxy)})")
-    named = environment_proxy(url)
-    if named is None:
-        return error
-    variable, value = named
-    hint = f"{variable} is {redact_url(value)}; NO_PROXY may exempt this host"
-    return FetchError(error.reason, f"{error.message} ({hint})")
+        hint = f"through the proxy {redact_url(proxy)}"
+    else:
+        named = environment_proxy(url)
+        if named is None:
+            return error
+        variable, value = named
+        hint = f"{variable} is {redact_url(value)}; NO_PROXY may exempt this host"
+    named_error = FetchError(error.reason, f"{error.message} ({hint})")
+    named_error.retry_in = error.retry_in
+    return named_error
 
 
 def _environment_proxies() -> list[str]:

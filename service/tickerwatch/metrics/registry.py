@@ -27,7 +27,7 @@ from tickerwatch.core.storage import STORAGE_FAULTS, StorageHealth
 from tickerwatch.metrics.exposition import NS, REASONS, Exposition
 from tickerwatch.notify.base import DROP_REASONS, FAILURE_REASONS, DropReason, FailureReason
 
-PROBE_OUTCOMES: Final = ("success", "failed", "bad_request", "denied")
+PROBE_OUTCOMES: Final = ("success", "failed", "bad_request", "denied", "saturated", "cancelled")
 # Why tickerwatch closed a web connection (web.guard).
 HTTP_CLOSE_REASONS: Final = ("head_timeout", "over_limit", "ambiguous_length")
 
@@ -101,7 +101,9 @@ class Metrics:
     def _probe_instruments(self, r: CollectorRegistry) -> None:
         self.probes = Counter(
             f"{NS}_probes", "Requests to /probe by outcome: success, failed (fetched or read"
-            " nothing), bad_request (a 400), denied (a target not allowed, a 403).",
+            " nothing), bad_request (a 400), denied (a target not allowed, a 403), saturated"
+            " (probe.max_concurrent probes already running, a 503), cancelled (the client"
+            " left before the answer).",
             ["outcome"], registry=r,
         )  # fmt: skip
         self.probe_failures = Counter(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from tickerwatch.core.alerts import AlertState, Transition
+from tickerwatch.core.alerts import RESOLVED_RESEND, AlertState, Transition
 from tickerwatch.core.units import rfc3339
 
 ZERO_TIME = "0001-01-01T00:00:00Z"
@@ -66,10 +66,12 @@ def alertmanager_alerts(
     alerts: list[AlertState], now: float, resend_interval: float, external_url: str
 ) -> list[dict[str, Any]]:
     """Alertmanager API v2 body: firing alerts with endsAt ahead, resolved ones with their
-    resolve time. Pending alerts are not sent."""
+    resolve time for RESOLVED_RESEND after it. Pending alerts are not sent."""
     out = []
     for a in alerts:
         if a.state == "pending":
+            continue
+        if a.state == "resolved" and now - (a.resolved_at or now) > RESOLVED_RESEND:
             continue
         started = a.started
         ends = now + 4 * resend_interval if a.state == "firing" else (a.resolved_at or now)

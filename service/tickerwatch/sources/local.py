@@ -15,26 +15,28 @@ DEFAULT_MAX_BODY = 5 * 2**20
 ANY_HOST = frozenset({"*"})
 
 
-def read_source(src: str) -> Page:
+def read_source(src: str, encoding: str | None = None) -> Page:
     """SRC as a page: a URL fetched as a poll fetches it (FetchError on failure), a file or
-    standard input (`-`) decoded as the service decodes pages (OSError for a file)."""
+    standard input (`-`) decoded as the service decodes pages (OSError for a file);
+    `encoding` (a source's `encoding`, a codec name) decodes it whatever it says."""
     if src.startswith(("http://", "https://")):
-        return asyncio.run(_fetch(src))
+        return asyncio.run(_fetch(src, encoding))
     if src == "-":
         data, kind = sys.stdin.buffer.read(), ""
     else:
         path = Path(src)
         data = path.read_bytes()
         kind = "text/html" if path.suffix.lower() in {".html", ".htm"} else ""
-    decoded = decode_body(data, kind)
+    decoded = decode_body(data, kind, encoding)
     return Page(
         src, 200, kind, decoded.text, encoding=decoded.encoding,
         encoding_origin=decoded.origin, replaced=decoded.replaced,
     )  # fmt: skip
 
 
-async def _fetch(url: str) -> Page:
+async def _fetch(url: str, encoding: str | None) -> Page:
     async with Clients() as clients:
         return await Fetcher(clients).fetch(
-            url, deadline=DEFAULT_TIMEOUT, max_body=DEFAULT_MAX_BODY, redirect_hosts=ANY_HOST
-        )
+            url, deadline=DEFAULT_TIMEOUT, max_body=DEFAULT_MAX_BODY, redirect_hosts=ANY_HOST,
+            encoding=encoding,
+        )  # fmt: skip

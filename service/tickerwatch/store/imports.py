@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tickerwatch.core.merge import Sighting, Span, merge
-from tickerwatch.core.model import Pair, PrintedRate
+from tickerwatch.core.merge import Run, Sighting, Span, merge
+from tickerwatch.core.model import Pair, PrintedRate, PrintedValue
 
 Series = tuple[str, Pair]  # (source, pair)
 
@@ -20,7 +20,9 @@ class Imported:
     """What one import did: `new` sightings stored (`repeated` ones were already), imported
     `rows` written for the pairs they touch, sightings the live history already holds
     (`absorbed`), and those that contradict it (`conflicts`: the sighting and the live
-    row's first_seen, last_seen and rate), none of which is written."""
+    row's first_seen, last_seen and printed value, `0.00196 -0%`), none of which is
+    written. Absorbed and conflicting sightings are counted whether new or repeated: a
+    page imported again that still contradicts the live history says so again."""
 
     new: int = 0
     repeated: int = 0
@@ -36,38 +38,53 @@ def import_sightings(
     imported rows of every pair that got a new one. One transaction; sqlite3.Error escapes
     (the caller turns it into StoreError)."""
     outcome = Imported()
-    fresh: dict[Pair, set[tuple[float, object]]] = defaultdict(set)
+    given: dict[Pair, set[tuple[float, object]]] = defaultdict(set)
+    fresh: set[Pair] = set()
     with db:
         for sighting, origin in sightings:
+            given[sighting.rate.pair].add((sighting.at, sighting.rate.value))
             if _store(db, source, sighting, origin):
                 outcome.new += 1
-                fresh[sighting.rate.pair].add((sighting.at, sighting.rate.value))
+                fresh.add(sighting.rate.pair)
             else:
                 outcome.repeated += 1
         db.executemany(
             "INSERT OR IGNORE INTO imported (source, origin) VALUES (?, ?)",
             [(source, origin) for origin in dict.fromkeys(o for _, o in sightings)],
         )
-        for pair, new in fresh.items():
+        for pair, these in given.items():
             merged = merge(_live(db, source, pair), _sightings(db, source, pair))
-            db.execute(
-                "DELETE FROM history WHERE source=? AND base=? AND quote=? AND imported=1",
-                (source, pair.base, pair.quote),
-            )
-            db.executemany(
-                "INSERT INTO history (source, base, quote, rate, change_pct, change_abs,"
-                " effective, decimals, first_seen, last_seen, imported)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
-                [_row(source, run.rate, run.first, run.last) for run in merged.runs],
-            )
-            outcome.rows += len(merged.runs)
-            outcome.absorbed += sum((s.at, s.rate.value) in new for s in merged.absorbed)
+            if pair in fresh:
+                outcome.rows += _rewrite(db, source, pair, merged.runs)
+            outcome.absorbed += sum((s.at, s.rate.value) in these for s in merged.absorbed)
             outcome.conflicts += [
-                (source, s, span.first, span.last, span.value[0])
+                (source, s, span.first, span.last, _printed(span.value))
                 for s, span in merged.conflicts
-                if (s.at, s.rate.value) in new
+                if (s.at, s.rate.value) in these
             ]
     return outcome
+
+
+def _rewrite(db: sqlite3.Connection, source: str, pair: Pair, runs: Sequence[Run]) -> int:
+    """Replace the pair's imported rows with `runs`; how many were written."""
+    db.execute(
+        "DELETE FROM history WHERE source=? AND base=? AND quote=? AND imported=1",
+        (source, pair.base, pair.quote),
+    )
+    db.executemany(
+        "INSERT INTO history (source, base, quote, rate, change_pct, change_abs,"
+        " effective, decimals, first_seen, last_seen, imported)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+        [_row(source, run.rate, run.first, run.last) for run in runs],
+    )
+    return len(runs)
+
+
+def _printed(value: PrintedValue) -> str:
+    """A live row's value as printed: `0.00196 -0%`, `87.45 +0.1` (absolute), `9.345`."""
+    rate, pct, absolute, _ = value
+    change = f"{pct}%" if pct else absolute
+    return f"{rate} {change}" if change else rate
 
 
 def _store(db: sqlite3.Connection, source: str, s: Sighting, origin: str) -> bool:

@@ -99,13 +99,17 @@ class HistoryDB(OutboxDB):
 
     def _record_one(self, source: str, quote: PrintedRate, now: float) -> int:
         """A new row when the printed value or the effective date differs from the newest
-        row's (history is keyed on the body's date, not on the poll's time)."""
+        row's (history is keyed on the body's date, not on the poll's time). The newest row
+        is the newest live row, or an imported one started after it but by `now`; imported
+        rows dated after `now` (a feed file taking effect tomorrow) are not looked at."""
         rate, pct, absolute, effective = quote.value
         columns = "id, rate, change_pct, coalesce(change_abs, ''), effective, imported"
         key = (source, quote.pair.base, quote.pair.quote)
         where = "FROM history WHERE source=? AND base=? AND quote=?"
         row = self._db.execute(
-            f"SELECT {columns} {where} ORDER BY first_seen DESC, id DESC LIMIT 1", key
+            f"SELECT {columns} {where} AND (imported=0 OR first_seen<=?)"
+            " ORDER BY first_seen DESC, imported, id DESC LIMIT 1",
+            (*key, now),
         ).fetchone()
         if row is not None and not row[5]:  # live: the last poll's row is the newest, even
             # when the wall clock went back below the start of a row written before
@@ -136,10 +140,10 @@ class HistoryDB(OutboxDB):
         self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
     ) -> SeriesStats:
         key = (source, pair.base, pair.quote)
-        rows = self._db.execute(
+        rows = self._db.execute(  # rows imported from pages dated after `now` do not count
             "SELECT rate, first_seen FROM history WHERE source=? AND base=? AND quote=?"
-            " ORDER BY first_seen DESC, id DESC",
-            key,
+            " AND first_seen<=? ORDER BY first_seen DESC, id DESC",
+            (*key, now),
         )
         changed_at = now
         previous: Decimal | None = None
@@ -194,6 +198,10 @@ class HistoryDB(OutboxDB):
             return import_sightings(self._db, source, sightings)
         except sqlite3.Error as exc:
             raise StoreError(f"history database error: {exc}") from exc
+
+    def sources(self) -> set[str]:
+        """Every source with a row in the history."""
+        return {str(name) for (name,) in self._db.execute("SELECT DISTINCT source FROM history")}
 
     def import_origins(self, source: str) -> set[str]:
         """Every file or URL whose pages of `source` were imported (store.imports)."""

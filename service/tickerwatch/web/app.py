@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from datetime import datetime
 from typing import Final
@@ -59,9 +60,10 @@ class Endpoints:
                     charts[(state.source.name, rate.printed.pair)] = rows
         except StoreError as exc:  # the page still shows what is in memory
             recent = str(exc)
+        resolved = self.rt.alerting.resolved() if self.rt.alerting else []
         page = landing.render(
             states, now, overall, self._active_alerts(), self.rt.next_poll, recent, charts,
-            self.rt.settings.web.grafana_url,
+            self.rt.settings.web.grafana_url, resolved,
         )  # fmt: skip
         return HTMLResponse(page)
 
@@ -128,7 +130,20 @@ class Endpoints:
     async def probe(self, request: Request) -> Response:
         if self.rt.probe is None:
             return PlainTextResponse("probing is not available\n", status_code=503)
-        answer = await self.rt.probe(request.query_params, request.headers.get("accept", ""))
+        work = asyncio.ensure_future(
+            self.rt.probe(request.query_params, request.headers.get("accept", ""))
+        )
+        gone = asyncio.ensure_future(_disconnected(request))
+        try:
+            await asyncio.wait((work, gone), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            gone.cancel()
+        if not work.done():  # the client left: no one waits for this probe
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+            return Response(status_code=499)
+        answer = work.result()
         return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
 
     async def reload(self, request: Request) -> Response:
@@ -177,6 +192,12 @@ def create_app(rt: Runtime) -> Starlette:
 async def _store_failed(request: Request, exc: Exception) -> Response:
     """A read the history database failed: 503 with its message, never a 500."""
     return JSONResponse({"error": str(exc)}, status_code=503)
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client has hung up (a GET's one body message comes first)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _history_query(

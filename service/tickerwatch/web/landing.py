@@ -53,11 +53,13 @@ def render(
     recent: list[HistoryRow] | str = "",
     charts: Charts | None = None,
     grafana_url: str | None = None,
+    resolved: list[AlertState] | None = None,
 ) -> str:
     """The page; `next_poll(name)`: when the source is polled next (Unix seconds);
     `recent`: the newest history rows, newest first, or why they cannot be read; `charts`:
     each (source, pair)'s history rows of the last CHART_SECONDS, oldest first;
-    `grafana_url`: where the dashboard is, linked from each chart."""
+    `grafana_url`: where the dashboard is, linked from each chart; `resolved`: alerts
+    resolved in the last 24 hours, newest first."""
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
@@ -65,7 +67,7 @@ def render(
         f"<title>tickerwatch</title><style>{_STYLE}</style></head><body>"
         f"<h1>tickerwatch</h1><p>Health: <b>{escape(health)}</b> · "
         f"version {escape(__version__)} · {escape(iso(now) or '')}</p>"
-        f"<h2>Alerts</h2>{_alerts(alerts or [], now)}"
+        f"<h2>Alerts</h2>{_alerts(alerts or [], now)}{_resolved(resolved or [], now)}"
         f"<h2>Rates</h2>{_rates(states, now)}"
         f"<h2>History (up to 7 days)</h2>{_charts(states, now, charts or {}, grafana_url)}"
         f"<h2>Sources</h2>{_sources(states, now, next_poll)}"
@@ -208,6 +210,25 @@ def _alerts(alerts: list[AlertState], now: float) -> str:
     return (
         "<div class=scroll><table><tr><th>State</th><th>Alert</th><th>Severity</th>"
         "<th>Summary</th><th>Since</th></tr>" + rows + "</table></div>"
+    )
+
+
+def _resolved(alerts: list[AlertState], now: float) -> str:
+    if not alerts:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(a.key.alertname)}</td>"
+        f'<td><span class="{_severity(a.severity)}">{escape(a.severity)}</span></td>'
+        f"<td>{escape(a.annotations.get('summary', ''))}</td>"
+        f"<td>{escape(a.annotations.get('resolved', ''))}</td>"
+        f"<td>{ago(a.resolved_at, now)}</td></tr>"
+        for a in alerts
+    )
+    return (
+        "<h3>Resolved in the last 24 hours</h3><div class=scroll><table><tr><th>Alert</th>"
+        "<th>Severity</th><th>Summary</th><th>Now</th><th>Resolved</th></tr>"
+        + rows
+        + "</table></div>"
     )
 
 

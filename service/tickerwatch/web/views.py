@@ -57,7 +57,7 @@ def rate_view(r: Rate, deviations: Sequence[Deviation] = ()) -> dict[str, Any]:
         "resolution": str(q.resolution),
         "inverse": {"rate": format(inv, "f"), "low": format(low, "f"), "high": format(high, "f")},
         "previous": None if r.previous is None else str(r.previous),
-        "changes": {w: round(v, 8) for w, v in r.window_changes.items()},
+        "change_ratios": {w: round(v, 8) for w, v in r.window_changes.items()},
         "updated": iso(r.updated_at),
         "changed": iso(r.changed_at),
         "references": [deviation_view(d) for d in deviations if d.pair == q.pair],
