@@ -13,6 +13,8 @@ need docker-compose docker-compose                  # config check of deploy/com
 need systemd-analyze systemd                        # verify of deploy/systemd
 need openssl openssl                                # the TLS tests' certificates
 need tinyproxy tinyproxy-bin                        # the forward proxy of the proxy tests
+need faketime faketime                              # libfaketime: the clock-step tests
+need prlimit util-linux                             # file and descriptor limits (faults)
 need chromium chromium                              # the landing page in a real browser
 need kubectl kubectl                                # kustomize renders the scale-out manifests
 [ -z "$missing" ] && exit 0

@@ -27,7 +27,8 @@ from starlette.routing import Route
 from tickerwatch import logs
 from tickerwatch.config import load_settings
 from tickerwatch.engine.runtime import Runtime
-from tickerwatch.engine.service import QuietServer, Service
+from tickerwatch.engine.service import Service
+from tickerwatch.engine.webserver import QuietServer
 
 DEMO_URL_ENV: Final = "TICKERWATCH_DEMO_URL"
 TICK_SECONDS: Final = 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 import threading
+import time
 from typing import Any, TextIO
 
 import structlog
@@ -57,6 +58,8 @@ def configure(
             ],
         )
     )
+    handler.addFilter(_counted_elsewhere)
+    handler.addFilter(_OncePerMinute(("asyncio", "uvicorn.error")))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -90,6 +93,42 @@ class _LineLoggerFactory:
 
     def __call__(self, *args: Any) -> _LineLogger:
         return _LineLogger(str(args[0]) if args else "", self._out, self._lock)
+
+
+def _counted_elsewhere(record: logging.LogRecord) -> bool:
+    """APScheduler's warning per skipped run (thousands a minute on an overloaded host):
+    engine.jobs counts those runs and logs `polls_skipped` at most once a minute per job."""
+    return not (
+        record.name.startswith("apscheduler")
+        and isinstance(record.msg, str)
+        and (record.msg.startswith("Run time of job") or "skipped: maximum number" in record.msg)
+    )
+
+
+class _OncePerMinute(logging.Filter):
+    """At most one record a minute per (logger, message template) of `loggers` at warning
+    or above: a client flood (bad requests, `accept()` out of file descriptors) must not
+    become a log flood. The next one that passes says how many were left out."""
+
+    def __init__(self, loggers: tuple[str, ...]) -> None:
+        super().__init__()
+        self.loggers = loggers
+        self.since: dict[tuple[str, object], tuple[int, float]] = {}
+        self.lock = threading.Lock()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING or not record.name.startswith(self.loggers):
+            return True
+        key, now = (record.name, record.msg), time.monotonic()
+        with self.lock:
+            left_out, logged_at = self.since.get(key, (0, -60.0))
+            if now - logged_at < 60.0:
+                self.since[key] = (left_out + 1, logged_at)
+                return False
+            self.since[key] = (0, now)
+        if left_out:
+            record.left_out = left_out  # ExtraAdder puts it in the event
+        return True
 
 
 def _drop_color_message(logger: Any, method: str, event: Any) -> Any:

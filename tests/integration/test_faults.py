@@ -33,6 +33,7 @@ FAULTS = {
     "e500": (lambda r: send(r, 500, b"oops"), "http_status"),
     "e429": (lambda r: send(r, 429, b"", {"Retry-After": "120"}), "http_status"),
     "loop": (lambda r: send(r, 302, b"", {"Location": "/loop"}), "redirect"),
+    "badport": (lambda r: send(r, 302, b"", {"Location": "http://127.0.0.1:99999/"}), "redirect"),
     "big": (lambda r: send(r, 200, BIG, {"Content-Type": "text/html"}), "too_large"),
     "bomb": (lambda r: send(r, 200, BOMB, {"Content-Encoding": "gzip"}), "too_large"),
     "reset": (lambda r: reset_mid_body(r, GOOD[:200]), "connect"),

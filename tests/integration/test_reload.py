@@ -290,3 +290,33 @@ def test_the_config_files_warnings_are_logged_at_start_and_reload(
         wait_for(lambda: len(events(svc, "config_warning")) == 2, what="the warning again")
     finally:
         svc.close()
+
+
+def test_a_reload_flood_keeps_the_schedule_and_a_new_url_is_read_at_once(
+    tmp_path: Path, site: PageServer
+) -> None:
+    """20 reloads that change a source's settings but not its URL or timing poll nothing
+    and leave next_poll where it was; a new URL is read at once, the grid kept."""
+    hourly = config_text(source("a", site, "/a")).replace("interval: 1s", "interval: 1h")
+    svc = Service(tmp_path, hourly)
+    write(svc, hourly)
+    svc.start()
+    try:
+        wait_for(lambda: site.hits("/a") == 1, what="the first poll")
+
+        def next_poll() -> str:
+            return str(svc.get("/api/v1/sources").json()["sources"][0]["next_poll"])
+
+        planned = next_poll()
+        for n in range(20):
+            mark = "," if n % 2 else "."
+            write(svc, hourly.replace("/a\n", f"/a\n    decimal_mark: '{mark}'\n"))
+            assert svc.client.post("/-/reload").status_code == 200
+        assert site.hits("/a") == 1 and polls(svc, "a") == 1
+        assert next_poll() == planned
+        write(svc, hourly.replace("/a\n", "/b\n"))
+        assert svc.client.post("/-/reload").status_code == 200
+        wait_for(lambda: site.hits("/b") == 1, what="the new URL read at once")
+        assert next_poll() == planned
+    finally:
+        svc.close()

@@ -68,13 +68,17 @@ class Service:
         self.proc: subprocess.Popen[bytes] | None = None
         self.module = "tickerwatch"  # or a support module running it with a fault injected
         self.env: dict[str, str] = {}  # added to the environment
+        self.prefix: list[str] = []  # a command that runs it, e.g. ["prlimit", "--nofile=…"]
         self.client = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=5)
 
-    def start(self) -> Service:
+    def start(self, probe: str = "/readyz") -> Service:
+        """Start the service and wait until `probe` answers 200 (/livez: started, ready
+        or not)."""
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         with self.log.open("ab") as log:
             self.proc = subprocess.Popen(
                 [
+                    *self.prefix,
                     sys.executable,
                     "-m",
                     self.module,
@@ -89,9 +93,7 @@ class Service:
                 stderr=subprocess.STDOUT,
                 env=env,
             )
-        wait_for(
-            lambda: self._alive() and self.client.get("/readyz").status_code == 200, what="readyz"
-        )
+        wait_for(lambda: self._alive() and self.client.get(probe).status_code == 200, what=probe)
         return self
 
     def _alive(self) -> bool:

@@ -99,6 +99,7 @@ def source(cfg: s.SourceSchema, defaults: s.DefaultsSchema) -> Source:
         jitter=pick(cfg.jitter, defaults.jitter),
         timeout=pick(cfg.timeout, defaults.timeout),
         max_body=pick(cfg.max_body, defaults.max_body),
+        max_pairs=pick(cfg.max_pairs, defaults.max_pairs),
         stale_after=pick(cfg.stale_after, defaults.stale_after),
         drop_after=pick(cfg.drop_after, defaults.drop_after),
         windows=pick(cfg.windows, defaults.windows),

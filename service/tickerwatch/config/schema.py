@@ -87,6 +87,7 @@ class DefaultsSchema(StrictModel):
     jitter: Duration = parse_duration("30s")
     timeout: PositiveDuration = parse_duration("20s")
     max_body: Size = parse_size("5MiB")
+    max_pairs: Annotated[int, Field(ge=1)] = 200
     stale_after: PositiveDuration = parse_duration("2h")
     drop_after: PositiveDuration = parse_duration("7d")
     windows: tuple[Window, ...] = ("24h", "7d")
@@ -108,6 +109,7 @@ class SourceSchema(StrictModel):
     jitter: Duration | None = None
     timeout: PositiveDuration | None = None
     max_body: Size | None = None
+    max_pairs: Annotated[int, Field(ge=1)] | None = None
     stale_after: PositiveDuration | None = None
     drop_after: PositiveDuration | None = None
     windows: tuple[Window, ...] | None = None

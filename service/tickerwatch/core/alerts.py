@@ -297,6 +297,10 @@ def step(
         rule = by_name.get(key.alertname)
         obs = seen.get(key)
         before = previous.get(key)
+        if before is not None and max(before.active_since, before.last_active) > now:
+            # made before the wall clock went back: `for` and `keep_firing_for` count from now
+            before = replace(before, active_since=min(before.active_since, now),
+                             last_active=min(before.last_active, now))  # fmt: skip
         if rule is None:  # the rule was removed: resolve what fired, forget the rest
             after, transition = _removed(before, now)
         else:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Final, Literal
 
 FailureReason = Literal[
-    "timeout", "connect", "http_status", "too_large", "redirect", "decode", "no_ticker", "internal"
+    "timeout",
+    "connect",
+    "http_status",
+    "too_large",
+    "redirect",
+    "decode",
+    "no_ticker",
+    "too_many_pairs",
+    "internal",
 ]
 
 FAILURE_REASONS: Final[tuple[FailureReason, ...]] = (
@@ -16,6 +24,7 @@ FAILURE_REASONS: Final[tuple[FailureReason, ...]] = (
     "redirect",
     "decode",
     "no_ticker",
+    "too_many_pairs",
     "internal",
 )
 
@@ -69,3 +78,8 @@ class ListenError(TickerwatchError):
 
 class StoreError(TickerwatchError):
     """The history database could not be opened or written."""
+
+
+class DatabaseCorrupt(StoreError):
+    """The history database file is damaged (SQLite's `PRAGMA quick_check` or its reading
+    of the file says so): the message names the file and SQLite's first findings."""

@@ -279,6 +279,7 @@ class Source:
     schedule: str | None = None  # crontab (minute hour day month weekday), else interval
     extract: Extract | None = None  # formats xml and json
     widget: Widget | None = None  # format pattern: fixed codes, change unit
+    max_pairs: int = 200  # a page giving more distinct pairs fails: too_many_pairs
 
     @property
     def schedule_text(self) -> str:

@@ -84,6 +84,7 @@ class SourceState:
     up: bool = False
     polls: int = 0
     stale_polls: int = 0  # bodies dated before the newest rates recorded (not stored)
+    skipped_polls: int = 0  # scheduled polls not run: the last still running, or too late
     last_poll_at: float | None = None
     last_success_at: float | None = None
     expected_at: float | None = None  # cron sources: the first poll due after the last good one

@@ -10,7 +10,14 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
+import structlog
+from apscheduler.events import (
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_JOB_SUBMITTED,
+    JobEvent,
+    JobSubmissionEvent,
+)
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -20,17 +27,25 @@ from tickerwatch.engine.retry import retry_at
 from tickerwatch.engine.schedule import misfire_grace, trigger_for
 
 Poll = Callable[[SourceState], Coroutine[Any, Any, None]]
+log = structlog.get_logger("tickerwatch.service")
+SKIP_LOG_EVERY = 60.0  # seconds between `polls_skipped` events of one job
 
 
 class PollJobs:
     """Adds, removes and answers for the poll jobs of `scheduler`; `poll` runs one poll."""
 
-    def __init__(self, scheduler: AsyncIOScheduler, poll: Poll) -> None:
+    def __init__(
+        self, scheduler: AsyncIOScheduler, poll: Poll, skipped: Callable[[str], None]
+    ) -> None:
+        """`skipped(name)`: a scheduled poll of source `name` was not run (counted there)."""
         self.scheduler = scheduler
         self.poll = poll
+        self.skipped = skipped
         self._planned: dict[str, float] = {}  # job id → when its current run was planned
         self._failures: dict[str, int] = {}  # source → failed polls in a row
+        self._skips: dict[str, tuple[int, float]] = {}  # job id → skipped since logged, when
         scheduler.add_listener(self._submitted, EVENT_JOB_SUBMITTED)
+        scheduler.add_listener(self._skipped, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_MISSED)
 
     def add(self, state: SourceState, poll_now: bool = True) -> None:
         """Poll now (unless a reload re-schedules the source), then on the source's grid or
@@ -43,6 +58,15 @@ class PollJobs:
             id=f"poll:{source.name}", name=f"poll {source.name}", max_instances=1,
             coalesce=True, misfire_grace_time=misfire_grace(source), replace_existing=True,
             **first,
+        )  # fmt: skip
+
+    def poll_once(self, state: SourceState) -> None:
+        """Poll now, once, outside the schedule (as the `retry:NAME` job: it replaces a
+        pending retry, and reloads in a row before it runs make one poll)."""
+        self.scheduler.add_job(
+            functools.partial(self.poll, state), DateTrigger(datetime.now(UTC)),
+            id=f"retry:{state.source.name}", name=f"retry {state.source.name}",
+            replace_existing=True,
         )  # fmt: skip
 
     def remove(self, name: str) -> None:
@@ -79,6 +103,22 @@ class PollJobs:
         job = self.scheduler.get_job(job_id)
         when: datetime | None = getattr(job, "next_run_time", None)  # unset before start
         return None if when is None else when.timestamp()
+
+    def _skipped(self, event: JobEvent) -> None:
+        """A run not started: counted per source; logged as `polls_skipped` at most once a
+        minute per job, with the runs skipped since the last such event (APScheduler's own
+        warning per run is filtered out in logs.py)."""
+        job, now = event.job_id, time.monotonic()
+        if job.startswith("poll:"):
+            self.skipped(job.removeprefix("poll:"))
+        count, logged_at = self._skips.get(job, (0, -SKIP_LOG_EVERY))
+        count += 1
+        if now - logged_at < SKIP_LOG_EVERY:
+            self._skips[job] = (count, logged_at)
+            return
+        why = "still running" if event.code == EVENT_JOB_MAX_INSTANCES else "started too late"
+        log.warning("polls_skipped", job=job, skipped=count, why=why, every=SKIP_LOG_EVERY)
+        self._skips[job] = (0, now)
 
     def _submitted(self, event: JobSubmissionEvent) -> None:
         """Remember when a run was planned (its offset included), to log how late it started."""

@@ -17,10 +17,11 @@ import structlog
 from tickerwatch.core.dates import dated_url
 from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.errors import PollError, StoreError
-from tickerwatch.core.model import Deduplicated, Page
+from tickerwatch.core.model import Deduplicated, Page, Pair, SeriesStats
 from tickerwatch.core.redact import redact_url
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
+from tickerwatch.core.storage import StorageHealth
 from tickerwatch.core.units import parse_duration, rfc3339
 from tickerwatch.engine.schedule import expect_next_poll
 from tickerwatch.fetch.client import Fetcher
@@ -51,7 +52,9 @@ class Poller:
         clock: Callable[[], float],
         extra_windows: dict[str, float] | None = None,
         after_poll: Callable[[], Awaitable[object]] | None = None,
+        storage: StorageHealth | None = None,
     ) -> None:
+        self.storage = storage or StorageHealth()
         self.fetcher = fetcher
         self.store = store
         self.metrics = metrics
@@ -68,11 +71,14 @@ class Poller:
             event = {"source": name, **await self._poll_logged(state)}
             if lag is not None:
                 event["lag"] = round(lag, 4)
-            loud = event["result"] in ("failed", "stale")
+            loud = event["result"] in ("failed", "stale") or event.get("stored") is False
             (log.warning if loud else log.info)("poll", **event)
         if self.after_poll is not None:
             try:
                 await self.after_poll()
+            except StoreError as exc:  # alert states not saved: kept, saved next time
+                self.storage.fault("write_failed", str(exc), self.clock())
+                log.error("alerts_not_saved", error=str(exc))
             except Exception:  # alerting trouble must not stop polling
                 log.exception("after_poll_failed", source=name)
 
@@ -84,7 +90,7 @@ class Poller:
         url = dated_url(source.url, now, source.timezone)
         event: dict[str, Any] = {} if url == source.url else {"url": redact_url(url)}
         try:
-            outcome = await self._poll(state, now, url)
+            outcome = await self._poll(state, now, url, event)
         except PollError as exc:
             self._failed(state, now, exc.reason, exc.message)
             event.update(result="failed", reason=exc.reason, error=exc.message)
@@ -118,7 +124,9 @@ class Poller:
         event["duration"] = round(duration, 4)
         return event
 
-    async def _poll(self, state: SourceState, now: float, url: str) -> _Outcome:
+    async def _poll(
+        self, state: SourceState, now: float, url: str, event: dict[str, Any]
+    ) -> _Outcome:
         """Fetch `url` (the source's, its date placeholders filled) and read it."""
         source = state.source
         validators = state.last_result is not None and url == state.fetched_url
@@ -134,14 +142,22 @@ class Poller:
             return self._stale(state, dedup, effective)
         windows = all_windows(source, self.extra_windows)
         fresh_for = min([STATS_EVERY, *(w / 10 for w in windows.values())])
-        if _same_as_stored(state, dedup) and now - state.stats_at < fresh_for:
-            await self.store.touch([r.row_id for r in state.rates.values()], now)
-            state.rates = {p: r.seen(now) for p, r in state.rates.items()}
-        else:
-            stats = await self.store.record(source.name, dedup.rates, now, windows)
-            quotes = {q.pair: q for q in dedup.rates}
-            state.rates = {s.pair: Rate.build(source.name, quotes[s.pair], s, now) for s in stats}
-            state.stats_at = now
+        try:
+            if _same_as_stored(state, dedup) and now - state.stats_at < fresh_for:
+                await self.store.touch([r.row_id for r in state.rates.values()], now)
+                state.rates = {p: r.seen(now) for p, r in state.rates.items()}
+            else:
+                stats = await self.store.record(source.name, dedup.rates, now, windows)
+                quotes = {q.pair: q for q in dedup.rates}
+                state.rates = {
+                    s.pair: Rate.build(source.name, quotes[s.pair], s, now) for s in stats
+                }
+                state.stats_at = now
+            self.storage.failing = False
+        except StoreError as exc:  # served from memory; written again at the next poll
+            self.storage.fault("write_failed", str(exc), now)
+            state.rates = _in_memory(state, dedup, now)
+            event.update(stored=False, store_error=str(exc))
         state.up = True
         state.last_success_at = now
         expect_next_poll(state)  # of state.source: a reload during the fetch may change it
@@ -180,9 +196,15 @@ class Poller:
         if ticker is None:
             assert state.last_result is not None
             return "unchanged", state.last_result
+        dedup = deduplicate(ticker.entries, ticker.unreadable)
+        if len(dedup.rates) > source.max_pairs:  # before read_key: never `unchanged` later
+            raise PollError(
+                "too_many_pairs",
+                f"the page gives {len(dedup.rates)} pairs, more than max_pairs"
+                f" ({source.max_pairs}); nothing from it is stored",
+            )
         state.context_before, state.context_after = ticker.context()
         state.read_key = key
-        dedup = deduplicate(ticker.entries, ticker.unreadable)
         state.unreadable, state.unreadable_entries = dedup.unreadable, dedup.unreadable_entries
         if dedup.unreadable:
             log.warning(
@@ -222,6 +244,20 @@ class Poller:
         state.last_error = message
         state.last_error_at = now
         state.failures[reason] += 1
+
+
+def _in_memory(state: SourceState, dedup: Deduplicated, now: float) -> dict[Pair, Rate]:
+    """The rates of a poll whose history write failed, from what is in memory (row 0: the
+    next poll writes them again; changes since then and window rates as known)."""
+    rates = {}
+    for quote in dedup.rates:
+        old = state.rates.get(quote.pair)
+        if old is not None and old.printed.value == quote.value:
+            stats = SeriesStats(quote.pair, old.changed_at, old.previous, dict(old.window_rates))
+        else:
+            stats = SeriesStats(quote.pair, now, None if old is None else old.printed.rate, {})
+        rates[quote.pair] = Rate.build(state.source.name, quote, stats, now)
+    return rates
 
 
 def _body_date(dedup: Deduplicated) -> float | None:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from tickerwatch.core.settings import Settings
 from tickerwatch.core.snapshot import SourceState
+from tickerwatch.core.storage import StorageHealth
 from tickerwatch.engine.alerting import Alerting
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.status import Receivers
@@ -36,5 +37,6 @@ class Runtime:
     last_reload_error: list[str] = field(default_factory=list)
     receivers: Receivers | None = None
     next_poll: Callable[[str], float | None] = lambda name: None  # a source's, Unix seconds
+    storage: StorageHealth = field(default_factory=StorageHealth)
     # GET /probe: (query parameters, Accept header) → the answer (engine.probe.Prober)
     probe: Callable[[Mapping[str, str], str], Awaitable[ProbeAnswer]] | None = None

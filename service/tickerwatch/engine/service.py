@@ -4,31 +4,29 @@ with reload (SIGHUP, POST /-/reload) and a clean shutdown (SIGTERM, SIGINT)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 import socket
-import ssl
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import structlog
-import uvicorn
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from prometheus_client import disable_created_metrics
 
 from tickerwatch import __version__
 from tickerwatch.config import load_settings
-from tickerwatch.config.webfile import load_web_file
 from tickerwatch.core.alerts import windows_needed
-from tickerwatch.core.errors import ConfigError, StoreError, TickerwatchError
+from tickerwatch.core.errors import ConfigError, DatabaseCorrupt, StoreError, TickerwatchError
 from tickerwatch.core.settings import Settings
-from tickerwatch.core.shard import foreign_references
 from tickerwatch.core.snapshot import SourceState
+from tickerwatch.core.storage import StorageHealth
+from tickerwatch.engine import housekeeping as chores
 from tickerwatch.engine.alerting import Alerting
+from tickerwatch.engine.clockwatch import watch_clock
 from tickerwatch.engine.jobs import PollJobs
 from tickerwatch.engine.listen import listening_socket
 from tickerwatch.engine.poller import Poller
@@ -36,15 +34,17 @@ from tickerwatch.engine.probe import Prober
 from tickerwatch.engine.reloading import ReloadPlan, plan_reload, restored_state
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.engine.schedule import expect_next_poll, timing
+from tickerwatch.engine.webserver import QuietServer, WebServer
 from tickerwatch.fetch.client import Clients, Fetcher
 from tickerwatch.metrics.registry import Metrics
 from tickerwatch.notify.base import Notifier
 from tickerwatch.notify.build import Wiring, build_notifiers, outbox_receivers
 from tickerwatch.notify.status import Receivers
 from tickerwatch.notify.workers import Workers, drop_unconfigured
+from tickerwatch.store.lock import DatabaseLock
 from tickerwatch.store.sqlite import Store
 from tickerwatch.web.app import create_app
-from tickerwatch.web.auth import BasicAuth
+from tickerwatch.web.unusable import create_unusable_app
 
 log = structlog.get_logger("tickerwatch.service")
 
@@ -52,14 +52,7 @@ SHUTDOWN_GRACE: Final = 3.0
 RETENTION_EVERY: Final = 6 * 3600.0
 EVALUATE_EVERY: Final = 10.0
 OUTBOX_KEEP: Final = 7 * 86400.0
-
-
-class QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the service owns the signals."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
+CHECK_FILES_EVERY: Final = 5.0
 
 
 class Service:
@@ -78,7 +71,7 @@ class Service:
         self._reload_lock = asyncio.Lock()
         self._reloads: set[asyncio.Task[bool]] = set()
         self.scheduler = AsyncIOScheduler(timezone="UTC")
-        self.jobs = PollJobs(self.scheduler, self._poll)
+        self.jobs = PollJobs(self.scheduler, self._poll, self._skipped)
         self.server: QuietServer | None = None
         self.runtime: Runtime | None = None
         self.poller: Poller | None = None
@@ -86,6 +79,8 @@ class Service:
         self.on_ready: Callable[[Runtime], None] | None = None
         self.listen_hint = "in web.listen"  # how to choose another port, when it is in use
         self._socket: socket.socket | None = None
+        self.web: WebServer | None = None
+        self._clock_task: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -101,19 +96,35 @@ class Service:
     # ------------------------------------------------------------------ start and stop
 
     async def run(self) -> None:
-        self.bind()
+        lock = DatabaseLock(self.settings.storage.path)
+        lock.acquire()  # a second tickerwatch on this database stops here: StoreError
+        try:
+            self.bind()
+            await self._run()
+        finally:
+            lock.release()
+
+    async def _run(self) -> None:
         disable_created_metrics()  # type: ignore[no-untyped-call]
         settings = self.settings
-        store = await Store.open(settings.storage.path)
+        try:
+            store = await Store.open(settings.storage.path)
+        except DatabaseCorrupt as exc:  # not ready, and saying why, until stopped
+            path = str(settings.storage.path)
+            log.error("database_corrupt", path=path, error=str(exc))
+            await self._serve(None, create_unusable_app(path, str(exc)))
+            return
         self.clients = clients = Clients()
         now = self.clock()
         states: dict[str, SourceState] = {}
         alerting = Alerting(
             settings.alerts, settings.notify, store, self.clock, settings.web.public_url
         )
-        metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active)
+        storage = StorageHealth()
+        metrics = Metrics(lambda: list(states.values()), self.clock, alerting.active, storage)
         metrics.placed(settings.placement)
         rt = Runtime(settings, store, metrics, self.clock, now, states, alerting=alerting)
+        rt.storage = storage
         rt.reload = self.reload if self.config_path is not None else None
         rt.next_poll = self.jobs.next_poll
         rt.receivers = Receivers(metrics, self.clock)
@@ -127,6 +138,7 @@ class Service:
             self.clock,
             windows_needed(settings.alerts),
             after_poll=lambda: alerting.evaluate(states.values()),
+            storage=storage,
         )
         try:
             for source in settings.sources:
@@ -138,19 +150,25 @@ class Service:
             await self._drop_unconfigured(rt)
             metrics.reload_ok.set(1)
             metrics.reload_time.set(now)
-            await self._serve(rt)
+            await self._serve(rt, create_app(rt))
         finally:
             await clients.aclose()
             await store.close()
             log.info("stopped")
 
-    async def _serve(self, rt: Runtime) -> None:
+    async def _serve(self, rt: Runtime | None, app: Any) -> None:
+        """Serve `app` until stopped; with `rt`, schedule its polls and become ready (without,
+        the database is unusable: serve the app that says so, nothing else)."""
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop)
-        if rt.reload is not None:
+        if rt is None:  # nothing to reload into: say so rather than die of SIGHUP
+            loop.add_signal_handler(signal.SIGHUP, log.warning, "reload_ignored_database_unusable")
+        elif rt.reload is not None:
             loop.add_signal_handler(signal.SIGHUP, self._reload_on_signal)
-        self.server = QuietServer(_server_config(self.settings, rt))
+        count = rt.metrics.http_closed if rt is not None else (lambda reason: None)
+        self.web = WebServer(self.settings, app, count)
+        self.server = QuietServer(self.web.config)
         server_task = asyncio.create_task(self.server.serve(sockets=[self.bind()]), name="web")
         try:
             while not self.server.started:
@@ -158,24 +176,16 @@ class Service:
                     server_task.result()
                     raise RuntimeError("the web server stopped while starting")
                 await asyncio.sleep(0.01)
-            self._schedule(rt)
-            rt.ready = True
-            placement = self.settings.placement
-            log.info(
-                "started", version=__version__, listen=self.settings.web.listen,
-                sources=list(rt.states), storage=str(self.settings.storage.path),
-                shard=f"{placement.shard}/{placement.shards}", replica=placement.replica,
-                probe_only=placement.probe_only,
-            )  # fmt: skip
-            _log_warnings(self.settings)
-            _warn_foreign_references(self.settings)
-            if self.on_ready is not None:
-                self.on_ready(rt)
+            if rt is not None:
+                self._start(rt)
             stop_task = asyncio.create_task(self._stop.wait())
             await asyncio.wait({server_task, stop_task}, return_when=asyncio.FIRST_COMPLETED)
             stop_task.cancel()
         finally:
-            rt.ready = False
+            if rt is not None:
+                rt.ready = False
+            if self._clock_task is not None:
+                self._clock_task.cancel()
             for task in self._reloads:
                 task.cancel()
             await asyncio.gather(*self._reloads, return_exceptions=True)
@@ -183,15 +193,33 @@ class Service:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
 
+    def _start(self, rt: Runtime) -> None:
+        self._schedule(rt)
+        self._clock_task = asyncio.create_task(watch_clock(self._clock_stepped), name="clock")
+        rt.ready = True
+        placement = self.settings.placement
+        log.info(
+            "started", version=__version__, listen=self.settings.web.listen,
+            sources=list(rt.states), storage=str(self.settings.storage.path),
+            shard=f"{placement.shard}/{placement.shards}", replica=placement.replica,
+            probe_only=placement.probe_only,
+        )  # fmt: skip
+        chores.log_warnings(self.settings)
+        chores.warn_foreign_references(self.settings)
+        if self.on_ready is not None:
+            self.on_ready(rt)
+
     async def _shutdown(self, server_task: asyncio.Task[None]) -> None:
         log.info("stopping", inflight=len(self._inflight))
-        if self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
+        if self.scheduler.running:  # no new runs; shutdown() would cancel the running ones
+            self.scheduler.pause()
         if self._inflight:
             _, pending = await asyncio.wait(set(self._inflight), timeout=SHUTDOWN_GRACE)
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         await self._workers.stop(SHUTDOWN_GRACE)
         if self.server is not None:
             self.server.should_exit = True
@@ -203,18 +231,31 @@ class Service:
 
     # ------------------------------------------------------------------ schedule
 
-    def _schedule(self, rt: Runtime) -> None:
+    def _schedule(self, rt: Runtime, poll_now: bool = True) -> None:
+        """Every job from now (again after a clock step: APScheduler plans in wall time)."""
         for state in rt.states.values():
-            self.jobs.add(state)
-        self.scheduler.add_job(
-            self._evaluate, IntervalTrigger(seconds=EVALUATE_EVERY), args=[rt],
-            id="evaluate", max_instances=1, coalesce=True,
-        )  # fmt: skip
-        self.scheduler.add_job(
-            self._prune, IntervalTrigger(seconds=RETENTION_EVERY), args=[rt], id="retention",
-            next_run_time=datetime.now(UTC), max_instances=1, coalesce=True,
-        )  # fmt: skip
-        self.scheduler.start()
+            self.jobs.add(state, poll_now=poll_now)
+        timers = {
+            "evaluate": (self._evaluate, EVALUATE_EVERY, [rt]),
+            "check-files": (chores.check_files, CHECK_FILES_EVERY, [rt, self.clock]),
+            "retention": (chores.prune, RETENTION_EVERY, [rt, self.clock, OUTBOX_KEEP]),
+        }
+        for name, (job, every, args) in timers.items():
+            self.scheduler.add_job(
+                job, IntervalTrigger(seconds=every), args=args, id=name, max_instances=1,
+                coalesce=True, replace_existing=True,
+                **({"next_run_time": datetime.now(UTC)} if name == "retention" else {}),
+            )  # fmt: skip
+        if not self.scheduler.running:
+            self.scheduler.start()
+
+    def _clock_stepped(self, step: float) -> None:
+        """The wall clock jumped `step` seconds: counted, logged, every job re-planned."""
+        rt = self.runtime
+        log.warning("clock_stepped", seconds=round(step, 1))
+        if rt is not None and not self._stop.is_set():
+            rt.metrics.clock_steps.inc()
+            self._schedule(rt, poll_now=False)
 
     async def _poll(self, state: SourceState) -> None:
         """A scheduled poll, tracked so shutdown can finish or cancel it."""
@@ -224,8 +265,22 @@ class Service:
         try:
             await self.poller.poll(state, lag=self.jobs.lag(state.source.name))
             self.jobs.after_poll(state)
+        except asyncio.CancelledError:
+            if not self._stop.is_set():
+                raise
+            # still running SHUTDOWN_GRACE after SIGTERM: said once, no traceback
+            log.warning("poll_cancelled", source=state.source.name, grace=SHUTDOWN_GRACE)
         finally:
             self._inflight.discard(task)
+
+    def _skipped(self, name: str) -> None:
+        """A scheduled poll of `name` was not run: tickerwatch_source_polls_skipped_total."""
+        rt = self.runtime
+        state = None if rt is None else rt.states.get(name)
+        if rt is not None and state is not None:
+            state.skipped_polls += 1
+            state.changed()
+            rt.metrics.polled(state)
 
     async def _evaluate(self, rt: Runtime) -> None:
         """Timer evaluation: stale and source_down alerts need no poll to change."""
@@ -234,13 +289,6 @@ class Service:
             await rt.alerting.evaluate(rt.states.values())
         except Exception:
             log.exception("evaluate_failed")
-
-    async def _prune(self, rt: Runtime) -> None:
-        before = self.clock() - self.settings.storage.retention
-        await rt.store.prune_outbox(self.clock() - OUTBOX_KEEP)
-        removed = await rt.store.prune(before)
-        if removed:
-            log.info("retention", removed=removed)
 
     # ------------------------------------------------------------------ sources and notifiers
 
@@ -298,7 +346,10 @@ class Service:
                 notifiers = None  # built before anything running is touched
                 if plan.settings.notify != self.settings.notify:
                     notifiers = self._build_notifiers(rt, plan.settings)
+                apply_web = self.web.prepare_reload() if self.web else None
                 self._swap(rt, plan)
+                if apply_web is not None:
+                    apply_web()  # users, certificate: the next request and handshake
                 if notifiers is not None:
                     await self._workers.stop(SHUTDOWN_GRACE)
                     self._start_notifiers(rt, notifiers)
@@ -313,8 +364,8 @@ class Service:
             rt.metrics.reload_time.set(self.clock())
             rt.last_reload_error = []
             log.info("reloaded", sources=list(rt.states), alerts=[a.name for a in new.alerts])
-            _log_warnings(new)
-            _warn_foreign_references(new, old)
+            chores.log_warnings(new)
+            chores.warn_foreign_references(new, old)
         await self._evaluate(rt)
         return True
 
@@ -334,51 +385,16 @@ class Service:
         rt.states.update(plan.states)  # the same dict the metrics and the web layer read
         for state, source in plan.changed:
             retimed = timing(state.source) != timing(source)
+            moved = state.source.url != source.url
             state.source = source  # read the page anew: no 304 keeps the old reading
             state.etag = state.last_modified = state.read_key = None
             expect_next_poll(state)
             if retimed:  # a new schedule from now; an unchanged one keeps its polls
-                self.jobs.add(state, poll_now=False)
+                self.jobs.add(state, poll_now=moved)
+            elif moved:  # a new URL is read at once, the schedule kept
+                self.jobs.poll_once(state)
         for state in plan.added:
             self.jobs.add(state)
         rt.alerting.rules = plan.settings.alerts
         rt.alerting.notify = plan.settings.notify
         self.settings = rt.settings = plan.settings
-
-
-def _warn_foreign_references(settings: Settings, before: Settings | None = None) -> None:
-    """Logged once, at start and at each reload that adds one: a cross-check whose
-    reference another shard polls (`before`: the config those already logged came from)."""
-    shards = settings.placement.shards
-    if shards > 1:
-        known = set(foreign_references(before.sources, shards)) if before else set()
-        for source, reference in foreign_references(settings.sources, shards):
-            if (source, reference) not in known:
-                log.warning("reference_on_other_shard", source=source, reference=reference)
-
-
-def _server_config(settings: Settings, rt: Runtime) -> uvicorn.Config:
-    app: Any = create_app(rt)
-    extra: dict[str, Any] = {}
-    if settings.web.config_file is not None:
-        web_file = load_web_file(settings.web.config_file)
-        if web_file.basic_auth_users:
-            app = BasicAuth(app, web_file.basic_auth_users)
-        tls = web_file.tls_server_config
-        if tls is not None:
-            extra = {"ssl_certfile": str(tls.cert_file), "ssl_keyfile": str(tls.key_file)}
-            if tls.client_ca_file is not None:
-                extra["ssl_ca_certs"] = str(tls.client_ca_file)
-            if tls.client_auth_type == "RequireAndVerifyClientCert":
-                extra["ssl_cert_reqs"] = ssl.CERT_REQUIRED
-    return uvicorn.Config(
-        app, host=settings.web.host, port=settings.web.port, log_config=None, lifespan="off",
-        access_log=False, server_header=False, **extra,
-    )  # fmt: skip
-
-
-def _log_warnings(settings: Settings) -> None:
-    """The config file's warnings (`tickerwatch check-config` prints the same), one event
-    each when the file is loaded."""
-    for warning in settings.warnings:
-        log.warning("config_warning", problem=warning)

@@ -38,7 +38,10 @@ class Family:
 
 
 RATE = f"{NS}_exchange_rate"
-REASONS = "timeout, connect, http_status, too_large, redirect, decode, no_ticker, internal"
+REASONS = (
+    "timeout, connect, http_status, too_large, redirect, decode, no_ticker, too_many_pairs,"
+    " internal"
+)
 FAMILIES: Final = (
     Family(RATE, "gauge", f"Units of quote per one unit of base, as printed. {CACHED}"),
     Family(
@@ -81,6 +84,12 @@ FAMILIES: Final = (
         f"{NS}_source_stale_polls",
         "counter",
         "Polls whose body was dated before the newest rates already recorded (not stored).",
+    ),
+    Family(
+        f"{NS}_source_polls_skipped",
+        "counter",
+        "Scheduled polls not run: the previous poll of the source was still running, or the"
+        " event loop was too busy to start it within its misfire grace (one interval).",
     ),
     Family(f"{NS}_source_poll_failures", "counter", f"Failed polls by reason: {REASONS}."),
     Family(
@@ -186,6 +195,7 @@ class _SourceSeries:
     last_success: str
     polls: str
     stale_polls: str
+    skipped: str
     failures: dict[str, str]
     buckets: tuple[str, ...]
     count: str
@@ -205,6 +215,7 @@ def _source_series(source: str) -> _SourceSeries:
         last_success=f"{NS}_source_last_success_timestamp_seconds{{{src}}} ",
         polls=f"{NS}_source_polls_total{{{src}}} ",
         stale_polls=f"{NS}_source_stale_polls_total{{{src}}} ",
+        skipped=f"{NS}_source_polls_skipped_total{{{src}}} ",
         failures={
             r: f"{NS}_source_poll_failures_total{{{_labels([('reason', r), ('source', source)])}}} "
             for r in FAILURE_REASONS
@@ -312,6 +323,7 @@ def _status_chunks(state: SourceState) -> list[str]:
         "" if success is None else f"{series.last_success}{_number(success)}\n",
         f"{series.polls}{_number(state.polls)}\n",
         f"{series.stale_polls}{_number(state.stale_polls)}\n",
+        f"{series.skipped}{_number(state.skipped_polls)}\n",
         "".join(f"{series.failures[r]}{_number(n)}\n" for r, n in state.failures.items()),
         "".join(
             f"{prefix}{_number(n)}\n"

@@ -16,16 +16,20 @@ from prometheus_client import (
     ProcessCollector,
 )
 from prometheus_client import exposition as text_format
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from tickerwatch import __version__
 from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.errors import FAILURE_REASONS as POLL_FAILURES
 from tickerwatch.core.settings import Placement
 from tickerwatch.core.snapshot import SourceState
+from tickerwatch.core.storage import STORAGE_FAULTS, StorageHealth
 from tickerwatch.metrics.exposition import NS, REASONS, Exposition
 from tickerwatch.notify.base import DROP_REASONS, FAILURE_REASONS, DropReason, FailureReason
 
 PROBE_OUTCOMES: Final = ("success", "failed", "bad_request", "denied", "saturated", "cancelled")
+# Why tickerwatch closed a web connection (web.guard).
+HTTP_CLOSE_REASONS: Final = ("head_timeout", "over_limit", "ambiguous_length")
 
 
 class Metrics:
@@ -34,6 +38,7 @@ class Metrics:
         states: Callable[[], Iterable[SourceState]],
         clock: Callable[[], float],
         alerts: Callable[[], Iterable[AlertState]] = list,
+        storage: StorageHealth | None = None,
     ) -> None:
         self._states = states
         self._alerts = alerts
@@ -59,6 +64,22 @@ class Metrics:
             registry=r,
         )
         build.labels(__version__, platform.python_version()).set(1)
+        self.http_connections_closed = Counter(
+            f"{NS}_http_connections_closed",
+            "Web connections closed by tickerwatch, by reason: head_timeout (no complete"
+            " request head within 10 s), over_limit (the longest-waiting one, to make room),"
+            " ambiguous_length (Content-Length with Transfer-Encoding, answered 400).",
+            ["reason"], registry=r,
+        )  # fmt: skip
+        for reason in HTTP_CLOSE_REASONS:
+            self.http_connections_closed.labels(reason)
+        self.clock_steps = Counter(
+            f"{NS}_clock_steps",
+            "Steps of the wall clock of more than 2 s (NTP, date -s, a resumed VM); every"
+            " schedule is re-planned from the new time.",
+            registry=r,
+        )
+        r.register(_StorageCollector(storage or StorageHealth(), clock))
         self.shard_info = Gauge(
             f"{NS}_shard_info",
             "The shard this process polls (hashmod of the source name, of `shards`) and its"
@@ -134,6 +155,9 @@ class Metrics:
             ["receiver"], registry=r,
         )  # fmt: skip
 
+    def http_closed(self, reason: str) -> None:
+        self.http_connections_closed.labels(reason).inc()
+
     def keep_receivers(self, names: Iterable[str]) -> None:
         """Start the notification series of `names` (counters at 0, so increase() sees
         the first event) and drop the gauges of receivers no longer configured."""
@@ -187,3 +211,29 @@ class Metrics:
         states = list(self._states())
         ours = self._exposition.render(states, self._alerts(), self._clock(), openmetrics)
         return ours.encode() + encoder(self.registry), content_type
+
+
+class _StorageCollector:
+    """tickerwatch_storage_faults_total{kind} and tickerwatch_storage_healthy, read from
+    the service's StorageHealth at scrape time."""
+
+    def __init__(self, health: StorageHealth, clock: Callable[[], float]) -> None:
+        self.health = health
+        self.clock = clock
+
+    def collect(self) -> Iterable[Metric]:
+        faults = CounterMetricFamily(
+            f"{NS}_storage_faults",
+            "History database faults while running: write_failed (a write refused, e.g. a"
+            " full disk; polls are served from memory), file_missing (the file or its -wal"
+            " deleted or replaced while open; rewritten from the open connection).",
+            labels=["kind"],
+        )
+        for kind in STORAGE_FAULTS:
+            faults.add_metric([kind], self.health.faults[kind])
+        yield faults
+        yield GaugeMetricFamily(
+            f"{NS}_storage_healthy",
+            "0 while history writes fail or for 10 minutes after a storage fault, else 1.",
+            value=0.0 if self.health.degraded(self.clock()) else 1.0,
+        )

@@ -2,7 +2,9 @@
 alert states, and the notification outbox.
 
 `HistoryDB` is synchronous and owned by one thread; `Store` runs it on a dedicated worker
-thread so the event loop never waits on the disk. sqlite3 errors become StoreError here.
+thread so the event loop never waits on the disk, and the history API's reads on a second
+connection and thread (WAL: readers never wait for the writer), so a large page asked for
+never delays a poll's write. sqlite3 errors become StoreError here.
 """
 
 from __future__ import annotations
@@ -11,52 +13,68 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import TypeVar
 
-from tickerwatch.core.errors import StoreError
+from tickerwatch.core.errors import DatabaseCorrupt, StoreError
 from tickerwatch.core.merge import Sighting
 from tickerwatch.core.model import Pair, PrintedRate, SeriesStats
+from tickerwatch.store import files
+from tickerwatch.store.files import FileWatch
 from tickerwatch.store.imports import Imported, import_sightings, origins
+from tickerwatch.store.outbox import OutboxDB, OutboxItem
 from tickerwatch.store.schema import ROW_COLUMNS, HistoryRow, history_row, migrate
 
 __all__ = ["HistoryDB", "HistoryRow", "OutboxItem", "Store"]
 
 T = TypeVar("T")
-_PENDING: Final = "delivered IS NULL AND dropped IS NULL"  # an outbox row still to send
 
 
-@dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """One notification waiting for a receiver; `key` is its idempotency key."""
-
-    receiver: str
-    key: str
-    payload: str
-    created: float
-    id: int = 0
-    due: float = 0.0
-    attempts: int = 0
-
-
-class HistoryDB:
-    def __init__(self, path: Path) -> None:
+class HistoryDB(OutboxDB):
+    def __init__(self, path: Path, reader: bool = False) -> None:
+        """Open (and create, check, migrate) the database at `path`; a `reader` is a second,
+        query-only connection to a database already opened. Raises StoreError
+        (DatabaseCorrupt when SQLite finds the file damaged)."""
         self.path = path
+        self._watch = FileWatch(path)
+        if reader:
+            self._db = files.reader(path)
+            return
         try:
             if str(path) != ":memory:":
                 path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(path, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db = files.writer(path)
+            files.quick_check(self._db, path)
             migrate(self._db, path)
-        except (sqlite3.Error, OSError) as exc:
+            self.check_files()  # notes the files opened
+        except (sqlite3.OperationalError, OSError) as exc:
             raise StoreError(f"cannot open the history database {path}: {exc}") from exc
+        except sqlite3.DatabaseError as exc:  # "file is not a database", "malformed"
+            raise DatabaseCorrupt(f"the history database {path} is corrupt: {exc}") from exc
 
     def close(self) -> None:
         self._db.close()
+
+    def check_files(self) -> str | None:
+        """None while the database file and its -wal are the ones opened. When one was
+        deleted or replaced (writes would go to a file no longer there: lost at the next
+        start), the whole database as this connection sees it is written to a new file
+        at the path, the connection reopened on it, and what happened is returned."""
+        if str(self.path) == ":memory:":
+            return None
+        problems = self._watch.changes()
+        if not problems:
+            return None
+        self._db = self._watch.rewrite(self._db)
+        (rows,) = self._db.execute("SELECT count(*) FROM history").fetchone()
+        return "; ".join(problems) + f"; rewritten from the open connection ({rows} history rows)"
+
+    def reopen(self) -> None:
+        """A reader's connection, opened again (after check_files rewrote the file)."""
+        self._db.close()
+        self._db = files.reader(self.path)
 
     def record(
         self, source: str, quotes: Iterable[PrintedRate], now: float, windows: dict[str, float]
@@ -85,12 +103,19 @@ class HistoryDB:
         is the newest live row, or an imported one started after it but by `now`; imported
         rows dated after `now` (a feed file taking effect tomorrow) are not looked at."""
         rate, pct, absolute, effective = quote.value
+        columns = "id, rate, change_pct, coalesce(change_abs, ''), effective, imported"
+        key = (source, quote.pair.base, quote.pair.quote)
+        where = "FROM history WHERE source=? AND base=? AND quote=?"
         row = self._db.execute(
-            "SELECT id, rate, change_pct, coalesce(change_abs, ''), effective, imported"
-            " FROM history WHERE source=? AND base=? AND quote=? AND (imported=0 OR first_seen<=?)"
+            f"SELECT {columns} {where} AND (imported=0 OR first_seen<=?)"
             " ORDER BY first_seen DESC, imported, id DESC LIMIT 1",
-            (source, quote.pair.base, quote.pair.quote, now),
+            (*key, now),
         ).fetchone()
+        if row is not None and not row[5]:  # live: the last poll's row is the newest, even
+            # when the wall clock went back below the start of a row written before
+            row = self._db.execute(
+                f"SELECT {columns} {where} AND imported=0 ORDER BY id DESC LIMIT 1", key
+            ).fetchone()
         # A poll never extends an imported row: imported rows are rebuilt from sightings.
         if row is not None and not row[5] and tuple(row[1:5]) == quote.value:
             self._db.execute(
@@ -216,79 +241,43 @@ class HistoryDB:
     def load_alerts(self) -> list[tuple[str, str, str]]:
         return list(self._db.execute("SELECT id, state, body FROM alerts ORDER BY id"))
 
-    def next_outbox(self, receiver: str) -> OutboxItem | None:
-        """The oldest undelivered notification of a receiver: delivery keeps order."""
-        row = self._db.execute(
-            "SELECT id, receiver, idempotency_key, payload, created, next_attempt, attempts"
-            " FROM outbox WHERE receiver=? AND delivered IS NULL AND dropped IS NULL"
-            " ORDER BY id LIMIT 1",
-            (receiver,),
-        ).fetchone()
-        if row is None:
-            return None
-        item_id, receiver, key, payload, created, due, attempts = row
-        return OutboxItem(receiver, key, payload, created, item_id, due, attempts)
-
-    def outbox_done(self, item_id: int, now: float, dropped: bool = False, error: str = "") -> None:
-        column = "dropped" if dropped else "delivered"
-        with self._db:
-            self._db.execute(
-                f"UPDATE outbox SET {column}=?, last_error=? WHERE id=?",
-                (now, error or None, item_id),
-            )
-
-    def outbox_retry(self, item_id: int, due: float, error: str) -> None:
-        with self._db:
-            self._db.execute(
-                "UPDATE outbox SET attempts=attempts+1, next_attempt=?, last_error=? WHERE id=?",
-                (due, error, item_id),
-            )
-
-    def outbox_length(self, receiver: str) -> int:
-        """Notifications of `receiver` not yet delivered or dropped."""
-        (count,) = self._db.execute(
-            "SELECT count(*) FROM outbox"
-            " WHERE receiver=? AND delivered IS NULL AND dropped IS NULL",
-            (receiver,),
-        ).fetchone()
-        return int(count)
-
-    def outbox_drop_others(self, keep: frozenset[str], now: float, error: str) -> dict[str, int]:
-        """Mark dropped the pending rows of every receiver not in `keep`; count per receiver."""
-        names = sorted(keep)
-        where = f"{_PENDING} AND receiver NOT IN ({','.join('?' * len(names))})"
-        with self._db:
-            query = f"SELECT receiver, count(*) FROM outbox WHERE {where} GROUP BY receiver"
-            counts = dict(self._db.execute(query, names).fetchall())
-            self._db.execute(f"UPDATE outbox SET dropped=?, last_error=? WHERE {where}",
-                             (now, error, *names))  # fmt: skip
-        return {str(receiver): int(count) for receiver, count in counts.items()}
-
-    def prune_outbox(self, before: float) -> None:
-        with self._db:
-            self._db.execute("DELETE FROM outbox WHERE coalesce(delivered, dropped) < ?", (before,))
-
 
 class Store:
     """The history database, used from the event loop; every call runs on one worker thread."""
 
-    def __init__(self, db: HistoryDB, executor: ThreadPoolExecutor) -> None:
+    def __init__(
+        self,
+        db: HistoryDB,
+        executor: ThreadPoolExecutor,
+        reader: HistoryDB | None = None,
+        reads: ThreadPoolExecutor | None = None,
+    ) -> None:
+        """`reader` on `reads`: the history API's connection and thread (default: `db`'s)."""
         self._db = db
         self._executor = executor
+        self._reader = reader or db
+        self._reads = reads or executor
 
     @classmethod
     async def open(cls, path: Path) -> Store:
+        loop = asyncio.get_running_loop()
         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tickerwatch-store")
+        reads = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tickerwatch-reads")
         try:
-            db = await asyncio.get_running_loop().run_in_executor(executor, HistoryDB, path)
+            db = await loop.run_in_executor(executor, HistoryDB, path)
+            if str(path) == ":memory:":  # one database only: its one connection reads too
+                return cls(db, executor)
+            reader = await loop.run_in_executor(reads, lambda: HistoryDB(path, reader=True))
         except BaseException:
             executor.shutdown(wait=False)
+            reads.shutdown(wait=False)
             raise
-        return cls(db, executor)
+        return cls(db, executor, reader, reads)
 
-    async def _run(self, fn: Callable[[], T]) -> T:
+    async def _run(self, fn: Callable[[], T], executor: ThreadPoolExecutor | None = None) -> T:
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, fn)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(executor or self._executor, fn)
         except sqlite3.Error as exc:
             raise StoreError(f"history database error: {exc}") from exc
 
@@ -311,10 +300,14 @@ class Store:
     async def history(
         self, source: str | None, pair: Pair | None, since: float, until: float, limit: int
     ) -> list[HistoryRow]:
-        return await self._run(lambda: self._db.history(source, pair, since, until, limit))
+        reader = self._reader
+        return await self._run(
+            lambda: reader.history(source, pair, since, until, limit), self._reads
+        )
 
     async def recent(self, limit: int) -> list[HistoryRow]:
-        return await self._run(lambda: self._db.recent(limit))
+        reader = self._reader
+        return await self._run(lambda: reader.recent(limit), self._reads)
 
     async def prune(self, before: float) -> int:
         return await self._run(lambda: self._db.prune(before))
@@ -349,6 +342,24 @@ class Store:
     async def prune_outbox(self, before: float) -> None:
         await self._run(lambda: self._db.prune_outbox(before))
 
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    async def check_files(self) -> str | None:
+        """HistoryDB.check_files, then the reader reopened if the file was rewritten.
+        Raises StoreError when the rewrite fails."""
+        try:
+            problem = await self._run(self._db.check_files)
+        except OSError as exc:
+            raise StoreError(f"cannot rewrite the history database: {exc}") from exc
+        if problem is not None and self._reader is not self._db:
+            await self._run(self._reader.reopen, self._reads)
+        return problem
+
     async def close(self) -> None:
+        if self._reader is not self._db:
+            await self._run(self._reader.close, self._reads)
+            self._reads.shutdown(wait=True)
         await self._run(self._db.close)
         self._executor.shutdown(wait=True)

@@ -83,9 +83,13 @@ class Endpoints:
         now = self.rt.clock()
         states = list(self.rt.states.values())
         status = health.overall(states, now)
+        storage = self.rt.storage
+        if status == "ok" and storage.degraded(now):
+            status = "degraded"
         body = {
             "status": status,
             **health.placement(self.rt.settings.placement),
+            "storage": health.storage_health(storage, now),
             "sources": [health.source_health(s, now) for s in states],
         }
         return JSONResponse(body, status_code=503 if status == "failing" else 200)
@@ -106,7 +110,10 @@ class Endpoints:
         except BadRequest as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
         rows = await self.rt.store.history(source, pair, since, until, limit)
-        return JSONResponse({"history": [history_view(r) for r in rows]})
+        # 10,000 rows take tens of ms to render: in a thread, not in the polls' event loop
+        return await asyncio.to_thread(
+            lambda: JSONResponse({"history": list(map(history_view, rows))})
+        )
 
     async def sources(self, request: Request) -> Response:
         now, next_poll = self.rt.clock(), self.rt.next_poll
@@ -164,7 +171,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 def create_app(rt: Runtime) -> Starlette:
     e = Endpoints(rt)
     return Starlette(
-        exception_handlers={404: _not_found, 405: _not_found},
+        exception_handlers={404: _not_found, 405: _not_found, StoreError: _store_failed},
         routes=[
             Route("/", e.index),
             Route("/metrics", e.metrics),
@@ -180,6 +187,11 @@ def create_app(rt: Runtime) -> Starlette:
             Route("/-/reload", e.reload, methods=["POST", "PUT"]),
         ],
     )
+
+
+async def _store_failed(request: Request, exc: Exception) -> Response:
+    """A read the history database failed: 503 with its message, never a 500."""
+    return JSONResponse({"error": str(exc)}, status_code=503)
 
 
 async def _disconnected(request: Request) -> None:

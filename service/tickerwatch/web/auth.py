@@ -42,15 +42,20 @@ class BasicAuth:
         """`users`: name → bcrypt hash (checked by config.webfile). Hashes the dummy password
         once, at the highest cost among the users' hashes (~80 ms at cost 10)."""
         self.app = app
-        self.users = {name: hashed.encode() for name, hashed in users.items()}
         self._checkpw = checkpw
-        self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(_cost(self.users)))
         self._bcrypt = asyncio.Lock()
+        self.set_users(users)
+
+    def set_users(self, users: dict[str, str]) -> None:
+        """Replace the users (a reload); what was remembered of the old ones is forgotten.
+        No users: every request passes (a web config file with TLS only)."""
+        self.users = {name: hashed.encode() for name, hashed in users.items()}
+        self._dummy = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(_cost(self.users)))
         self._verified: OrderedDict[bytes, None] = OrderedDict()
         self._refused: OrderedDict[bytes, None] = OrderedDict()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] in OPEN_PATHS:
+        if scope["type"] != "http" or scope["path"] in OPEN_PATHS or not self.users:
             await self.app(scope, receive, send)
             return
         header = dict(scope["headers"]).get(b"authorization", b"")

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from tickerwatch.core.settings import Placement
 from tickerwatch.core.snapshot import SourceState
+from tickerwatch.core.storage import StorageHealth
 from tickerwatch.core.units import rfc3339
 
 Overall = Literal["ok", "degraded", "failing"]
@@ -27,6 +28,17 @@ def source_health(state: SourceState, now: float) -> dict[str, Any]:
         "last_error_reason": state.last_reason,
         "last_error_at": _rfc3339(state.last_error_at),
         "last_error_at_unix": state.last_error_at,
+    }
+
+
+def storage_health(storage: StorageHealth, now: float) -> dict[str, Any]:
+    return {
+        "healthy": not storage.degraded(now),
+        "writes_failing": storage.failing,
+        "faults": dict(storage.faults),
+        "last_error": storage.last_error,
+        "last_error_at": _rfc3339(storage.last_error_at),
+        "last_error_at_unix": storage.last_error_at,
     }
 
 
