@@ -50,6 +50,13 @@ def test_the_browser_draws_one_chart_point_per_history_row(tmp_path: Path) -> No
             for n, rate in enumerate(KZT_MOVES[1:], start=2):
                 site.page("/", with_kzt(rate))
                 wait_for(lambda n=n: len(kzt_history(svc)) == n, what=f"{n} history rows")
+            # A history cut by limit says so, and where the next page starts.
+            query = {"source": "timesca", "pair": "KZT/USD", "since": "0", "limit": "2"}
+            page = svc.get("/api/v1/rates/history", params=query).json()
+            assert page["truncated"] and len(page["history"]) == 2
+            assert page["next_since"] == kzt_history(svc)[2]["first_seen"]
+            whole = svc.get("/api/v1/rates/history", params={**query, "limit": "4"}).json()
+            assert not whole["truncated"] and "next_since" not in whole
             url = f"http://127.0.0.1:{svc.port}/"
             dom = chromium("--dump-dom", url).stdout
             figure = next(

@@ -17,7 +17,7 @@ from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.errors import StoreError
 from tickerwatch.core.model import Pair
 from tickerwatch.core.settings import NAME_PATTERN
-from tickerwatch.core.units import is_number
+from tickerwatch.core.units import is_number, rfc3339
 from tickerwatch.engine.runtime import Runtime
 from tickerwatch.store.schema import HistoryRow
 from tickerwatch.web import health, landing
@@ -109,10 +109,18 @@ class Endpoints:
             source, pair, since, until, limit = _history_query(request, self.rt.clock())
         except BadRequest as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        rows = await self.rt.store.history(source, pair, since, until, limit)
+        rows = await self.rt.store.history(source, pair, since, until, limit + 1)
+        body: dict[str, object] = {"history": rows[:limit], "truncated": len(rows) > limit}
+        if len(rows) > limit:  # oldest first: the next page starts where this one stopped
+            body["next_since"] = rfc3339(rows[limit].first_seen)
+            body["message"] = (
+                f"more than {limit} rows match: ask again with since={body['next_since']}"
+                f" (rows overlapping it come again), or a larger limit (at most"
+                f" {HISTORY_MAX_ROWS})"
+            )
         # 10,000 rows take tens of ms to render: in a thread, not in the polls' event loop
         return await asyncio.to_thread(
-            lambda: JSONResponse({"history": list(map(history_view, rows))})
+            lambda: JSONResponse({**body, "history": list(map(history_view, rows[:limit]))})
         )
 
     async def sources(self, request: Request) -> Response:
