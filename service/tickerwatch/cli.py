@@ -70,33 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     _config_arg(rules)
     rules.set_defaults(func=_rules)
 
-    parse = sub.add_parser("parse", help="show what tickerwatch reads from a page")
-    parse.add_argument("src", metavar="SRC", help="a file, an http(s) URL, or - for stdin")
-    parse.add_argument(
-        "--format",
-        default="timesca",
-        choices=[*TICKER_FORMATS, *FEED_FORMATS],
-        help="a built-in ticker or feed format",
-    )
-    parse.add_argument("--pattern", help="a regex with named groups rate, base, quote, change")
-    parse.add_argument("--base", help="with --pattern: the base code, if the page prints none")
-    parse.add_argument("--quote", help="with --pattern: the quote code, if the page prints none")
-    parse.add_argument(
-        "--change-unit", choices=["percent", "absolute"], default="percent",
-        help="with --pattern: how the change group is printed",
-    )  # fmt: skip
-    parse.add_argument("--source", help="read as the configured source NAME reads (with -c)")
-    _config_arg(parse)
-    parse.add_argument(
-        "--decimal-mark",
-        choices=[".", ","],
-        help="what a lone . or , before three digits is (default: decided from the page)",
-    )
-    parse.add_argument("--json", action="store_true", help="print JSON")
-    parse.set_defaults(func=_parse)
-
+    _parse_parser(sub)
     _history_commands(sub)
-
     demo = sub.add_parser("demo", help="run offline on bundled ticker data")
     demo.add_argument("-c", "--config", type=Path, default=Path("config/demo.yaml"))
     demo.add_argument(
@@ -289,6 +264,34 @@ def _when(text: str, flag: str) -> float:
     if not (math.isfinite(seconds) and 0 <= seconds < 1e11):
         raise ValueError(f"{flag} {text}: out of range (Unix seconds from 0 to 1e11)")
     return seconds
+
+
+def _parse_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`tickerwatch parse`'s arguments."""
+    parse = sub.add_parser("parse", help="show what tickerwatch reads from a page")
+    parse.add_argument("src", metavar="SRC", help="a file, an http(s) URL, or - for stdin")
+    parse.add_argument(
+        "--format",
+        default="timesca",
+        choices=[*TICKER_FORMATS, *FEED_FORMATS],
+        help="a built-in ticker or feed format",
+    )
+    parse.add_argument("--pattern", help="a regex with named groups rate, base, quote, change")
+    parse.add_argument("--base", help="with --pattern: the base code, if the page prints none")
+    parse.add_argument("--quote", help="with --pattern: the quote code, if the page prints none")
+    parse.add_argument(
+        "--change-unit", choices=["percent", "absolute"], default="percent",
+        help="with --pattern: how the change group is printed",
+    )  # fmt: skip
+    parse.add_argument("--source", help="read as the configured source NAME reads (with -c)")
+    _config_arg(parse)
+    parse.add_argument(
+        "--decimal-mark",
+        choices=[".", ","],
+        help="what a lone . or , before three digits is (default: decided from the page)",
+    )
+    parse.add_argument("--json", action="store_true", help="print JSON")
+    parse.set_defaults(func=_parse)
 
 
 def _port(text: str) -> int:

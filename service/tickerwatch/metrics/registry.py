@@ -47,6 +47,22 @@ class Metrics:
         self._receivers: set[str] = set()
         self.registry = r = CollectorRegistry(auto_describe=False)
         self._notification_instruments(r)
+        self._service_instruments(r)
+        r.register(_StorageCollector(storage or StorageHealth(), clock))
+        self.shard_info = Gauge(
+            f"{NS}_shard_info",
+            "The shard this process polls (hashmod of the source name, of `shards`) and its"
+            ' HA replica ("" when not one of a pair), as labels; always 1.',
+            ["shard", "shards", "replica"],
+            registry=r,
+        )
+        self._probe_instruments(r)
+        ProcessCollector(registry=r)
+        PlatformCollector(registry=r)
+        GCCollector(registry=r)
+
+    def _service_instruments(self, r: CollectorRegistry) -> None:
+        """The process's own state: config reloads, build, web connections, clock steps."""
         self.reload_ok = Gauge(
             f"{NS}_config_last_reload_successful",
             "1 if the last configuration load succeeded.",
@@ -79,18 +95,6 @@ class Metrics:
             " schedule is re-planned from the new time.",
             registry=r,
         )
-        r.register(_StorageCollector(storage or StorageHealth(), clock))
-        self.shard_info = Gauge(
-            f"{NS}_shard_info",
-            "The shard this process polls (hashmod of the source name, of `shards`) and its"
-            ' HA replica ("" when not one of a pair), as labels; always 1.',
-            ["shard", "shards", "replica"],
-            registry=r,
-        )
-        self._probe_instruments(r)
-        ProcessCollector(registry=r)
-        PlatformCollector(registry=r)
-        GCCollector(registry=r)
 
     def placed(self, placement: Placement) -> None:
         """Say which shard and replica this process is (tickerwatch_shard_info)."""
