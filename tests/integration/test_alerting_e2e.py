@@ -25,10 +25,7 @@ KZT_BELOW = (
 )
 
 
-def kzt(rate: str) -> str:
-    return pages.list_items(
-        tuple(Line(x.pair, rate, "-0") if x.pair == "KZT/USD" else x for x in DEC_08)
-    )
+kzt = pages.with_kzt
 
 
 def sources(site: PageServer) -> str:

@@ -19,7 +19,6 @@ import pytest
 
 from support import pages
 from support.httpserver import PageServer, send
-from support.pages import DEC_08, Line
 from support.service import Service, config_text, sample, wait_for
 from support.smtp import MailServer
 
@@ -29,10 +28,7 @@ KZT_LOW = (
 )
 
 
-def kzt(rate: str) -> str:
-    return pages.list_items(
-        tuple(Line(x.pair, rate, "-0") if x.pair == "KZT/USD" else x for x in DEC_08)
-    )
+kzt = pages.with_kzt
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 from support import pages
 from support.alertmanager import Alertmanager
 from support.httpserver import PageServer, Post
-from support.pages import DEC_08, Line
 from support.service import Service, config_text, sample, wait_for
 
 RULE = (
@@ -24,10 +23,7 @@ RULE = (
 )
 
 
-def kzt(rate: str) -> str:
-    return pages.list_items(
-        tuple(Line(x.pair, rate, "-0") if x.pair == "KZT/USD" else x for x in DEC_08)
-    )
+kzt = pages.with_kzt
 
 
 @pytest.fixture

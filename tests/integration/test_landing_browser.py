@@ -14,7 +14,6 @@ from pathlib import Path
 
 from support import pages
 from support.httpserver import PageServer
-from support.pages import DEC_08, Line
 from support.service import Service, config_text, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,10 +24,7 @@ RULES = (
 )
 
 
-def with_kzt(rate: str) -> str:
-    return pages.list_items(
-        tuple(Line(x.pair, rate, "-0") if x.pair == "KZT/USD" else x for x in DEC_08)
-    )
+with_kzt = pages.with_kzt
 
 
 def chromium(*args: str) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,6 @@ import pytest
 
 from support import pages
 from support.httpserver import BlackHole, PageServer, Post, answer, free_port, send
-from support.pages import DEC_08, Line
 from support.proxy import ForwardProxy, via_proxy
 from support.service import Service, config_text, logged, sample, wait_for
 
@@ -26,10 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 KZT_LOW = "alerts:\n  - {name: KZTLow, pairs: [KZT/USD], rate: {below: 0.00195}}\n"
 
 
-def kzt(rate: str) -> str:
-    return pages.list_items(
-        tuple(Line(x.pair, rate, "-0") if x.pair == "KZT/USD" else x for x in DEC_08)
-    )
+kzt = pages.with_kzt
 
 
 @pytest.fixture

@@ -116,3 +116,9 @@ MARKUPS = {
 def plain_ticker(lines: tuple[Line, ...], copies: int = 8, tail: str = "08 December 2025") -> str:
     body = "\n  ".join(f"• {line.text}" for _ in range(copies) for line in lines)
     return f"{body}\n{tail}\n\nFiller paragraph for the tests.\n"
+
+
+def with_kzt(rate: str) -> str:
+    """DEC_08's ticker with KZT/USD at `rate` (printed change -0): the page the alerting
+    tests move across a KZT threshold."""
+    return list_items(tuple(Line(x.pair, rate, "-0") if x.pair == "KZT/USD" else x for x in DEC_08))
