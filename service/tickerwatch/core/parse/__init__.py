@@ -1,6 +1,7 @@
 """Page → ticker entries. Pure: no IO, no clock.
 
-HTML is first rendered to the text a reader sees; text/plain goes straight to the search.
+HTML is rendered to the text a reader sees; text/plain goes straight to the search. Only
+the regions where entries can be are read (locate.py), unless they hold no ticker.
 """
 
 from __future__ import annotations
@@ -9,9 +10,10 @@ import hashlib
 
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Ticker
+from tickerwatch.core.parse import locate
 from tickerwatch.core.parse.formats import BUILTIN, EntryPattern, Widget, compile_pattern
 from tickerwatch.core.parse.html import html_to_text, normalize_text
-from tickerwatch.core.parse.locate import ticker_regions
+from tickerwatch.core.parse.literals import required_literal
 from tickerwatch.core.parse.number import DecimalMark
 from tickerwatch.core.parse.ticker import find_ticker
 
@@ -25,6 +27,7 @@ __all__ = [
     "page_text",
     "parse_changed",
     "parse_text",
+    "parse_whole",
 ]
 
 
@@ -55,13 +58,28 @@ def parse_text(
     """Find the ticker of a page body; raises ParseError (no_ticker) when there is none.
 
     The built-in formats need two adjacent entries; a custom pattern is specific enough to
-    accept one. With the quote currencies known, HTML is searched region by region first
-    (see locate.py); the whole page is rendered only when that finds nothing.
+    accept one. The page is searched region by region first (see locate.py: the places of
+    the pairs quoted in `quotes`, of any pair when it is empty, or of a custom pattern's
+    literal text); the whole page is read only when that finds nothing.
     `decimal_mark` decides numbers such as `12,650` (see parse/number.py); without it the
     ticker's other numbers do. `widget`: a custom pattern's fixed codes and change unit."""
     ticker = parse_changed(body, content_type, entry_pattern, quotes, None, decimal_mark, widget)[1]
     assert ticker is not None  # nothing to compare with: always parsed
     return ticker
+
+
+def parse_whole(
+    body: str,
+    content_type: str,
+    entry_pattern: EntryPattern,
+    decimal_mark: DecimalMark | None = None,
+    widget: Widget | None = None,
+) -> Ticker:
+    """parse_text without the regions: the whole page rendered and searched. What the
+    regions must read alike (tests/unit/test_parse_locate.py); ParseError as parse_text."""
+    builtin = entry_pattern in BUILTIN.values()
+    text = page_text(body, content_type)
+    return find_ticker(text, entry_pattern, 2 if builtin else 1, decimal_mark, widget)
 
 
 ReadKey = tuple[object, ...]
@@ -76,42 +94,56 @@ def parse_changed(
     decimal_mark: DecimalMark | None = None,
     widget: Widget | None = None,
 ) -> tuple[ReadKey, Ticker | None]:
-    """parse_text, skipped when the bytes the ticker is read from are the ones `last_key`
+    """parse_text, skipped when the text the ticker is read from is the one `last_key`
     stands for. Returns the key of this page and its ticker, or None in place of the
     ticker when nothing it is read from changed.
 
-    The key is the raw HTML of the regions when the ticker was found there (a live page
+    The key is the raw text of the regions when the ticker was found there (a live page
     changes everywhere but its ticker, and then nothing is rendered again), else a digest of
-    the whole body; either way with the pattern, quotes and decimal mark, which a reload may
-    change."""
-    builtin = entry_pattern in BUILTIN.values()
-    if builtin and quotes and looks_like_html(content_type, body):
-        regions = tuple(body[start:end] for start, end in ticker_regions(body, quotes))
-        key: ReadKey = (entry_pattern, quotes, decimal_mark, regions)
+    the whole body; either way with how the page is read, which a reload may change."""
+    html = looks_like_html(content_type, body)
+    how = (entry_pattern, quotes, decimal_mark, widget, html)
+    hits = _hits(body, entry_pattern, quotes)
+    if hits is not None:
+        regions = tuple(body[start:end] for start, end in locate.regions(body, hits, html))
+        key: ReadKey = (*how, regions)
         if key == last_key:
             return key, None
-        found = _in_regions(regions, entry_pattern, decimal_mark)
+        found = _in_regions(regions, html, entry_pattern, decimal_mark, widget)
         if found is not None and not _decided_by_others(found):
             return key, found
-    digest = hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest()
-    key = (entry_pattern, quotes, decimal_mark, widget, digest)
+    key = (*how, hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest())
     if key == last_key:
         return key, None
-    text = page_text(body, content_type)
-    return key, find_ticker(text, entry_pattern, 2 if builtin else 1, decimal_mark, widget)
+    return key, parse_whole(body, content_type, entry_pattern, decimal_mark, widget)
+
+
+def _hits(body: str, pattern: EntryPattern, quotes: frozenset[str]) -> list[locate.Span] | None:
+    """Where entries can be, or None when the page must be read whole (a custom pattern
+    without a literal to look for)."""
+    if pattern in BUILTIN.values():
+        return locate.pair_hits(body, quotes)
+    literal = required_literal(pattern.pattern)
+    return None if literal is None else locate.literal_hits(body, literal)
 
 
 def _in_regions(
-    regions: tuple[str, ...], pattern: EntryPattern, decimal_mark: DecimalMark | None
+    regions: tuple[str, ...],
+    html: bool,
+    pattern: EntryPattern,
+    decimal_mark: DecimalMark | None,
+    widget: Widget | None,
 ) -> Ticker | None:
+    least = 2 if pattern in BUILTIN.values() else 1
     best: Ticker | None = None
     for region in regions:
+        text = html_to_text(region) if html else normalize_text(region)
         try:
-            ticker = find_ticker(html_to_text(region), pattern, decimal_mark=decimal_mark)
+            ticker = find_ticker(text, pattern, least, decimal_mark, widget)
         except ParseError:
             continue
-        if best is None or _size(ticker) > _size(best):
-            best = ticker
+        if best is None or _matched(ticker) > _matched(best):
+            best = ticker  # as the whole page's longest run: most matched entries, then first
     return best
 
 
@@ -121,5 +153,6 @@ def _decided_by_others(ticker: Ticker) -> bool:
     return ticker.hinted or any(u.reason == "ambiguous" for u in ticker.unreadable)
 
 
-def _size(ticker: Ticker) -> int:
-    return len(ticker.entries) + len(ticker.unreadable)
+def _matched(ticker: Ticker) -> int:
+    """Entries the pattern matched, read or not (fragments are `unmatched`)."""
+    return len(ticker.entries) + sum(u.reason != "unmatched" for u in ticker.unreadable)
