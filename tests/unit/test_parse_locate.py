@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from support import pages
 from support.fuzz import fuzz
 from support.pages import DEC_08, OLD_4, TAG_157, Line
+from support.pieces import PIECES, TEXT_PIECES
 from tickerwatch.core.errors import ParseError
 from tickerwatch.core.parse import BUILTIN, compile_pattern, parse_text, parse_whole
 from tickerwatch.core.parse.formats import EntryPattern
@@ -100,27 +101,6 @@ def test_a_page_without_ticker_is_no_ticker_on_both_paths() -> None:
     assert same(pages.page("<p>KZT/USD fell 2% today.</p>")) == "no_ticker"
 
 
-PIECES = st.sampled_from(
-    [
-        "<p>Prose with 12.5% growth and KZT/USD mentioned.</p>",
-        "<p>KGS/USD = 0.01100 -1.5% was quoted.</p>",
-        '<script>var x = "KGS/USD = 9.99999 9% KZT/USD = 9.9 9%";</script>',
-        "<!-- TJS/USD = 0.1 1% UZS/USD = 0.1 1% -->",
-        '<a href="/q?x=%20%2F" title="USD/EUR 5%">x</a>',
-        "<div>" + "x" * 2500 + "</div>",
-        "<ul>" + "".join(f"<li>&#8226; {x.text}</li>" for x in OLD_4) + "</ul>",
-        "<table>"
-        + "".join(
-            f"<tr><td>{x.pair}</td><td>{x.rate}</td><td>{x.change}%</td></tr>" for x in TAG_157
-        )
-        + "</table>",
-        "<style>.a{width:50%}</style>",
-        "<p>USD USD/ /USD 3 % KZT/USD</p>",
-        "<p>" + "Ulan-Ude, UN, UK. " * 40 + "</p>",  # more false starts than the quick search takes
-    ]
-)
-
-
 @fuzz
 @given(st.lists(PIECES, max_size=8), st.sampled_from(sorted(pages.MARKUPS)), st.integers(0, 8))
 def test_fast_path_equals_full_render_on_mixed_pages(
@@ -150,20 +130,6 @@ def test_a_pattern_reads_every_markup_by_its_literal(markup: str) -> None:
     # (PATTERN does not allow the odd spaces and signs of the fifth markup: the property
     # below still checks that both readings agree on it.)
     assert len(same_with_pattern(pages.MARKUPS[markup](DEC_08))) >= 8
-
-
-TEXT_PIECES = st.sampled_from(
-    [
-        "Prose with 12.5% growth and KZT/USD mentioned.",
-        "KGS/USD = 0.01100 -1.5% was quoted.",
-        "  ".join(f"• {x.text}" for x in OLD_4),
-        "\n".join(f"{x.pair}\t{x.rate}\t{x.change}%" for x in TAG_157),
-        "x" * 2500,
-        "USD USD/ /USD 3 % KZT/USD",
-        "\u00a0\u2009 odd spaces \u200b KGS/USD\u00a0=\u00a00.01144\u20090%",
-        "",
-    ]
-)
 
 
 @fuzz

@@ -7,14 +7,16 @@ the regions where entries can be are read (locate.py), unless they hold no ticke
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from dataclasses import replace
 
-from tickerwatch.core.errors import ParseError
 from tickerwatch.core.model import Ticker
-from tickerwatch.core.parse import locate
+from tickerwatch.core.parse import locate, regions
 from tickerwatch.core.parse.formats import BUILTIN, EntryPattern, Widget, compile_pattern
 from tickerwatch.core.parse.html import html_to_text, normalize_text
 from tickerwatch.core.parse.literals import required_literal
 from tickerwatch.core.parse.number import DecimalMark
+from tickerwatch.core.parse.regions import RegionKey
 from tickerwatch.core.parse.ticker import find_ticker
 
 __all__ = [
@@ -82,7 +84,7 @@ def parse_whole(
     return find_ticker(text, entry_pattern, 2 if builtin else 1, decimal_mark, widget)
 
 
-ReadKey = tuple[object, ...]
+ReadKey = object  # a RegionKey, or how the page is read and a digest of its body
 
 
 def parse_changed(
@@ -94,65 +96,59 @@ def parse_changed(
     decimal_mark: DecimalMark | None = None,
     widget: Widget | None = None,
 ) -> tuple[ReadKey, Ticker | None]:
-    """parse_text, skipped when the text the ticker is read from is the one `last_key`
-    stands for. Returns the key of this page and its ticker, or None in place of the
-    ticker when nothing it is read from changed.
+    """parse_text, skipped when what the ticker is read from is what `last_key` stands
+    for. Returns the key of this page and its ticker, or None in place of the ticker when
+    nothing it is read from changed.
 
-    The key is the raw text of the regions when the ticker was found there (a live page
-    changes everywhere but its ticker, and then nothing is rendered again), else a digest of
-    the whole body; either way with how the page is read, which a reload may change."""
+    When the ticker was found in the regions the key stands for their text up to a little
+    past the ticker (regions.py: a live page changes everywhere but its ticker, and then
+    nothing is read again), else for a digest of the whole body; either way with how the
+    page is read, which a reload may change."""
     html = looks_like_html(content_type, body)
     how = (entry_pattern, quotes, decimal_mark, widget, html)
-    hits = _hits(body, entry_pattern, quotes)
-    if hits is not None:
-        regions = tuple(body[start:end] for start, end in locate.regions(body, hits, html))
-        key: ReadKey = (*how, regions)
-        if key == last_key:
-            return key, None
-        found = _in_regions(regions, html, entry_pattern, decimal_mark, widget)
-        if found is not None and not _decided_by_others(found):
-            return key, found
+    located = _locator(entry_pattern, quotes)
+    if located is not None:
+        hits, last_hit = located
+        spans = locate.regions(body, hits(body), html)
+        raw = tuple(body[start:end] for start, end in spans)
+        last = last_key if isinstance(last_key, RegionKey) else None
+        if last is not None and last.how == how and last.raw == raw:
+            return last, None
+        texts = regions.render(raw, html)
+        if last is not None and last.holds(how, texts, last_hit):
+            return replace(last, raw=raw), None
+        cut = tuple(end < len(body) for _, end in spans)
+        found = regions.read_regions(texts, cut, entry_pattern, decimal_mark, widget)
+        if found is not None and not _decided_by_others(found[1]):
+            best, ticker = found
+            return regions.region_key(how, raw, texts, best, ticker, last_hit), ticker
     key = (*how, hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest())
     if key == last_key:
         return key, None
     return key, parse_whole(body, content_type, entry_pattern, decimal_mark, widget)
 
 
-def _hits(body: str, pattern: EntryPattern, quotes: frozenset[str]) -> list[locate.Span] | None:
-    """Where entries can be, or None when the page must be read whole (a custom pattern
-    without a literal to look for)."""
+Hits = Callable[[str], list[locate.Span]]
+
+
+def _locator(pattern: EntryPattern, quotes: frozenset[str]) -> tuple[Hits, regions.LastHit] | None:
+    """Where entries can be in a body, and where the last such place ends in a text; None
+    when the page must be read whole (a custom pattern without a literal to look for)."""
     if pattern in BUILTIN.values():
-        return locate.pair_hits(body, quotes)
+        return (
+            lambda body: locate.pair_hits(body, quotes),
+            lambda text: max((end for _, end in locate.pair_hits(text, quotes)), default=0),
+        )
     literal = required_literal(pattern.pattern)
-    return None if literal is None else locate.literal_hits(body, literal)
-
-
-def _in_regions(
-    regions: tuple[str, ...],
-    html: bool,
-    pattern: EntryPattern,
-    decimal_mark: DecimalMark | None,
-    widget: Widget | None,
-) -> Ticker | None:
-    least = 2 if pattern in BUILTIN.values() else 1
-    best: Ticker | None = None
-    for region in regions:
-        text = html_to_text(region) if html else normalize_text(region)
-        try:
-            ticker = find_ticker(text, pattern, least, decimal_mark, widget)
-        except ParseError:
-            continue
-        if best is None or _matched(ticker) > _matched(best):
-            best = ticker  # as the whole page's longest run: most matched entries, then first
-    return best
+    if literal is None:
+        return None
+    return (
+        lambda body: locate.literal_hits(body, literal),
+        lambda text: text.rfind(literal) + len(literal) if literal in text else 0,
+    )
 
 
 def _decided_by_others(ticker: Ticker) -> bool:
     """A `12,650` read, or refused, by what the other numbers show: a region may hold only
     part of the ticker, so the whole page decides, as the full reading does."""
     return ticker.hinted or any(u.reason == "ambiguous" for u in ticker.unreadable)
-
-
-def _matched(ticker: Ticker) -> int:
-    """Entries the pattern matched, read or not (fragments are `unmatched`)."""
-    return len(ticker.entries) + sum(u.reason != "unmatched" for u in ticker.unreadable)
