@@ -5,11 +5,11 @@ the page server, and the samples are grouped by library.
     .venv/bin/python benchmarks/profile_shape.py SHAPE [SHAPE …] [--seconds 20] [--rate 250]
 
 Writes, per shape, benchmarks/flame/SHAPE.txt (collapsed stacks, `py-spy record --format raw
---native`, one `frame;frame;… count` per line, feeds flamegraph.pl / inferno / speedscope)
+--native --nolineno`: one `frame;frame;… count` per line, for flamegraph.pl or speedscope)
 and benchmarks/flame/SHAPE.svg (a flame graph of a second recording of the same loop right
-after the first: py-spy writes one format per recording), and prints the CPU per poll in the
-recording, the share of samples per library (self: the innermost frame of a library;
-total: any frame) and the top 15 frames by self and by total samples.
+after the first: py-spy writes one format per recording), and prints the CPU per poll (not
+sampled, and while sampled), the share of samples per library (self: the innermost frame of
+a library; total: any frame) and the top 15 frames by self and by total samples.
 
 A sample's self frame is its innermost Python frame or native frame of a known library
 (SQLite, lexbor in selectolax, the `re` and `regex` engines, lxml/libxml2); CPython's own C
@@ -198,7 +198,15 @@ def record(shape: str, port: int, seconds: int, rate: int, spy: str) -> tuple[fl
         time.sleep(5)
         unsampled = (cpu_seconds(child.pid) - cpu) / max(_count(child) - polls, 1) * 1000
         polls, cpu = _count(child), cpu_seconds(child.pid)
-        common = ["--pid", str(child.pid), "--duration", str(seconds), "--rate", str(rate)]
+        common = [
+            "--pid",
+            str(child.pid),
+            "--duration",
+            str(seconds),
+            "--rate",
+            str(rate),
+            "--nolineno",
+        ]
         raw, svg = FLAME / f"{shape}.txt", FLAME / f"{shape}.svg"
         subprocess.run([spy, "record", *common, "--native", "--format", "raw", "-o", str(raw)],
                        check=True, capture_output=True)  # fmt: skip
