@@ -26,7 +26,7 @@ from typing import ClassVar
 import httpx
 
 from auth import auth_timing
-from compare import PAIRS, compare
+from compare import PAIRS, compare, markdown, ratios
 from import_pages import bench_import
 from pageserver import TICKER, news_page
 from procstat import rss_mb
@@ -285,16 +285,18 @@ def main() -> None:
         side = compare(port, free_port())
         for key, value in side.items():
             report(key, None if value is None else round(value, 3))
-        blackbox = side["blackbox_ms"]
-        if blackbox:
-            for kind in ("full", "full_ticker_moved", "full_static_menu", "304"):
-                ms = side[f"tickerwatch_{kind}_ms"]
-                assert ms is not None
-                report(f"ratio_tickerwatch_{kind}_to_blackbox", round(ms / blackbox, 2))
+        for shape, row in ratios(side).items():  # per source shape, to both regex styles
+            for style in ("literal", "class"):
+                ratio = row[f"ratio_{style}"]
+                rounded = None if ratio is None else round(ratio, 2)
+                report(f"ratio_{shape}_to_blackbox_{style}", rounded)
+        naive = side["naive_ms"]
+        assert naive is not None
         report(
             "ratio_tickerwatch_full_to_naive",
-            round(side["tickerwatch_full_ms"] / side["naive_ms"], 3),
-        )  # type: ignore[operator]
+            round((side["builtin_pairs_unchanged_tickerwatch_ms"] or 0) / naive, 3),
+        )
+        shapes = markdown(side)
         with tempfile.TemporaryDirectory() as tmp:
             bench_default_rss(Path(tmp), port)
         with tempfile.TemporaryDirectory() as tmp:
@@ -312,6 +314,7 @@ def main() -> None:
     print("\n| benchmark | result |\n|---|---|")
     for name, value in RESULTS.items():
         print(f"| {name} | {value} |")
+    print(f"\nPer source shape, side by side with blackbox_exporter:\n\n{shapes}")
 
 
 if __name__ == "__main__":
