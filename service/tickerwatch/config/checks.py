@@ -1,6 +1,7 @@
 """Mistakes a valid file can still hold, found on the whole file and reported at the key
 that holds them: names used twice, references and alerts naming no source, an alert on a
-pair no source gives, a change window no metric has, a ratio written as a percent.
+pair no source gives, a change window no metric has, a ratio written as a percent, a
+pattern with no literal text to locate its entries by.
 
 Errors stop the file from loading; warnings (`Problem.warning`) are printed by
 `tickerwatch check-config` and logged when the service loads the file."""
@@ -14,6 +15,7 @@ from tickerwatch.config.schema import AlertRuleSchema, SettingsSchema, SourceSch
 from tickerwatch.config.wording import did_you_mean
 from tickerwatch.config.yamlfile import Loc, Problem
 from tickerwatch.core.model import Pair
+from tickerwatch.core.parse.literals import MIN_LENGTH, required_literal
 
 
 def problems(schema: SettingsSchema) -> Iterator[Problem]:
@@ -31,6 +33,15 @@ def problems(schema: SettingsSchema) -> Iterator[Problem]:
             )
     names = [s.name for s in schema.sources]
     for i, source in enumerate(schema.sources):
+        if source.pattern is not None and required_literal(source.pattern) is None:
+            yield Problem(
+                ("sources", i, "pattern"),
+                f"the pattern has no literal text of {MIN_LENGTH} or more characters to look"
+                " for (only classes, optional parts, alternatives or an inline flag), so every"
+                " poll renders and searches the whole page; put in a word the page prints"
+                " beside each entry, e.g. the code as (?P<quote>USD)",
+                warning=True,
+            )
         for j, ref in enumerate(source.references):
             loc: Loc = ("sources", i, "references", j)
             if ref == source.name:
