@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,16 +27,15 @@ from typing import ClassVar
 import httpx
 
 from auth import auth_timing
-from compare import PAIRS, compare, markdown, ratios
+from compare import PAIRS, PATTERN, compare, markdown, ratios
 from import_pages import bench_import
-from pageserver import TICKER, news_page
+from pageserver import TICKER, news_page, text_page
 from procstat import rss_mb
 from scale import scale
 from shards import sharded
 from tickerwatch import logs
-from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.model import PrintedRate
-from tickerwatch.core.parse import BUILTIN, parse_text
+from tickerwatch.core.parse import BUILTIN, compile_pattern, parse_changed, parse_text, parse_whole
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.metrics.registry import Metrics
@@ -57,21 +57,42 @@ def free_port() -> int:
 
 def bench_parse(size: int, rounds: int) -> None:
     """Time per parse as `timeit` reports it: the mean of the fastest of 10 batches (slower
-    batches measure the machine's other tenants, not the code); the median batch too."""
-    page = news_page(size, 1).decode()
+    batches measure the machine's other tenants, not the code); the median batch too.
+    Every source shape's regions (located) against reading the whole page, and the check
+    that finds an unchanged ticker on a page whose stories changed (`unchanged`)."""
+    html, plain = news_page(size, 1).decode(), text_page(size, 1).decode()
+    pattern = compile_pattern(PATTERN)
+    usd = frozenset({"USD"})
+    timesca = BUILTIN["timesca"]
+    key = parse_changed(html, "text/html", timesca, usd, None)[0]
+    story_changed = news_page(size, 2).decode()
+    cases: dict[str, Callable[[], object]] = {
+        "html_pairs_located": lambda: parse_text(html, "text/html", timesca, usd),
+        "html_nopairs_located": lambda: parse_text(html, "text/html", timesca),
+        "html_pattern_located": lambda: parse_text(html, "text/html", pattern),
+        "html_whole_page": lambda: parse_whole(html, "text/html", timesca),
+        "html_pattern_whole_page": lambda: parse_whole(html, "text/html", pattern),
+        "text_plain_located": lambda: parse_text(plain, "text/plain", timesca, usd),
+        "text_plain_whole_page": lambda: parse_whole(plain, "text/plain", timesca),
+        "html_pairs_unchanged": lambda: parse_changed(
+            story_changed, "text/html", timesca, usd, key
+        ),
+    }
     warm_until = time.perf_counter() + 3.0  # a fresh process on this VM starts slow
     while time.perf_counter() < warm_until:
-        parse_text(page, "text/html", BUILTIN["timesca"], frozenset({"USD"}))
-    for label, quotes in (("located", frozenset({"USD"})), ("full render", frozenset())):
+        cases["html_pairs_located"]()
+    for label, case in cases.items():
+        n = max(1, rounds // 10) if "whole" not in label else max(1, rounds // 100)
         batches = []
         for _ in range(10):
             started = time.perf_counter()
-            for _ in range(max(1, rounds // 10)):
-                deduplicate(parse_text(page, "text/html", BUILTIN["timesca"], quotes).entries)
-            batches.append((time.perf_counter() - started) / max(1, rounds // 10))
-        name = f"parse_{size // 1000}kb_{label.replace(' ', '_')}"
+            for _ in range(n):
+                case()
+            batches.append((time.perf_counter() - started) / n)
+        name = f"parse_{size // 1000}kb_{label}"
         report(f"{name}_ms", round(min(batches) * 1000, 3))
-        report(f"{name}_mb_s", round(len(page) / min(batches) / 1e6))
+        size_read = len(plain if label.startswith("text") else html)
+        report(f"{name}_mb_s", round(size_read / min(batches) / 1e6))
         report(f"{name}_median_batch_ms", round(statistics.median(batches) * 1000, 3))
 
 
