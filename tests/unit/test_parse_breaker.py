@@ -1,6 +1,7 @@
-"""Inputs that break the parse fast paths' invariants (issue 16), each as small as it could
-be made. Every test is a strict xfail: it documents a violation for the lead to fix, and
-turns red (XPASS) once the fix lands, so the mark is removed with the fix.
+"""Inputs that broke the parse fast paths' invariants (issue 16), found by a breaker, each
+as small as it could be made; each failed before its fix. The few still marked as strict
+xfails are the known limits config/CONFIGURATION.md lists ("How the ticker is found"): a
+fix turns them red (XPASS), and the mark goes with it.
 
 INVARIANT 1: parse_text(...) reads what parse_whole(...) reads.
 INVARIANT 2: when parse_changed(new, ..., key_of_old) skips, parse_whole(new) == parse_whole(old).
@@ -81,7 +82,6 @@ def xfail(reason: str) -> pytest.MarkDecorator:
 # INVARIANT 1, built-in format: entries that are not hits -------------------------------
 
 
-@xfail("locate._PERCENT: only %, &#37; &#x25; &percnt; make a hit; TIMESCA also reads ٪ and ％")
 @QUOTES
 @pytest.mark.parametrize(
     "sign",
@@ -97,7 +97,6 @@ def test_a_ticker_printing_another_percent_sign_beats_an_article_pair_run(
     assert_same(body, quotes)
 
 
-@xfail("a % more than WINDOW raw characters after its pair is no hit (long class lists)")
 @QUOTES
 def test_a_table_ticker_with_long_class_attributes(quotes: frozenset[str]) -> None:
     cls = (
@@ -113,7 +112,6 @@ def test_a_table_ticker_with_long_class_attributes(quotes: frozenset[str]) -> No
     assert_same(body, quotes)
 
 
-@xfail("no raw-HTML pair shape: a direction mark (dropped) or &nbsp; (a space) around `/`")
 @QUOTES
 @pytest.mark.parametrize("slash", ["\u200e/", "&nbsp;/&nbsp;"], ids=["lrm", "nbsp"])
 def test_pairs_spelled_with_invisible_or_entity_characters(
@@ -123,7 +121,6 @@ def test_pairs_spelled_with_invisible_or_entity_characters(
     assert_same(page(ticker + FAR + DECOY + REST), quotes)
 
 
-@xfail("a region's start is never checked as a cut (only its end): entries before it are lost")
 @QUOTES
 @pytest.mark.parametrize(
     "between",
@@ -139,7 +136,6 @@ def test_a_first_entry_more_than_gap_before_the_others(
     assert_same(body, quotes)
 
 
-@xfail("a fragment (`KZT/USD = n/a`) MARGIN raw characters before the first hit is cut off")
 @QUOTES
 def test_a_fragment_before_the_ticker_behind_heavy_markup(quotes: frozenset[str]) -> None:
     heavy = f"<span class='{'a' * 350}'></span>"
@@ -148,7 +144,6 @@ def test_a_fragment_before_the_ticker_behind_heavy_markup(quotes: frozenset[str]
     assert_same(body, quotes)
 
 
-@xfail("a region whose run has no readable entry is skipped; the whole page raises on it")
 @QUOTES
 def test_a_ticker_of_zero_rates_is_not_replaced_by_an_article_run(quotes: frozenset[str]) -> None:
     zeros = "KGS/USD = 0.0000 0% KZT/USD = 0.0000 0% UZS/USD = 0.0000 0%"  # 4-decimal display
@@ -190,7 +185,6 @@ def test_pairs_in_text_only_content(quotes: frozenset[str], hidden: str) -> None
     assert_same(body, quotes)
 
 
-@xfail("_widen takes an element as open until its end tag: lost regions, a decoy read")
 @QUOTES
 @pytest.mark.parametrize(
     "head",
@@ -211,7 +205,6 @@ def test_the_ticker_region_is_dropped_after(quotes: frozenset[str], head: str) -
 # INVARIANT 1, text/plain -------------------------------------------------------------
 
 
-@xfail("text/plain: no start-cut check, and only % makes a hit (see the HTML tests)")
 @QUOTES
 @pytest.mark.parametrize("case", ["blank_lines", "arabic_percent"])
 def test_plain_text(quotes: frozenset[str], case: str) -> None:
@@ -235,7 +228,6 @@ def same_with(body: str, pattern: str) -> None:
     assert read(body, frozenset(), pattern=compiled, widget=W) == whole
 
 
-@xfail("a region's text starts where the page's does not: `^` matches at a region's start")
 def test_a_pattern_anchored_at_the_start() -> None:
     body = page('<p>intro</p><div class="' + "c" * 700 + '">KGS/USD = 0.01144</div>' + REST)
     same_with(body, r"^(?P<base>[A-Z]{3})/(?P<quote>USD) = (?P<rate>[\d.]+)")
@@ -281,7 +273,6 @@ def skipped_but_changed(
     )
 
 
-@xfail("regions._SEPARATORS lacks runs._SEPARATOR's - – — * /: the key ends at the dash")
 @pytest.mark.parametrize("dash", [" — ", " - "], ids=["em_dash", "hyphen"])
 @pytest.mark.parametrize(
     ("quotes", "added"),
@@ -303,7 +294,6 @@ def test_an_entry_added_after_a_dash_separated_ticker(
     assert not skipped
 
 
-@xfail("a RegionKey's equal raw regions skip even when the region, cut before, now is not")
 @QUOTES
 @pytest.mark.parametrize("content_type", ["text/html", "text/plain"])
 def test_text_appended_after_a_region_that_ran_to_the_end_of_the_body(
@@ -322,7 +312,6 @@ def test_text_appended_after_a_region_that_ran_to_the_end_of_the_body(
     assert not skipped
 
 
-@xfail("PATTERN_TAIL (16) is assumed, not checked: a match may end, or look, further")
 @pytest.mark.parametrize(
     ("pattern", "before", "after"),
     [
@@ -352,7 +341,6 @@ def test_a_pattern_reaching_past_the_tail(pattern: str, before: str, after: str)
 # INVARIANT 3 ---------------------------------------------------------------------------
 
 
-@xfail("required_literal: _skip_class leaves the class's `]`, read as a plain character")
 @pytest.mark.parametrize(
     ("pattern", "text"),
     [(r"ABC[ ]XYZ", "ABC XYZ"), (r"[^]]USD", "xUSD"), (r"KGS[/]USD", "KGS/USD")],
@@ -364,7 +352,6 @@ def test_a_class_not_followed_by_a_quantifier(pattern: str, text: str) -> None:
     assert literal is None or literal in match.group(0)
 
 
-@xfail("required_literal: regex's fuzzy `{e<=1}` and `\\K` are read as plain text")
 @pytest.mark.parametrize(
     ("pattern", "text"),
     [(r"(?:USD){e<=1} (?P<rate>\d+)", "USX 5"), (r"USD\K (?P<rate>\d+)", "USD 5")],

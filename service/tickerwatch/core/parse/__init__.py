@@ -109,19 +109,22 @@ def parse_changed(
     located = _locator(entry_pattern, quotes)
     if located is not None:
         hits, last_hit = located
-        spans = locate.regions(body, hits(body), html)
-        raw = tuple(body[start:end] for start, end in spans)
         last = last_key if isinstance(last_key, RegionKey) else None
-        if last is not None and last.how == how and last.raw == raw:
-            return last, None
-        texts = regions.render(raw, html)
-        if last is not None and last.holds(how, texts, last_hit):
+        spans = regions.joined(body, locate.regions(body, hits(body), html), html)
+        raw = tuple(body[start:end] for start, end in spans)
+        edges = tuple((start == 0, end == len(body)) for start, end in spans)
+        if last is not None and (how, raw, edges) == (last.how, last.raw, last.edges):
+            return last, None  # the very same regions: nothing to render
+        before = regions.Regions.of(body, spans, html)
+        if last is not None and last.holds(how, before, last_hit):
             return replace(last, raw=raw), None
-        cut = tuple(end < len(body) for _, end in spans)
-        found = regions.read_regions(texts, cut, entry_pattern, decimal_mark, widget)
-        if found is not None and not _decided_by_others(found[1]):
-            best, ticker = found
-            return regions.region_key(how, raw, texts, best, ticker, last_hit), ticker
+        found = regions.read_regions(before, entry_pattern, decimal_mark, widget)
+        if found is not None and not _decided_by_others(found[2]):
+            read, best, ticker = found
+            region_key = regions.region_key(how, before, read, best, ticker, last_hit)
+            if region_key is not None:
+                return region_key, ticker
+            return (*how, "grown"), ticker  # read anew at the next poll
     key = (*how, hashlib.sha256(body.encode("utf-8", "surrogatepass")).digest())
     if key == last_key:
         return key, None

@@ -5,9 +5,11 @@ rendered (locate.py). Pure.
 Conservative by construction: only plain characters of the pattern and of its groups make a
 piece. Anything optional (`?`, `*`, `{0,n}`), alternated (`|`), in a class (`[A-Z]`),
 escaped as a letter (`\\d`, `\\x41`) or inside a lookaround breaks or drops a piece; an
-inline flag (`(?i)`, `(?x)`: the text would no longer be literal) or a construct not known
-here gives no piece at all. Pieces also end at white space and at the characters HTML may
-write as entities (`&`, `<`, `>`, quotes, no-break space): rendering changes those.
+inline flag (`(?i)`, `(?x)`: the text would no longer be literal), an anchor (`^`, `\\A`:
+a region's start is not the page's), a brace that is no count (fuzzy `{e<=1}`), `\\K` or
+a construct not known here gives no piece at all. Pieces also end at white space and at
+the characters HTML may write as entities (`&`, `<`, `>`, quotes, no-break space):
+rendering changes those.
 """
 
 from __future__ import annotations
@@ -76,7 +78,7 @@ class _Scanner:
         return [] if alternation else pieces
 
     def _atom(self) -> tuple[AtomKind, str, list[str]]:
-        p, c = self.p, self.p[self.i]
+        c = self.p[self.i]
         if c == "\\":
             return self._escape()
         if c == "[":
@@ -84,10 +86,13 @@ class _Scanner:
             return "other", "", []
         if c == "(":
             return self._group()
-        if c in "*+?" or (c == "{" and _COUNT.match(p, self.i)):
-            raise _Unknown  # nothing to repeat: not a valid pattern anyway
+        if c in "*+?{^$":
+            # nothing to repeat (not a valid pattern), a brace that is no count (the regex
+            # library's fuzzy matching, `{e<=1}`), an anchor (a region's start is not the
+            # page's): beyond this reader
+            raise _Unknown
         self.i += 1
-        return ("other", "", []) if c in ".^$" else ("char", c, [])
+        return ("other", "", []) if c == "." else ("char", c, [])
 
     def _escape(self) -> tuple[AtomKind, str, list[str]]:
         p = self.p
@@ -95,6 +100,8 @@ class _Scanner:
         self.i += 2
         if not e.isalnum():
             return "char", e, []
+        if e in "AZzGK":  # anchors, and \K, which keeps what came before out of the match
+            raise _Unknown
         if e in "pPNL" and p[self.i] in "{<":
             self.i = p.index("}" if p[self.i] == "{" else ">", self.i) + 1
         elif e in "pP":
@@ -123,6 +130,7 @@ class _Scanner:
             if p[self.i] == "[":
                 raise _Unknown  # POSIX classes, nested sets
             self.i += 2 if p[self.i] == "\\" else 1
+        self.i += 1
 
     def _group(self) -> tuple[AtomKind, str, list[str]]:
         p = self.p

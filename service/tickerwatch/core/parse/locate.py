@@ -22,13 +22,25 @@ from typing import Final
 
 import regex
 
-_PERCENT: Final = re.compile(r"%|&#0*37;|&#[xX]0*25;|&percnt;")
-_PAIR: Final = re.compile(r"[A-Z]{3}\s*/\s*[A-Z]{3}")
-_ANY_PAIR: Final = regex.compile(r"[A-Z]{3}\s*/\s*[A-Z]{3}")
+# A percent sign as the built-in formats read it (%, Arabic ٪, fullwidth ％), or an entity
+# of one (the trailing semicolon is optional in HTML).
+_PERCENT: Final = re.compile(
+    r"[%\u066a\uff05]|&#0*(?:37|1642|65285)(?![0-9]);?"
+    r"|&#[xX]0*(?:25|66[aA]|[fF][fF]05)(?![0-9a-fA-F]);?|&percnt;"
+)
+_PERCENT_STARTS: Final = "&\u066a\uff05"
+# What may stand around a pair's slash in raw text and still render as white space or
+# nothing: spaces, an entity (&nbsp;), a zero-width or direction mark.
+_FILL: Final = r"(?:\s|&[#\w]+;|[\u200b-\u200f\u2060\ufeff])*"
+_PAIR: Final = re.compile(rf"[A-Z]{{3}}{_FILL}/{_FILL}[A-Z]{{3}}")
+_ANY_PAIR: Final = regex.compile(rf"[A-Z]{{3}}{_FILL}/{_FILL}[A-Z]{{3}}")
+PAIR_SPAN: Final = 40  # characters before a quote code where its pair may start
 _INVISIBLE: Final = "script|style|noscript|template|svg|head|title"
-_TAG: Final = re.compile(rf"<(/?)({_INVISIBLE})(?=[\s>/])", re.IGNORECASE)
+_TAG: Final = re.compile(rf"<(/?)({_INVISIBLE}|body)(?=[\s>/])", re.IGNORECASE)
+_COMMENT_END: Final = re.compile("--!?>")
 LOOKBACK: Final = 20000
-WINDOW: Final = 300
+WINDOW: Final = 300  # characters either side of a pattern's literal where its entry may be
+PERCENT_WINDOW: Final = 1000  # characters after a pair where its percent sign may be
 GAP: Final = 3000
 MARGIN: Final = 300
 MAX_FALSE_STARTS: Final = 64
@@ -51,8 +63,13 @@ def regions(body: str, hits: list[Span], html: bool) -> list[Span]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    widen = _widen if html else _widen_lines
-    return [widen(body, start, end) for start, end in merged]
+    return [widen(body, start, end, html) for start, end in merged]
+
+
+def widen(body: str, start: int, end: int, html: bool) -> Span:
+    """body[start:end] grown by MARGIN to whole tags, out of any invisible element it
+    starts in (`html`), or to whole lines."""
+    return _widen(body, start, end) if html else _widen_lines(body, start, end)
 
 
 def pair_hits(body: str, quotes: frozenset[str]) -> list[Span]:
@@ -61,7 +78,9 @@ def pair_hits(body: str, quotes: frozenset[str]) -> list[Span]:
     if not quotes:
         pairs = (m.span() for m in _ANY_PAIR.finditer(body))
         return [
-            (lo, end) for lo, hi in pairs if (end := _percent_end(body, hi - 3, hi + WINDOW)) != -1
+            (lo, end)
+            for lo, hi in pairs
+            if (end := _percent_end(body, hi - 3, hi + PERCENT_WINDOW)) != -1
         ]
     return [hit for quote in quotes for hit in _quote_hits(body, quote)]
 
@@ -75,9 +94,9 @@ def literal_hits(body: str, literal: str) -> list[Span]:
 def _quote_hits(html: str, quote: str) -> list[Span]:
     hits = []
     for pos in occurrences(html, quote):
-        lo = max(0, pos - 12)
+        lo = max(0, pos - PAIR_SPAN)
         if _PAIR.search(html, lo, pos + len(quote)):
-            end = _percent_end(html, pos, pos + WINDOW)
+            end = _percent_end(html, pos, pos + PERCENT_WINDOW)
             if end != -1:
                 hits.append((lo, end))
     return hits
@@ -106,8 +125,9 @@ def occurrences(text: str, needle: str) -> Iterator[int]:
 def _percent_end(html: str, start: int, stop: int) -> int:
     """End of the first percent sign (or its entity) in html[start:stop], or -1."""
     plain = html.find("%", start, stop)
-    if html.find("&", start, stop if plain == -1 else plain) == -1:
-        return -1 if plain == -1 else plain + 1  # no entity can come first: skip the regex
+    before = stop if plain == -1 else plain
+    if all(html.find(c, start, before) == -1 for c in _PERCENT_STARTS):
+        return -1 if plain == -1 else plain + 1  # no other sign can come first: no regex
     match = _PERCENT.search(html, start, stop)
     return -1 if match is None else match.end()
 
@@ -131,16 +151,28 @@ def _widen(html: str, start: int, end: int) -> Span:
     open_at: dict[str, int] = {}
     for tag in _TAG.finditer(html, lookback, start):
         name = tag.group(2).lower()
-        if tag.group(1):
+        if name == "body":  # </head> may be left out
+            open_at.pop("head", None)
+        elif tag.group(1):
             open_at.pop(name, None)
-        else:
+        elif not (name == "svg" and _self_closed(html, tag.end())):
             open_at[name] = tag.start()
     if open_at:  # the region starts inside <script>, <style>, …: start after it closes
         name = max(open_at, key=open_at.__getitem__)
         close = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(html, start)
         start = len(html) if close is None else close.end()
     comment = html.rfind("<!--", lookback, start)
-    if comment != -1 and comment > html.rfind("-->", lookback, start):
-        close_comment = html.find("-->", start)
-        start = len(html) if close_comment == -1 else close_comment + 3
+    if comment != -1 and comment > _last_comment_end(html, lookback, start):
+        close = _COMMENT_END.search(html, start)
+        start = len(html) if close is None else close.end()
     return start, max(start, end)
+
+
+def _self_closed(html: str, after_name: int) -> bool:
+    """Whether the tag whose name ends at `after_name` ends with `/>` (an <svg/>)."""
+    end = html.find(">", after_name)
+    return end != -1 and html[end - 1] == "/"
+
+
+def _last_comment_end(html: str, start: int, stop: int) -> int:
+    return max(html.rfind("-->", start, stop), html.rfind("--!>", start, stop))

@@ -19,7 +19,8 @@ from tickerwatch.core.errors import ParseError
 from tickerwatch.core.parse.formats import GROUPS, PATTERN_SECONDS, EntryPattern
 from tickerwatch.core.parse.number import SIGNS
 
-_SEPARATOR: Final = re.compile(r"[\s•·∙◦▪▫►▸|*/\-–—]*")
+SEPARATORS: Final = "•·∙◦▪▫►▸|*/-–—"  # and white space: what may stand between entries
+_SEPARATOR: Final = re.compile(rf"[\s{re.escape(SEPARATORS)}]*")
 _BULLETS: Final = "•·∙◦▪▫►▸|"
 _FRAGMENT: Final = re.compile(
     r"(?<![A-Za-z])(?P<base>[A-Z]{3})[ \t]*/[ \t]*(?P<quote>[A-Z]{3})(?![A-Za-z])[ \t]*[=:]"
