@@ -213,3 +213,46 @@ def test_a_restart_resumes_timers_fired_values_and_keep_firing_for(tmp_path: Pat
 
     run(tmp_path, first)
     run(tmp_path, second)
+
+
+def test_a_poll_that_changes_what_a_rule_reads_is_evaluated_in_full(tmp_path: Path) -> None:
+    """Polls printing the same ticker look only at alerts with a state; a moved one at
+    every rule again."""
+    clock = Clock()
+    rules = (rule(pairs=["KZT/USD"], rate={"below": "0.00195"}),)
+    a = source("a")
+    states = {"a": a}
+
+    async def body(store: Store) -> None:
+        alerting = Alerting(rules, Notify(), store, clock, "")
+        for _ in range(3):
+            clock.now += 60
+            show(a, KZT, "0.00196", clock.now)
+            assert await alerting.polled("a", states) == []
+        show(a, KZT, "0.00194", clock.now)
+        (fired,) = await alerting.polled("a", states)
+        assert fired.status == "firing"
+
+    run(tmp_path, body)
+
+
+def test_keep_firing_for_runs_out_on_the_timer(tmp_path: Path) -> None:
+    clock = Clock()
+    rules = (rule(pairs=["KZT/USD"], rate={"below": "0.00195"}, keep_firing_for="5m"),)
+    a = source("a")
+    states = {"a": a}
+
+    async def body(store: Store) -> None:
+        alerting = Alerting(rules, Notify(), store, clock, "")
+        show(a, KZT, "0.00190", clock.now)
+        await alerting.polled("a", states)
+        clock.now += 60
+        show(a, KZT, "0.00196", clock.now)
+        assert await alerting.polled("a", states) == []  # kept firing for 5m
+        clock.now += 200
+        assert await alerting.tick(states) == []
+        clock.now += 101
+        (resolved,) = await alerting.tick(states)
+        assert resolved.status == "resolved"
+
+    run(tmp_path, body)

@@ -206,7 +206,7 @@ def step(
     seen = {obs.key: obs for obs in observations if obs.key.alertname in by_name}
     current: dict[AlertKey, AlertState] = {}
     transitions: list[Transition] = []
-    for key in sorted(set(seen) | set(previous)):
+    for key in sorted(set(seen) | set(previous), key=_order):
         rule = by_name.get(key.alertname)
         obs = seen.get(key)
         before = previous.get(key)
@@ -223,6 +223,10 @@ def step(
         if transition is not None:
             transitions.append(transition)
     return current, transitions
+
+
+def _order(key: AlertKey) -> tuple[str, str, str, str]:
+    return key.alertname, key.source, key.base, key.quote
 
 
 def _resolved(before: AlertState, obs: Observation | None, now: float) -> AlertState:

@@ -6,21 +6,31 @@ A series here is `(alertname, source)`: one rule applied to one source (all of i
 - After a poll of source X (`polled_scope`): every rule that selects X, and every
   `deviation` rule's series of the sources that use X as a reference (the rule's own
   `references`, or else the observed source's). Nothing else can have changed.
+  When the source's `inputs` are those of its last evaluation (the ticker did not move:
+  most polls), only its series with a state (to keep `last_active`, run `for:`) and the
+  deviations: a series without a state was inactive and still is.
 - On the timer (`timer_scope`): the conditions whose truth moves with the clock alone
-  (`stale`, `deviation`: a reference goes stale) over every source they select, and every
-  series that has an alert state (a `for:` to run out, a `keep_firing_for`, a resolved
-  alert to forget, a removed rule to resolve). A series without a state and with a
-  condition that only a poll can change was found inactive by that poll and still is.
+  (`stale` where a rate is older than its `after`; `deviation`: a reference goes stale),
+  and the series whose alert state the clock may change (`due`: a `for:` or a
+  `keep_firing_for` run out, a resolved alert to forget, a removed rule to resolve). A
+  series without a state and with a condition that only a poll can change was found
+  inactive by that poll and still is.
 - `everything`: every series of every rule, and every series with a state (a reload, or a
   first evaluation).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tickerwatch.core.alerts import AlertKey, AlertState, Observation, observe_rule
+from tickerwatch.core.alerts import (
+    RESOLVED_RETENTION,
+    AlertKey,
+    AlertState,
+    Observation,
+    observe_rule,
+)
 from tickerwatch.core.settings import AlertRule, DeviationCondition, StaleCondition
 from tickerwatch.core.snapshot import SourceState
 
@@ -56,16 +66,45 @@ def polled_scope(
     return scope | referring.get(source, set())
 
 
-def timer_scope(
-    rules: Iterable[AlertRule], sources: Iterable[str], keys: Iterable[AlertKey]
+def settled_scope(
+    source: str, with_state: Iterable[str], referring: Mapping[str, set[Series]]
 ) -> set[Series]:
-    """The series the clock alone can change."""
-    names = list(sources)
+    """A poll of `source` whose inputs did not change: its series with a state (rule
+    names `with_state`) and the deviations that use it as a reference."""
+    return {(name, source) for name in with_state} | referring.get(source, set())
+
+
+def timer_scope(
+    rules: Iterable[AlertRule],
+    states: Mapping[str, SourceState],
+    keys: Iterable[AlertKey],
+    now: float,
+) -> set[Series]:
+    """The series the clock alone can change: those with a state, every deviation, and the
+    stale rules over the sources with a rate older than the rule's `after`."""
     scope = {(k.alertname, k.source) for k in keys}
+    oldest: dict[str, float] | None = None
     for rule in rules:
-        if isinstance(rule.condition, TIMED):
-            scope.update((rule.name, n) for n in names if selects(rule, n))
+        cond = rule.condition
+        if isinstance(cond, DeviationCondition):
+            scope.update((rule.name, n) for n in states if selects(rule, n))
+        elif isinstance(cond, StaleCondition):
+            if oldest is None:
+                oldest = {n: min(r.updated_at for r in s.rates.values())
+                          for n, s in states.items() if s.rates}  # fmt: skip
+            due = now - cond.after
+            scope.update((rule.name, n) for n, t in oldest.items() if t < due and selects(rule, n))
     return scope
+
+
+def inputs(state: SourceState) -> tuple[Any, ...]:
+    """What a poll-driven condition (rate, change, source_change, missing, conflict,
+    source_down) reads of a source: equal inputs, equal observations. Not the times
+    (`stale`, `deviation` and `for:` are the timer's)."""
+    rates = [
+        (p, r.printed.value, r.printed.resolution, r.window_rates) for p, r in state.rates.items()
+    ]
+    return state.up, state.last_reason, state.last_result is None, rates, state.conflicts
 
 
 def everything(
@@ -79,25 +118,37 @@ def everything(
 
 
 def observe_scope(
-    rules: Iterable[AlertRule], scope: set[Series], states: Mapping[str, SourceState], now: float
+    rules: Mapping[str, AlertRule],
+    scope: set[Series],
+    states: Mapping[str, SourceState],
+    now: float,
 ) -> list[Observation]:
-    """Every observation of the series in `scope` whose source is in `states`."""
+    """Every observation of the series in `scope` whose rule (`rules`: by name) and
+    source (in `states`) exist."""
     wanted: dict[str, list[SourceState]] = {}
     for alertname, source in sorted(scope):
         state = states.get(source)
-        if state is not None:
+        if state is not None and alertname in rules:
             wanted.setdefault(alertname, []).append(state)
-    return [obs for rule in rules for obs in _observe(rule, wanted, states, now)]
+    return [
+        obs
+        for name, chosen in wanted.items()
+        for obs in observe_rule(rules[name], chosen, now, states)
+    ]
 
 
-def _observe(
-    rule: AlertRule,
-    wanted: dict[str, list[SourceState]],
-    states: Mapping[str, SourceState],
-    now: float,
-) -> Iterator[Observation]:
-    chosen = wanted.get(rule.name)
-    return observe_rule(rule, chosen, now, states) if chosen else iter(())
+def due(alert: AlertState, rule: AlertRule | None, holds: bool, now: float) -> bool:
+    """Whether the clock alone may change `alert` now, its rule's condition reading what
+    it read at the last evaluation (`holds`: whether it held then): a `for:` run out, a
+    `keep_firing_for` run out, a resolved alert to forget; any alert of a removed rule or
+    of a condition that moves with time."""
+    if rule is None or isinstance(rule.condition, TIMED):
+        return True
+    if alert.state == "pending":
+        return now - alert.active_since >= rule.for_
+    if alert.state == "firing":
+        return not holds and now - alert.last_active >= rule.keep_firing_for
+    return alert.resolved_at is None or now - alert.resolved_at > RESOLVED_RETENTION
 
 
 def durable(alert: AlertState, now: float) -> tuple[Any, ...]:

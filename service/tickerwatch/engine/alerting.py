@@ -21,11 +21,14 @@ import structlog
 from tickerwatch.core.alerts import AlertKey, AlertState, Transition, step
 from tickerwatch.core.alertscope import (
     Series,
+    due,
     durable,
     everything,
+    inputs,
     observe_scope,
     polled_scope,
     referrers,
+    settled_scope,
     timer_scope,
 )
 from tickerwatch.core.errors import StoreError
@@ -38,6 +41,7 @@ from tickerwatch.store.sqlite import OutboxItem, Store
 log = structlog.get_logger("tickerwatch.alerts")
 
 Signature = tuple[Any, ...]
+FULL_SLICE = 500  # series a full evaluation looks at between two turns of the event loop
 
 
 class Alerting:
@@ -50,6 +54,7 @@ class Alerting:
         external_url: str,
     ) -> None:
         self._rules = rules
+        self._by_name = {r.name: r for r in rules}
         self.notify = notify
         self.store = store
         self.clock = clock
@@ -62,6 +67,9 @@ class Alerting:
         self._sorted = True
         self._series: dict[Series, dict[AlertKey, AlertState]] = {}
         self._saved: dict[AlertKey, Signature] = {}  # durable() of each row as written
+        self._of_source: dict[str, set[str]] = {}  # source → rules with a state for it
+        self._holding: set[AlertKey] = set()  # held its condition at its last evaluation
+        self._inputs: dict[str, tuple[Any, ...]] = {}  # source → inputs() last evaluated
         self._referring: dict[str, set[Series]] | None = None
         self._full_due = False
 
@@ -73,7 +81,9 @@ class Alerting:
     def rules(self, rules: tuple[AlertRule, ...]) -> None:
         """New rules (a reload): the next `tick` evaluates everything."""
         self._rules = rules
+        self._by_name = {r.name: r for r in rules}
         self._referring = None
+        self._inputs = {}
         self._full_due = True
 
     @property
@@ -86,7 +96,8 @@ class Alerting:
 
     async def load(self) -> None:
         """Restore states saved before a restart: firing stays firing, `for` timers resume."""
-        self._states, self._series, self._saved = {}, {}, {}
+        self._states, self._series, self._saved, self._of_source = {}, {}, {}, {}
+        self._holding = set()
         for _, _, body in await self.store.load_alerts():
             state = decode(body)
             self._put(state)
@@ -102,27 +113,53 @@ class Alerting:
 
     async def polled(self, source: str, states: Mapping[str, SourceState]) -> list[Transition]:
         """After a poll of `source`: the rules that select it, and the deviations that use
-        it as a reference; no other alert is looked at."""
+        it as a reference; no other alert is looked at. When nothing a rule reads of the
+        source changed since its last evaluation, only its alerts with a state."""
+        started = time.thread_time()
         if self._referring is None:
             self._referring = referrers(self._rules, states)
-        scope = polled_scope(self._rules, source, self._referring)
-        return await self._evaluate(scope, states, "poll")
+        state = states.get(source)
+        seen = None if state is None else inputs(state)
+        if seen is not None and self._inputs.get(source) == seen:
+            with_state = self._of_source.get(source, set())
+            scope = settled_scope(source, with_state, self._referring)
+        else:
+            scope = polled_scope(self._rules, source, self._referring)
+        spent = time.thread_time() - started
+        transitions = await self._evaluate(scope, states, "poll", spent)
+        if seen is not None:
+            self._inputs[source] = seen
+        return transitions
 
     async def tick(self, states: Mapping[str, SourceState]) -> list[Transition]:
         """On the timer: `for:`, `keep_firing_for`, stale, deviations, forgetting resolved
         alerts; everything when the rules changed since the last full evaluation."""
         if self._full_due:
             return await self.evaluate(states.values())
-        scope = timer_scope(self._rules, states, self._states)
-        return await self._evaluate(scope, states, "timer")
+        started = time.thread_time()
+        now, by_name, holding = self.clock(), self._by_name, self._holding
+        keys = [
+            k
+            for k, a in self._states.items()
+            if due(a, by_name.get(k.alertname), k in holding, now)
+        ]
+        scope = timer_scope(self._rules, states, keys, now)
+        return await self._evaluate(scope, states, "timer", time.thread_time() - started)
 
     async def evaluate(self, sources: Iterable[SourceState]) -> list[Transition]:
         """Every rule over every source of `sources`; alerts of sources not among them are
         no longer observed (they resolve)."""
+        started = time.thread_time()
         states = {s.source.name: s for s in sources}
         self._full_due = False
-        scope = everything(self._rules, states, self._states)
-        return await self._evaluate(scope, states, "all")
+        scope = sorted(everything(self._rules, states, self._states), key=lambda s: s[1])
+        spent = time.thread_time() - started
+        transitions = []
+        for i in range(0, len(scope), FULL_SLICE):  # the loop polls between slices
+            part = set(scope[i : i + FULL_SLICE])
+            transitions += await self._evaluate(part, states, "all", 0.0 if i else spent)
+            await asyncio.sleep(0)
+        return transitions
 
     async def flush(self) -> None:
         """Write the alerts whose body moved without a write (when their condition last
@@ -137,24 +174,26 @@ class Alerting:
             self._saved.update((k, sig) for k, (sig, _) in writes.items())
 
     async def _evaluate(
-        self, scope: set[Series], states: Mapping[str, SourceState], trigger: str
+        self, scope: set[Series], states: Mapping[str, SourceState], trigger: str, spent: float
     ) -> list[Transition]:
+        """Evaluate the series of `scope`; `spent`: CPU seconds choosing them (timed too)."""
         async with self._lock:
-            started = time.perf_counter()
+            started = time.thread_time()
             now = self.clock()
-            held = {name for name, s in states.items() if s.polls == 0}
-            scope = {s for s in scope if s[1] not in held}  # restored, not yet polled: kept
+            scope = {s for s in scope if _polled(states.get(s[1]))}  # restored only: kept
             before = {k: v for s in scope for k, v in self._series.get(s, {}).items()}
-            observations = observe_scope(self._rules, scope, states, now)
-            current, transitions = step(self._rules, observations, before, now)
+            names = {name for name, _ in scope}
+            rules = [self._by_name[n] for n in names if n in self._by_name]
+            observations = observe_scope(self._by_name, scope, states, now)
+            current, transitions = step(rules, observations, before, now)
             outbox = self._outbox(transitions, now)
             writes = self._changes(current, now)
             gone = [k for k in before if k not in current and k in self._saved]
             if self.timed is not None:
-                self.timed(trigger, time.perf_counter() - started)
+                self.timed(trigger, spent + time.thread_time() - started)
             if writes or gone or outbox:
                 await self.store.save_alerts(_rows(writes), outbox, [k.id for k in gone])
-            self._replace(scope, before, current)
+            self._replace(scope, before, current, now)
             for k in gone:
                 del self._saved[k]
             self._saved.update((k, sig) for k, (sig, _) in writes.items())
@@ -180,14 +219,21 @@ class Alerting:
         scope: set[Series],
         before: Mapping[AlertKey, AlertState],
         current: Mapping[AlertKey, AlertState],
+        now: float,
     ) -> None:
         for series in scope:
-            self._series.pop(series, None)
+            if self._series.pop(series, None) is not None:
+                self._of_source[series[1]].discard(series[0])
         for key in before:
             if key not in current:
                 del self._states[key]
+                self._holding.discard(key)
         for alert in current.values():
             self._put(alert)
+            if alert.last_active >= now:
+                self._holding.add(alert.key)
+            else:
+                self._holding.discard(alert.key)
 
     def _put(self, alert: AlertState) -> None:
         key = alert.key
@@ -195,9 +241,16 @@ class Alerting:
             self._sorted = False
         self._states[key] = alert
         self._series.setdefault((key.alertname, key.source), {})[key] = alert
+        self._of_source.setdefault(key.source, set()).add(key.alertname)
 
     def _outbox(self, transitions: list[Transition], now: float) -> list[OutboxItem]:
         return outbox_rows(self.notify, transitions, self.external_url, now)
+
+
+def _polled(state: SourceState | None) -> bool:
+    """Not a source restored at start and not polled yet (its alerts are held as loaded);
+    a source no longer configured is looked at: its alerts resolve."""
+    return state is None or state.polls > 0
 
 
 def _order(key: AlertKey) -> tuple[str, str, str, str]:
