@@ -4,10 +4,10 @@ pages at distinct URLs (`/page?i=N`) from a local server in its own process
 
 Measures, after a warm-up round (at start every source is polled at once): CPU share of
 one core and RSS of the service (/proc), schedule lag (actual start minus planned start,
-from the poll log) p50/p99/max, failed polls, /metrics scrape time (every 5 s during the
-measured rounds, as a client sees it: median and max), and with rules the time the
-service spent evaluating alerts (its tickerwatch_alert_evaluation_seconds histogram) as a
-share of its CPU time.
+from the poll log) p50/p99/max, failed and skipped polls, /metrics scrape time (every
+15 s during the measured rounds, as a client sees it: median and max), and with rules
+the time the service spent evaluating alerts (its tickerwatch_alert_evaluation_seconds
+histogram, CPU time) as a share of its CPU time.
 
     .venv/bin/python benchmarks/scale.py --sources 10000 --interval 60 --rules 100 --rounds 2
 
@@ -43,6 +43,7 @@ RATES = {  # as pageserver.TICKER prints them
     "TMT/USD": 0.28490,
 }  # fmt: skip
 PAIRS = list(RATES)
+SCRAPE_EVERY = 15.0  # seconds, Prometheus' usual scrape_interval
 
 
 def free_port() -> int:
@@ -116,15 +117,25 @@ def farm() -> Iterator[int]:
 
 
 def scale_run(
-    sources: int = 10_000, interval: int = 60, rounds: int = 2, rules: int = 0
+    sources: int = 10_000,
+    interval: int = 60,
+    rounds: int = 2,
+    rules: int = 0,
+    warmup: float | None = None,
 ) -> dict[str, float]:
     with farm() as port:
-        return scale(port, sources, interval, rounds, rules)
+        return scale(port, sources, interval, rounds, rules, warmup)
 
 
 def scale(
-    page_port: int, sources: int = 1000, interval: int = 60, rounds: int = 2, rules: int = 0
+    page_port: int,
+    sources: int = 1000,
+    interval: int = 60,
+    rounds: int = 2,
+    rules: int = 0,
+    warmup: float | None = None,
 ) -> dict[str, float]:
+    """`warmup`: seconds after the service is ready before measuring (interval + 10)."""
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
         port = free_port()
@@ -139,7 +150,7 @@ def scale(
         try:
             base = f"http://127.0.0.1:{port}"
             ready = _wait_ready(base, proc, log)
-            time.sleep(interval + 10)  # the first round (every source at once) is warm-up
+            time.sleep(interval + 10 if warmup is None else warmup)  # every source at once
             m = _measure(proc.pid, base, rounds * interval)
         finally:
             proc.terminate()
@@ -151,7 +162,9 @@ def scale(
     cpu = m["cpu1"] - m["cpu0"]
     return {
         "sources": sources, "interval_s": interval, "rules": rules, "start_s": ready,
+        "warmup_s": interval + 10 if warmup is None else warmup,
         "polls": len(window), "failed": sum(1 for e in window if e["result"] == "failed"),
+        "skipped": m["skipped"], "polls_due": sources * rounds,
         "cpu_share": cpu / (m["t1"] - m["t0"]), "cpu_ms_per_poll": 1000 * cpu / len(window),
         "rss_mb": m["rss"], "lag_p50_s": q[49], "lag_p99_s": q[98], "lag_max_s": lags[-1],
         "metrics_median_ms": statistics.median(m["scrapes"]) * 1000,
@@ -182,12 +195,12 @@ def _measure(pid: int, base: str, seconds: float) -> dict[str, Any]:
 
     def scraper() -> None:
         with httpx.Client(base_url=base, timeout=30) as client:
-            while not stop.wait(5.0):
+            while not stop.wait(SCRAPE_EVERY):
                 started = time.perf_counter()
                 client.get("/metrics").raise_for_status()
                 scrapes.append(time.perf_counter() - started)
 
-    before = _evaluation(base)
+    before = _counters(base)
     cpu0, t0 = cpu_seconds(pid), time.time()
     thread = threading.Thread(target=scraper)
     thread.start()
@@ -195,25 +208,27 @@ def _measure(pid: int, base: str, seconds: float) -> dict[str, Any]:
     cpu1, t1 = cpu_seconds(pid), time.time()
     stop.set()
     thread.join()
-    after = _evaluation(base)
+    after = _counters(base)
     delta = {k: after[k] - before.get(k, 0.0) for k in after}
+    skipped = delta.pop("skipped", 0.0)
     return {
         "cpu0": cpu0, "cpu1": cpu1, "t0": t0, "t1": t1, "rss": rss_mb(pid), "scrapes": scrapes,
-        "eval": sum(delta.values()), "eval_poll": delta.get("poll", 0.0),
+        "skipped": skipped, "eval": sum(delta.values()), "eval_poll": delta.get("poll", 0.0),
         "eval_timer": delta.get("timer", 0.0) + delta.get("all", 0.0),
     }  # fmt: skip
 
 
-def _evaluation(base: str) -> dict[str, float]:
-    """tickerwatch_alert_evaluation_seconds_sum by trigger."""
-    text = httpx.get(f"{base}/metrics", timeout=30).text
-    return {
-        s.labels["trigger"]: s.value
-        for family in text_string_to_metric_families(text)
-        if family.name == "tickerwatch_alert_evaluation_seconds"
-        for s in family.samples
-        if s.name.endswith("_sum")
-    }
+def _counters(base: str) -> dict[str, float]:
+    """tickerwatch_alert_evaluation_seconds_sum by trigger, and polls skipped in all."""
+    text = httpx.get(f"{base}/metrics", timeout=60).text
+    out = {"skipped": 0.0}
+    for family in text_string_to_metric_families(text):
+        if family.name == "tickerwatch_alert_evaluation_seconds":
+            out.update((s.labels["trigger"], s.value) for s in family.samples
+                       if s.name.endswith("_sum"))  # fmt: skip
+        elif family.name == "tickerwatch_source_polls_skipped":
+            out["skipped"] += sum(s.value for s in family.samples if s.name.endswith("_total"))
+    return out
 
 
 def _ts(event: dict[str, object]) -> float:
@@ -226,8 +241,9 @@ def main() -> None:
     parser.add_argument("--interval", type=int, default=60, help="seconds")
     parser.add_argument("--rules", type=int, default=0, help="alert rules (benchmarks mix)")
     parser.add_argument("--rounds", type=int, default=2, help="intervals measured")
+    parser.add_argument("--warmup", type=float, help="seconds before measuring (interval+10)")
     args = parser.parse_args()
-    result = scale_run(args.sources, args.interval, args.rounds, args.rules)
+    result = scale_run(args.sources, args.interval, args.rounds, args.rules, args.warmup)
     print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in result.items()},
                      indent=2))  # fmt: skip
 

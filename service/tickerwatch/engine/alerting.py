@@ -177,6 +177,8 @@ class Alerting:
         self, scope: set[Series], states: Mapping[str, SourceState], trigger: str, spent: float
     ) -> list[Transition]:
         """Evaluate the series of `scope`; `spent`: CPU seconds choosing them (timed too)."""
+        if not scope:  # no rule selects the source, nothing due: nothing to do or time
+            return []
         async with self._lock:
             started = time.thread_time()
             now = self.clock()
