@@ -13,29 +13,24 @@ then forgotten.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from decimal import Decimal
 from typing import Literal
 
+from tickerwatch.core.conditions import change_active, percent, rate_active, source_change_active
 from tickerwatch.core.model import Pair
 from tickerwatch.core.settings import (
-    Above,
     AlertRule,
-    Below,
     ChangeCondition,
     ConflictCondition,
     DeviationCondition,
-    Inside,
     MissingCondition,
-    MovesBy,
-    Outside,
     RateCondition,
     SourceChangeCondition,
     SourceDownCondition,
     StaleCondition,
 )
-from tickerwatch.core.snapshot import Rate, SourceState
+from tickerwatch.core.snapshot import SourceState
 from tickerwatch.core.thresholds import threshold_text
 from tickerwatch.core.units import format_duration
 
@@ -99,95 +94,6 @@ class Transition:
     alert: AlertState
 
 
-# ---------------------------------------------------------------- conditions
-
-
-def _interval(value: Decimal, step: Decimal, strict: bool) -> tuple[Decimal, Decimal]:
-    """The true values a printed value may stand for (a point when rounding is ignored)."""
-    half = step / 2 if strict else Decimal(0)
-    return value - half, value + half
-
-
-def _holds(low: Decimal, high: Decimal, threshold: Above | Below | MovesBy) -> bool:
-    """Whether every value in [low, high] crosses the threshold."""
-    match threshold:
-        case Above(value=v):
-            return low > v
-        case Below(value=v):
-            return high < v
-        case MovesBy(value=v):
-            return low > v or high < -v
-
-
-def _ratio_range(
-    now: Decimal, then: Decimal, step: Decimal, strict: bool
-) -> tuple[Decimal, Decimal] | None:
-    n_low, n_high = _interval(now, step, strict)
-    t_low, t_high = _interval(then, step, strict)
-    if t_low <= 0:
-        return None  # the earlier value may have been zero: any ratio is possible
-    return n_low / t_high - 1, n_high / t_low - 1
-
-
-def _rate_active(cond: RateCondition, r: Rate, strict: bool) -> tuple[bool, str]:
-    low, high = _interval(r.printed.rate, r.printed.resolution, strict)
-    match cond.threshold:
-        case Outside(low=a, high=b):
-            active = high < a or low > b
-        case Inside(low=a, high=b):
-            active = low >= a and high <= b
-        case Above() | Below() as threshold:
-            active = _holds(low, high, threshold)
-    return active, str(r.printed.rate)
-
-
-def _change_active(cond: ChangeCondition, r: Rate, strict: bool) -> tuple[bool, str]:
-    then = r.window_rates.get(cond.window)
-    if then is None:
-        return False, ""
-    threshold = cond.threshold
-    if isinstance(threshold, MovesBy) and threshold.absolute:
-        move = r.printed.rate - then
-        least = abs(move) - (r.printed.resolution if strict else 0)
-        return least > threshold.value, f"{move:+}"
-    ratio = r.printed.rate / then - 1
-    bounds = _ratio_range(r.printed.rate, then, r.printed.resolution, strict)
-    if bounds is None:
-        return False, _ratio(ratio)
-    return _holds(*bounds, threshold), _ratio(ratio)
-
-
-def _source_change_active(cond: SourceChangeCondition, r: Rate, strict: bool) -> tuple[bool, str]:
-    """The printed change as a ratio. A percent is rounded at its own last decimal; an
-    absolute change c of a rate r is the ratio r / (r - c) - 1, where both the rate and
-    the rate before (r - c) were printed with the rate's resolution. A source that prints
-    no change never meets the condition."""
-    printed = r.printed
-    ratio = printed.change_ratio
-    if ratio is None:
-        return False, ""
-    if printed.change_pct is not None:
-        exponent = printed.change_pct.as_tuple().exponent
-        step = Decimal(1).scaleb((exponent if isinstance(exponent, int) else 0) - 2)
-        bounds: tuple[Decimal, Decimal] | None = _interval(ratio, step, strict)
-    else:
-        assert printed.change_abs is not None  # change_ratio is None without a change
-        before = printed.rate - printed.change_abs
-        bounds = _ratio_range(printed.rate, before, printed.resolution, strict)
-    if bounds is None:
-        return False, _ratio(ratio)
-    return _holds(*bounds, cond.threshold), _ratio(ratio)
-
-
-def _ratio(value: Decimal) -> str:
-    """A ratio as a signed percentage with 4 significant digits: +4.17%, -0.0123%."""
-    return _percent(float(value))
-
-
-def _percent(ratio: float) -> str:
-    return f"{ratio * 100:+.4g}%"
-
-
 # ---------------------------------------------------------------- observations
 
 
@@ -196,10 +102,18 @@ def observe(
 ) -> list[Observation]:
     """Every (rule, series) the rules select, with whether its condition holds now."""
     states = list(states)
-    return [obs for rule in rules for obs in _observe_rule(rule, states, now)]
+    return [obs for rule in rules for obs in observe_rule(rule, states, now)]
 
 
-def _observe_rule(rule: AlertRule, states: list[SourceState], now: float) -> Iterator[Observation]:
+def observe_rule(
+    rule: AlertRule,
+    states: list[SourceState],
+    now: float,
+    everyone: Mapping[str, SourceState] | None = None,
+) -> Iterator[Observation]:
+    """`rule` over the sources of `states` (those it selects); a deviation's references
+    are looked up in `everyone` (default: `states`)."""
+    by_name = everyone if everyone is not None else {s.source.name: s for s in states}
     for state in states:
         name = state.source.name
         if rule.sources and name not in rule.sources:
@@ -209,7 +123,7 @@ def _observe_rule(rule: AlertRule, states: list[SourceState], now: float) -> Ite
             yield Observation(AlertKey(rule.name, name), down, state.last_reason or "", "down")
             continue
         if isinstance(rule.condition, DeviationCondition):
-            yield from _deviation_observations(rule, rule.condition, state, states, now)
+            yield from _deviation_observations(rule, rule.condition, state, by_name, now)
             continue
         for pair in _pairs(rule, state):
             key = AlertKey(rule.name, name, pair.base, pair.quote)
@@ -220,19 +134,18 @@ def _deviation_observations(
     rule: AlertRule,
     cond: DeviationCondition,
     state: SourceState,
-    states: list[SourceState],
+    by_name: Mapping[str, SourceState],
     now: float,
 ) -> Iterator[Observation]:
     """Per pair, the reference it is furthest off, by the least deviation the printed
     numbers allow (a deviation is always judged with rounding: the config refuses
     `rounding: ignore` on it, as its metric is 0 within rounding)."""
-    by_name = {s.source.name: s for s in states}
     found = state.deviations(by_name, now, cond.references)
     for pair in _pairs(rule, state):
         mine = [d for d in found if d.pair == pair]
         worst = max(mine, key=lambda d: d.least, default=None)
         active = worst is not None and worst.least > float(cond.above)
-        value = "" if worst is None else f"{_percent(worst.ratio)} vs {worst.reference}"
+        value = "" if worst is None else f"{percent(worst.ratio)} vs {worst.reference}"
         key = AlertKey(rule.name, state.source.name, pair.base, pair.quote)
         yield Observation(key, active, value, threshold_text(cond))
 
@@ -260,11 +173,11 @@ def _pair_observation(
             age = now - r.updated_at
             return Observation(key, age > after, format_duration(age), threshold_text(cond))
         case RateCondition():
-            active, value = _rate_active(cond, r, rule.strict)
+            active, value = rate_active(cond, r, rule.strict)
         case ChangeCondition():
-            active, value = _change_active(cond, r, rule.strict)
+            active, value = change_active(cond, r, rule.strict)
         case SourceChangeCondition():
-            active, value = _source_change_active(cond, r, rule.strict)
+            active, value = source_change_active(cond, r, rule.strict)
         case _:  # source_down, conflict, missing and deviation are observed above
             raise AssertionError(f"unhandled condition {cond!r}")
     return Observation(key, active, value, threshold_text(cond))
@@ -293,7 +206,7 @@ def step(
     seen = {obs.key: obs for obs in observations if obs.key.alertname in by_name}
     current: dict[AlertKey, AlertState] = {}
     transitions: list[Transition] = []
-    for key in sorted(set(seen) | set(previous)):
+    for key in sorted(set(seen) | set(previous), key=_order):
         rule = by_name.get(key.alertname)
         obs = seen.get(key)
         before = previous.get(key)
@@ -310,6 +223,10 @@ def step(
         if transition is not None:
             transitions.append(transition)
     return current, transitions
+
+
+def _order(key: AlertKey) -> tuple[str, str, str, str]:
+    return key.alertname, key.source, key.base, key.quote
 
 
 def _resolved(before: AlertState, obs: Observation | None, now: float) -> AlertState:

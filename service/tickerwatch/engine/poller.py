@@ -51,7 +51,7 @@ class Poller:
         metrics: Metrics,
         clock: Callable[[], float],
         extra_windows: dict[str, float] | None = None,
-        after_poll: Callable[[], Awaitable[object]] | None = None,
+        after_poll: Callable[[SourceState], Awaitable[object]] | None = None,
         storage: StorageHealth | None = None,
     ) -> None:
         self.storage = storage or StorageHealth()
@@ -75,7 +75,7 @@ class Poller:
             (log.warning if loud else log.info)("poll", **event)
         if self.after_poll is not None:
             try:
-                await self.after_poll()
+                await self.after_poll(state)
             except StoreError as exc:  # alert states not saved: kept, saved next time
                 self.storage.fault("write_failed", str(exc), self.clock())
                 log.error("alerts_not_saved", error=str(exc))

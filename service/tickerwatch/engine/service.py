@@ -131,15 +131,11 @@ class Service:
         self.runtime = rt
         fetcher = Fetcher(clients)
         rt.probe = Prober(fetcher, metrics, lambda: self.settings.probe, self.clock).answer
-        self.poller = Poller(
-            fetcher,
-            store,
-            metrics,
-            self.clock,
-            windows_needed(settings.alerts),
-            after_poll=lambda: alerting.evaluate(states.values()),
-            storage=storage,
-        )
+        alerting.timed = metrics.alerts_evaluated
+        self.poller = Poller(  # after a poll, the alerts of that source (and its referrers)
+            fetcher, store, metrics, self.clock, windows_needed(settings.alerts),
+            after_poll=lambda state: alerting.polled(state.source.name, states), storage=storage,
+        )  # fmt: skip
         try:
             for source in settings.sources:
                 states[source.name] = await restored_state(
@@ -153,6 +149,7 @@ class Service:
             await self._serve(rt, create_app(rt))
         finally:
             await clients.aclose()
+            await alerting.flush()  # when each condition last held, for the next start
             await store.close()
             log.info("stopped")
 
@@ -283,10 +280,11 @@ class Service:
             rt.metrics.polled(state)
 
     async def _evaluate(self, rt: Runtime) -> None:
-        """Timer evaluation: stale and source_down alerts need no poll to change."""
+        """Timer evaluation: what the clock alone changes (`for:`, stale), or everything
+        after a reload (Alerting.tick)."""
         assert rt.alerting is not None
         try:
-            await rt.alerting.evaluate(rt.states.values())
+            await rt.alerting.tick(rt.states)
         except Exception:
             log.exception("evaluate_failed")
 

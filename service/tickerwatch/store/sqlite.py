@@ -224,14 +224,25 @@ class HistoryDB(OutboxDB):
             self._db.execute("DELETE FROM sightings WHERE at<?", (before,))
         return cursor.rowcount
 
-    def save_alerts(self, alerts: dict[str, tuple[str, str]], outbox: list[OutboxItem]) -> None:
-        """Replace the alert states and queue their notifications in one transaction."""
+    def save_alerts(
+        self,
+        alerts: dict[str, tuple[str, str]],
+        outbox: list[OutboxItem],
+        gone: Iterable[str] = (),
+    ) -> None:
+        """In one transaction: write the alert states in `alerts` (id → (state, body)),
+        delete those whose ids are in `gone`, and queue the notifications. Other rows are
+        left as they are; with nothing to do, nothing is written."""
+        gone = list(gone)
+        if not alerts and not gone and not outbox:
+            return
         with self._db:
-            self._db.execute("DELETE FROM alerts")
             self._db.executemany(
-                "INSERT INTO alerts (id, state, body) VALUES (?, ?, ?)",
+                "INSERT INTO alerts (id, state, body) VALUES (?, ?, ?) ON CONFLICT (id)"
+                " DO UPDATE SET state=excluded.state, body=excluded.body",
                 [(key, state, body) for key, (state, body) in alerts.items()],
             )
+            self._db.executemany("DELETE FROM alerts WHERE id=?", [(key,) for key in gone])
             self._db.executemany(
                 "INSERT OR IGNORE INTO outbox (receiver, idempotency_key, payload, created,"
                 " next_attempt) VALUES (?, ?, ?, ?, ?)",
@@ -313,9 +324,12 @@ class Store:
         return await self._run(lambda: self._db.prune(before))
 
     async def save_alerts(
-        self, alerts: dict[str, tuple[str, str]], outbox: list[OutboxItem]
+        self,
+        alerts: dict[str, tuple[str, str]],
+        outbox: list[OutboxItem],
+        gone: Iterable[str] = (),
     ) -> None:
-        await self._run(lambda: self._db.save_alerts(alerts, outbox))
+        await self._run(lambda: self._db.save_alerts(alerts, outbox, gone))
 
     async def load_alerts(self) -> list[tuple[str, str, str]]:
         return await self._run(self._db.load_alerts)
