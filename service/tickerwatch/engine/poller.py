@@ -31,9 +31,11 @@ from tickerwatch.store.sqlite import Store
 
 log = structlog.get_logger("tickerwatch.poller")
 
-# When nothing moved, history statistics (window changes) are recomputed every minute, or
-# every tenth of the shortest window if that is sooner.
-STATS_EVERY = 60.0
+# When nothing moved, history statistics (window changes) are recomputed every 5 minutes,
+# or every tenth of the shortest window if that is sooner (a 24h change is then at most 5
+# minutes behind). Not every minute: a source polled every 60 s would recompute them, and
+# rewrite its rows, at every poll instead of moving their last_seen.
+STATS_EVERY = 300.0
 
 
 @dataclass(frozen=True, slots=True)
