@@ -31,7 +31,7 @@ from compare import PAIRS, PATTERN, compare, markdown, ratios
 from import_pages import bench_import
 from pageserver import TICKER, news_page, text_page
 from procstat import rss_mb
-from scale import scale
+from scale import scale_run
 from shards import sharded
 from tickerwatch import logs
 from tickerwatch.core.model import PrintedRate
@@ -283,7 +283,9 @@ def bench_default_rss(workdir: Path, page_port: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="skip the 1,000-source runs (~10 min)")
+    parser.add_argument(
+        "--quick", action="store_true", help="skip the 1,000- and 10,000-source runs (~25 min)"
+    )
     args = parser.parse_args()
     # In-process polls log as the service does (JSON), to nowhere: the cost counts, the noise not.
     logs.configure(json=True, stream=Path(os.devnull).open("w"))  # noqa: SIM115
@@ -323,8 +325,13 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             bench_latency(Path(tmp))
         if not args.quick:
-            for key, value in scale(port).items():
-                report(f"scale_{key}", round(value, 4) if isinstance(value, float) else value)
+            # benchmarks/scale.py against benchmarks/pagefarm.py (its own page server):
+            # 1,000 sources with 100 rules (alert evaluation's share), 10,000 without and with.
+            for sources, rules in ((1000, 100), (10_000, 0), (10_000, 100)):
+                warmup = 150.0 if sources > 1000 else None
+                for key, value in scale_run(sources, 60, 2, rules, warmup).items():
+                    rounded = round(value, 4) if isinstance(value, float) else value
+                    report(f"scale_{sources}_sources_{rules}_rules_{key}", rounded)
             for n in (1, 2, 4):  # benchmarks/shards.py: sources per shard vs CPU and RSS
                 for row in sharded(port, n):
                     report(f"shards_{n}_shard_{str(row['shard'])[0]}", row)
