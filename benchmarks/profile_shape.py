@@ -4,9 +4,9 @@ the page server, and the samples are grouped by library.
 
     .venv/bin/python benchmarks/profile_shape.py SHAPE [SHAPE …] [--seconds 20] [--rate 250]
 
-Writes, per shape, benchmarks/flame/SHAPE.txt (collapsed stacks, `py-spy record --format raw
---native --nolineno`: one `frame;frame;… count` per line, for flamegraph.pl or speedscope)
-and benchmarks/flame/SHAPE.svg (a flame graph of a second recording of the same loop right
+Writes, per shape, benchmarks/flame/SHAPE.txt.gz (gzipped collapsed stacks, `py-spy
+record --format raw --native --nolineno`: one `frame;frame;… count` per line, for
+flamegraph.pl or speedscope) and benchmarks/flame/SHAPE.svg (a flame graph of a second recording of the same loop right
 after the first: py-spy writes one format per recording), and prints the CPU per poll (not
 sampled, and while sampled), the share of samples per library (self: the innermost frame of
 a library; total: any frame) and the top 15 frames by self and by total samples.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import gzip
 import os
 import re
 import shutil
@@ -247,8 +248,12 @@ def main() -> None:
         port = int(server.stdout.readline())
         for shape in args.shapes:
             ms = record(shape, port, args.seconds, args.rate, spy)
-            samples, counts = analyse(FLAME / f"{shape}.txt")
+            raw = FLAME / f"{shape}.txt"
+            samples, counts = analyse(raw)
             print(report(shape, samples, counts, ms) + "\n", flush=True)
+            packed = raw.with_suffix(".txt.gz")  # about a tenth of the size, for the repo
+            packed.write_bytes(gzip.compress(raw.read_bytes(), 9))
+            raw.unlink()
     finally:
         server.terminate()
 
