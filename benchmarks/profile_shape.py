@@ -6,8 +6,9 @@ the page server, and the samples are grouped by library.
 
 Writes, per shape, benchmarks/flame/SHAPE.txt.gz (gzipped collapsed stacks, `py-spy
 record --format raw --native --nolineno`: one `frame;frame;… count` per line, for
-flamegraph.pl or speedscope) and benchmarks/flame/SHAPE.svg (a flame graph of a second recording of the same loop right
-after the first: py-spy writes one format per recording), and prints the CPU per poll (not
+flamegraph.pl or speedscope) and benchmarks/flame/SHAPE.svg (a flame graph of a second
+recording of the same loop right after the first: py-spy writes one format per recording),
+and prints the CPU per poll (not
 sampled, and while sampled), the share of samples per library (self: the innermost frame of
 a library; total: any frame) and the top 15 frames by self and by total samples.
 
