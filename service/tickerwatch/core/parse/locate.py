@@ -28,7 +28,6 @@ _PERCENT: Final = re.compile(
     r"[%\u066a\uff05]|&#0*(?:37|1642|65285)(?![0-9]);?"
     r"|&#[xX]0*(?:25|66[aA]|[fF][fF]05)(?![0-9a-fA-F]);?|&percnt;"
 )
-_PERCENT_STARTS: Final = "&\u066a\uff05"
 # What may stand around a pair's slash in raw text and still render as white space or
 # nothing: spaces, an entity (&nbsp;), a zero-width or direction mark.
 _FILL: Final = r"(?:\s|&[#\w]+;|[\u200b-\u200f\u2060\ufeff])*"
@@ -124,10 +123,6 @@ def occurrences(text: str, needle: str) -> Iterator[int]:
 
 def _percent_end(html: str, start: int, stop: int) -> int:
     """End of the first percent sign (or its entity) in html[start:stop], or -1."""
-    plain = html.find("%", start, stop)
-    before = stop if plain == -1 else plain
-    if all(html.find(c, start, before) == -1 for c in _PERCENT_STARTS):
-        return -1 if plain == -1 else plain + 1  # no other sign can come first: no regex
     match = _PERCENT.search(html, start, stop)
     return -1 if match is None else match.end()
 

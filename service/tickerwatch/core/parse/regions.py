@@ -135,7 +135,8 @@ def read_regions(
         grown = _grown(regions, best, runs[best][0].start, runs[best][-1].end)
         if grown is None:
             try:
-                ticker = find_ticker(regions.texts[best], pattern, least, decimal_mark, widget)
+                text = regions.texts[best]
+                ticker = find_ticker(text, pattern, least, decimal_mark, widget, runs[best])
             except ParseError:
                 return None
             return regions, best, ticker

@@ -34,14 +34,16 @@ def find_ticker(
     min_entries: int = 2,
     decimal_mark: DecimalMark | None = None,
     widget: Widget | None = None,
+    run: list[Item] | None = None,
 ) -> Ticker:
     """Return the ticker block of `text`, or raise ParseError when there is none.
 
     `decimal_mark` decides numbers such as `12,650` when given; otherwise the other numbers
     of the same run decide, and an entry they cannot decide is unreadable. `widget`: a
     custom pattern's fixed codes and change unit (None for the built-in formats, whose
-    entries always print a pair and a percent change)."""
-    run = longest_run(text, entry_pattern)
+    entries always print a pair and a percent change). `run`: the text's longest run, when
+    the caller has it already."""
+    run = longest_run(text, entry_pattern) if run is None else run
     if not run:
         raise ParseError("no ticker entries (PAIR = RATE CHANGE%) found in the page text")
     if matched(run) < min_entries:
@@ -86,15 +88,24 @@ def _refuse_split(item: Item) -> _Refusal | None:
     base, quote, rate, change = item.groups
     if not item.split_by_space or rate is None or change is None:
         return None
-    try:
-        read_number(f"{rate} {change}", ".")
-    except NumberError:
+    if not _one_grouped_number(rate, change):
         return None
     return _Refusal(
         _pair(base, quote),
         "ambiguous",
         f"{rate} {change}% may be one grouped rate with no change, or {rate} and {change}%",
     )
+
+
+@functools.lru_cache(maxsize=8192)
+def _one_grouped_number(rate: str, change: str) -> bool:
+    """Whether `rate change` also reads as one number grouped by a space. Cached: a page
+    prints the same entries poll after poll."""
+    try:
+        read_number(f"{rate} {change}", ".")
+    except NumberError:
+        return False
+    return True
 
 
 def _pair(base: str | None, quote: str | None) -> Pair | None:
