@@ -19,8 +19,6 @@ from collections.abc import Callable
 from typing import Any, Final
 from urllib.parse import urlencode
 
-import apprise
-
 from tickerwatch.core.alerts import Transition
 from tickerwatch.core.settings import AppriseReceiver
 from tickerwatch.notify.base import CrashBackoff, Events, FailureReason, Outcome
@@ -85,6 +83,8 @@ class AppriseNotifier(OutboxNotifier):
 
     async def _send_one(self, url: str, text: dict[str, Any]) -> str | None:
         """None when the target took it, else what went wrong (Apprise's words)."""
+        import apprise  # here: a service without Apprise receivers never loads it (≈19 MB)
+
         target = apprise.Apprise()
         if not target.add(url):
             return "Apprise cannot read the URL"
