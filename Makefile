@@ -61,7 +61,9 @@ soak: $(STAMP) tools
 fuzz: $(STAMP)
 	TICKERWATCH_FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/unit/test_parse_properties.py \
 		tests/unit/test_feed_properties.py tests/unit/test_number_properties.py \
-		tests/unit/test_fuzz_config.py tests/unit/test_fuzz_api.py
+		tests/unit/test_fuzz_config.py tests/unit/test_fuzz_api.py \
+		tests/unit/test_parse_locate.py tests/unit/test_parse_changed.py \
+		tests/unit/test_parse_literals.py tests/unit/test_alert_breaker.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

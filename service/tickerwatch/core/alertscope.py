@@ -59,19 +59,34 @@ def referrers(
 
 
 def polled_scope(
-    rules: Iterable[AlertRule], source: str, referring: Mapping[str, set[Series]]
+    rules: Iterable[AlertRule],
+    source: str,
+    with_state: Iterable[str],
+    referring: Mapping[str, set[Series]],
 ) -> set[Series]:
-    """The series a poll of `source` can change (`referring`: from `referrers`)."""
+    """The series a poll of `source` can change (`referring`: from `referrers`), and its
+    series with a state (rule names `with_state`: a removed rule's alert resolves)."""
     scope = {(rule.name, source) for rule in rules if selects(rule, source)}
-    return scope | referring.get(source, set())
+    return scope | {(name, source) for name in with_state} | referring.get(source, set())
 
 
 def settled_scope(
-    source: str, with_state: Iterable[str], referring: Mapping[str, set[Series]]
+    rules: Iterable[AlertRule],
+    source: str,
+    with_state: Iterable[str],
+    referring: Mapping[str, set[Series]],
 ) -> set[Series]:
     """A poll of `source` whose inputs did not change: its series with a state (rule
-    names `with_state`) and the deviations that use it as a reference."""
-    return {(name, source) for name in with_state} | referring.get(source, set())
+    names `with_state`), its own series of the conditions that move with time (a poll
+    makes its rates live and fresh again: `stale`, `deviation`) and the deviations that
+    use it as a reference."""
+    timed = {(r.name, source) for r in rules if isinstance(r.condition, TIMED)}
+    timed = {(name, src) for name, src in timed if _selects_named(rules, name, src)}
+    return {(name, source) for name in with_state} | timed | referring.get(source, set())
+
+
+def _selects_named(rules: Iterable[AlertRule], name: str, source: str) -> bool:
+    return any(r.name == name and selects(r, source) for r in rules)
 
 
 def timer_scope(
@@ -137,17 +152,13 @@ def observe_scope(
     ]
 
 
-def due(alert: AlertState, rule: AlertRule | None, holds: bool, now: float) -> bool:
-    """Whether the clock alone may change `alert` now, its rule's condition reading what
-    it read at the last evaluation (`holds`: whether it held then): a `for:` run out, a
-    `keep_firing_for` run out, a resolved alert to forget; any alert of a removed rule or
-    of a condition that moves with time."""
-    if rule is None or isinstance(rule.condition, TIMED):
-        return True
-    if alert.state == "pending":
-        return now - alert.active_since >= rule.for_
-    if alert.state == "firing":
-        return not holds and now - alert.last_active >= rule.keep_firing_for
+def due(alert: AlertState, rule: AlertRule | None, now: float) -> bool:
+    """Whether the clock alone may change `alert` now: any pending or firing alert (a
+    `for:` or `keep_firing_for` running out, when its condition last held moving on, a
+    clock stepped back), a resolved alert to forget, any alert of a removed rule or of a
+    condition that moves with time."""
+    if rule is None or isinstance(rule.condition, TIMED) or alert.state != "resolved":
+        return True  # pending and firing: `for:`, `keep_firing_for`, and a clock step back
     return alert.resolved_at is None or now - alert.resolved_at > RESOLVED_RETENTION
 
 

@@ -68,7 +68,6 @@ class Alerting:
         self._series: dict[Series, dict[AlertKey, AlertState]] = {}
         self._saved: dict[AlertKey, Signature] = {}  # durable() of each row as written
         self._of_source: dict[str, set[str]] = {}  # source → rules with a state for it
-        self._holding: set[AlertKey] = set()  # held its condition at its last evaluation
         self._inputs: dict[str, tuple[Any, ...]] = {}  # source → inputs() last evaluated
         self._referring: dict[str, set[Series]] | None = None
         self._full_due = False
@@ -97,7 +96,6 @@ class Alerting:
     async def load(self) -> None:
         """Restore states saved before a restart: firing stays firing, `for` timers resume."""
         self._states, self._series, self._saved, self._of_source = {}, {}, {}, {}
-        self._holding = set()
         for _, _, body in await self.store.load_alerts():
             state = decode(body)
             self._put(state)
@@ -120,11 +118,11 @@ class Alerting:
             self._referring = referrers(self._rules, states)
         state = states.get(source)
         seen = None if state is None else inputs(state)
+        with_state = self._of_source.get(source, set())
         if seen is not None and self._inputs.get(source) == seen:
-            with_state = self._of_source.get(source, set())
-            scope = settled_scope(source, with_state, self._referring)
+            scope = settled_scope(self._rules, source, with_state, self._referring)
         else:
-            scope = polled_scope(self._rules, source, self._referring)
+            scope = polled_scope(self._rules, source, with_state, self._referring)
         spent = time.thread_time() - started
         transitions = await self._evaluate(scope, states, "poll", spent)
         if seen is not None:
@@ -137,12 +135,8 @@ class Alerting:
         if self._full_due:
             return await self.evaluate(states.values())
         started = time.thread_time()
-        now, by_name, holding = self.clock(), self._by_name, self._holding
-        keys = [
-            k
-            for k, a in self._states.items()
-            if due(a, by_name.get(k.alertname), k in holding, now)
-        ]
+        now, by_name = self.clock(), self._by_name
+        keys = [k for k, a in self._states.items() if due(a, by_name.get(k.alertname), now)]
         scope = timer_scope(self._rules, states, keys, now)
         return await self._evaluate(scope, states, "timer", time.thread_time() - started)
 
@@ -229,13 +223,8 @@ class Alerting:
         for key in before:
             if key not in current:
                 del self._states[key]
-                self._holding.discard(key)
         for alert in current.values():
             self._put(alert)
-            if alert.last_active >= now:
-                self._holding.add(alert.key)
-            else:
-                self._holding.discard(alert.key)
 
     def _put(self, alert: AlertState) -> None:
         key = alert.key
