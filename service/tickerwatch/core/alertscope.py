@@ -71,22 +71,26 @@ def polled_scope(
 
 
 def settled_scope(
-    rules: Iterable[AlertRule],
     source: str,
     with_state: Iterable[str],
+    timed: Iterable[Series],
     referring: Mapping[str, set[Series]],
 ) -> set[Series]:
     """A poll of `source` whose inputs did not change: its series with a state (rule
-    names `with_state`), its own series of the conditions that move with time (a poll
-    makes its rates live and fresh again: `stale`, `deviation`) and the deviations that
-    use it as a reference."""
-    timed = {(r.name, source) for r in rules if isinstance(r.condition, TIMED)}
-    timed = {(name, src) for name, src in timed if _selects_named(rules, name, src)}
-    return {(name, source) for name in with_state} | timed | referring.get(source, set())
+    names `with_state`), its own deviation series (`timed`, from `timed_series`) and the
+    deviations that use it as a reference."""
+    return {(name, source) for name in with_state} | set(timed) | referring.get(source, set())
 
 
-def _selects_named(rules: Iterable[AlertRule], name: str, source: str) -> bool:
-    return any(r.name == name and selects(r, source) for r in rules)
+def timed_series(rules: Iterable[AlertRule], source: str) -> set[Series]:
+    """The `deviation` series of `source`: a poll that reprints the same rates makes them
+    live again, which may start a deviation. (A `stale` series a poll refreshes can only
+    stop holding: without a state it was inactive and stays so.)"""
+    return {
+        (r.name, source)
+        for r in rules
+        if isinstance(r.condition, DeviationCondition) and selects(r, source)
+    }
 
 
 def timer_scope(
@@ -152,13 +156,22 @@ def observe_scope(
     ]
 
 
-def due(alert: AlertState, rule: AlertRule | None, now: float) -> bool:
-    """Whether the clock alone may change `alert` now: any pending or firing alert (a
-    `for:` or `keep_firing_for` running out, when its condition last held moving on, a
-    clock stepped back), a resolved alert to forget, any alert of a removed rule or of a
-    condition that moves with time."""
-    if rule is None or isinstance(rule.condition, TIMED) or alert.state != "resolved":
-        return True  # pending and firing: `for:`, `keep_firing_for`, and a clock step back
+def due(alert: AlertState, rule: AlertRule | None, holds: bool, now: float) -> bool:
+    """Whether the clock alone may change `alert` now, its rule's condition reading what it
+    read at the last evaluation (`holds`: whether it held then): a `for:` run out, when the
+    condition last held to move on (`keep_firing_for` counts from it), a `keep_firing_for`
+    run out, a clock stepped back below its times, a resolved alert to forget; any alert of
+    a removed rule or of a condition that moves with time."""
+    if rule is None or isinstance(rule.condition, TIMED):
+        return True
+    if alert.state == "pending":
+        return now - alert.active_since >= rule.for_ or alert.active_since > now
+    if alert.state == "firing":
+        if alert.last_active > now:
+            return True
+        if holds:
+            return rule.keep_firing_for > 0
+        return now - alert.last_active >= rule.keep_firing_for
     return alert.resolved_at is None or now - alert.resolved_at > RESOLVED_RETENTION
 
 

@@ -29,6 +29,7 @@ from tickerwatch.core.alertscope import (
     polled_scope,
     referrers,
     settled_scope,
+    timed_series,
     timer_scope,
 )
 from tickerwatch.core.errors import StoreError
@@ -68,6 +69,8 @@ class Alerting:
         self._series: dict[Series, dict[AlertKey, AlertState]] = {}
         self._saved: dict[AlertKey, Signature] = {}  # durable() of each row as written
         self._of_source: dict[str, set[str]] = {}  # source → rules with a state for it
+        self._holding: set[AlertKey] = set()  # held its condition at its last evaluation
+        self._timed: dict[str, set[Series]] = {}  # source → its series that move with time
         self._inputs: dict[str, tuple[Any, ...]] = {}  # source → inputs() last evaluated
         self._referring: dict[str, set[Series]] | None = None
         self._full_due = False
@@ -82,6 +85,7 @@ class Alerting:
         self._rules = rules
         self._by_name = {r.name: r for r in rules}
         self._referring = None
+        self._timed = {}
         self._inputs = {}
         self._full_due = True
 
@@ -96,6 +100,7 @@ class Alerting:
     async def load(self) -> None:
         """Restore states saved before a restart: firing stays firing, `for` timers resume."""
         self._states, self._series, self._saved, self._of_source = {}, {}, {}, {}
+        self._holding = set()
         for _, _, body in await self.store.load_alerts():
             state = decode(body)
             self._put(state)
@@ -120,7 +125,10 @@ class Alerting:
         seen = None if state is None else inputs(state)
         with_state = self._of_source.get(source, set())
         if seen is not None and self._inputs.get(source) == seen:
-            scope = settled_scope(self._rules, source, with_state, self._referring)
+            if source not in self._timed:
+                self._timed[source] = timed_series(self._rules, source)
+            timed = self._timed[source]
+            scope = settled_scope(source, with_state, timed, self._referring)
         else:
             scope = polled_scope(self._rules, source, with_state, self._referring)
         spent = time.thread_time() - started
@@ -135,8 +143,12 @@ class Alerting:
         if self._full_due:
             return await self.evaluate(states.values())
         started = time.thread_time()
-        now, by_name = self.clock(), self._by_name
-        keys = [k for k, a in self._states.items() if due(a, by_name.get(k.alertname), now)]
+        now, by_name, holding = self.clock(), self._by_name, self._holding
+        keys = [
+            k
+            for k, a in self._states.items()
+            if due(a, by_name.get(k.alertname), k in holding, now)
+        ]
         scope = timer_scope(self._rules, states, keys, now)
         return await self._evaluate(scope, states, "timer", time.thread_time() - started)
 
@@ -223,8 +235,13 @@ class Alerting:
         for key in before:
             if key not in current:
                 del self._states[key]
+                self._holding.discard(key)
         for alert in current.values():
             self._put(alert)
+            if alert.last_active >= now:
+                self._holding.add(alert.key)
+            else:
+                self._holding.discard(alert.key)
 
     def _put(self, alert: AlertState) -> None:
         key = alert.key
