@@ -5,12 +5,12 @@ below without another HTTP client. `.venv/bin/python benchmarks/http_floor.py [N
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import time
-from pathlib import Path
 
 import httpx
+
+from pageserver import served
 
 
 async def floor(port: int, n: int) -> dict[str, float]:
@@ -29,16 +29,9 @@ async def floor(port: int, n: int) -> dict[str, float]:
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 300
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).parent / "pageserver.py")],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None
-        for key, value in asyncio.run(floor(int(server.stdout.readline()), n)).items():
+    with served() as port:
+        for key, value in asyncio.run(floor(port, n)).items():
             print(f"bare httpx GET {key}: {value:.3f} ms CPU")
-    finally:
-        server.terminate()
 
 
 if __name__ == "__main__":

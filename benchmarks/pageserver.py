@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -143,6 +146,20 @@ class Server(ThreadingHTTPServer):
 
     def handle_error(self, request: object, client_address: object) -> None:
         pass  # a client that hangs up (the scale run's service when it stops) is no news
+
+
+@contextmanager
+def served() -> Iterator[int]:
+    """This page server in its own process (its CPU is nobody's); yields its port."""
+    server = subprocess.Popen(
+        [sys.executable, str(Path(__file__))], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout is not None
+        yield int(server.stdout.readline())
+    finally:
+        server.terminate()
+        server.wait()
 
 
 if __name__ == "__main__":

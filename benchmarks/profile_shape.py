@@ -35,6 +35,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from pageserver import served
 from procstat import cpu_seconds
 
 FLAME = Path(__file__).parent / "flame"
@@ -240,13 +241,7 @@ def main() -> None:
     if spy is None:
         raise SystemExit("py-spy is missing: pip install -c constraints.txt -e '.[bench]'")
     FLAME.mkdir(exist_ok=True)
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).parent / "pageserver.py")],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+    with served() as port:
         for shape in args.shapes:
             ms = record(shape, port, args.seconds, args.rate, spy)
             raw = FLAME / f"{shape}.txt"
@@ -255,8 +250,6 @@ def main() -> None:
             packed = raw.with_suffix(".txt.gz")  # about a tenth of the size, for the repo
             packed.write_bytes(gzip.compress(raw.read_bytes(), 9))
             raw.unlink()
-    finally:
-        server.terminate()
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import httpx
 
+from pageserver import served
 from procstat import cpu_seconds, rss_mb
 from scale import config, free_port
 from tickerwatch.core.shard import hashmod
@@ -98,13 +99,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="intervals measured")
     parser.add_argument("--shards", type=int, nargs="+", default=[1, 2, 4])
     args = parser.parse_args()
-    server = subprocess.Popen(
-        [sys.executable, str(Path(__file__).parent / "pageserver.py")],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        assert server.stdout is not None
-        port = int(server.stdout.readline())
+    with served() as port:
         print("| shards | shard | sources | polls (all) | failed | CPU (one core) | RSS MB |")
         print("|---|---|---|---|---|---|---|")
         for n in args.shards:
@@ -114,8 +109,6 @@ def main() -> None:
                     f" {row['failed']} | {row['cpu_share']:.1%} | {row['rss_mb']} |",
                     flush=True,
                 )
-    finally:
-        server.terminate()
 
 
 if __name__ == "__main__":

@@ -106,11 +106,16 @@ def test_a_page_without_ticker_is_no_ticker_on_both_paths() -> None:
 def test_fast_path_equals_full_render_on_mixed_pages(
     pieces: list[str], markup: str, at: int
 ) -> None:
+    same(mixed_page(pieces, markup, at))
+
+
+def mixed_page(pieces: list[str], markup: str, at: int) -> str:
+    """A page of `pieces` with DEC_08's ticker in `markup` inserted at `at`."""
     ticker = pages.MARKUPS[markup](DEC_08)
     header = ticker.split("<header>", 1)[1].split("</header>", 1)[0]
     parts = list(pieces)
     parts.insert(min(at, len(parts)), header)
-    same(pages.page("".join(parts)))
+    return pages.page("".join(parts))
 
 
 @fuzz
@@ -118,11 +123,7 @@ def test_fast_path_equals_full_render_on_mixed_pages(
 def test_a_patterns_literal_finds_what_the_whole_page_gives(
     pieces: list[str], markup: str, at: int
 ) -> None:
-    ticker = pages.MARKUPS[markup](DEC_08)
-    header = ticker.split("<header>", 1)[1].split("</header>", 1)[0]
-    parts = list(pieces)
-    parts.insert(min(at, len(parts)), header)
-    same_with_pattern(pages.page("".join(parts)))
+    same_with_pattern(mixed_page(pieces, markup, at))
 
 
 @pytest.mark.parametrize("markup", sorted(set(pages.MARKUPS) - {"entities_and_odd_signs"}))
