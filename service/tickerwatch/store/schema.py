@@ -8,6 +8,10 @@ Schema 4 (imports): `imported` is 1 for a row built from saved pages (`tickerwat
 `backfill`), 0 for a live poll's; `sightings` keeps every imported page's printed value per
 pair, so imported rows are rebuilt exactly (core.merge) and an import is idempotent;
 `imported` names every file or URL imported (a backfill skips a day whose URL it holds).
+
+Schema 5 (batched poll writes): `history_live` indexes each series' live rows by id, so a
+poll finds a series' newest live row (the last poll's) by a seek instead of reading and
+sorting the series' whole history.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from typing import Final
 from tickerwatch.core.errors import StoreError
 from tickerwatch.core.model import Pair, PrintedRate
 
-SCHEMA_VERSION: Final = 4
+SCHEMA_VERSION: Final = 5
 _MIGRATIONS: Final[dict[int, str]] = {
     1: """
         CREATE TABLE history (
@@ -84,6 +88,9 @@ _MIGRATIONS: Final[dict[int, str]] = {
             origin TEXT NOT NULL,
             PRIMARY KEY (source, origin)
         );
+    """,
+    5: """
+        CREATE INDEX history_live ON history (source, base, quote, id) WHERE imported=0;
     """,
 }
 

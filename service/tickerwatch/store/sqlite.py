@@ -13,7 +13,6 @@ import asyncio
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
@@ -30,6 +29,7 @@ from tickerwatch.store.schema import ROW_COLUMNS, HistoryRow, history_row, migra
 __all__ = ["HistoryDB", "HistoryRow", "OutboxItem", "Store"]
 
 T = TypeVar("T")
+_ROWS_PER_INSERT = 90
 
 
 class HistoryDB(OutboxDB):
@@ -79,11 +79,24 @@ class HistoryDB(OutboxDB):
     def record(
         self, source: str, quotes: Iterable[PrintedRate], now: float, windows: dict[str, float]
     ) -> list[SeriesStats]:
-        """Store one good poll's quotes in one transaction; return each series' stats."""
+        """Store one good poll's quotes (one per pair) in one transaction; return each
+        series' stats, in `quotes` order. The writes are batched: one UPDATE (executemany)
+        moves last_seen of the series whose newest row prints the same value, one INSERT
+        (per 90 pairs) starts a row for each of the others. ValueError for a pair given
+        twice."""
+        quotes = tuple(quotes)
+        if len({q.pair for q in quotes}) != len(quotes):
+            raise ValueError(f"{source}: a poll's quotes give some pair twice")
         with self._db:
-            ids = [self._record_one(source, quote, now) for quote in quotes]
+            found = [self._extendable(source, quote, now) for quote in quotes]
+            self._db.executemany(
+                "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?",
+                [(now, row_id) for row_id in found if row_id is not None],
+            )
+            new = self._insert(source, [q for q, f in zip(quotes, found, strict=True) if f is None], now)
+        ids = [new[q.pair] if f is None else f for q, f in zip(quotes, found, strict=True)]
         return [
-            replace(self._stats(source, q.pair, q.rate, now, windows), row_id=row_id)
+            self._stats(source, q.pair, q.rate, now, windows, row_id)
             for q, row_id in zip(quotes, ids, strict=True)
         ]
 
@@ -97,39 +110,48 @@ class HistoryDB(OutboxDB):
                 (now, *ids),
             )
 
-    def _record_one(self, source: str, quote: PrintedRate, now: float) -> int:
-        """A new row when the printed value or the effective date differs from the newest
-        row's (history is keyed on the body's date, not on the poll's time). The newest row
-        is the newest live row, or an imported one started after it but by `now`; imported
-        rows dated after `now` (a feed file taking effect tomorrow) are not looked at."""
-        rate, pct, absolute, effective = quote.value
-        columns = "id, rate, change_pct, coalesce(change_abs, ''), effective, imported"
-        key = (source, quote.pair.base, quote.pair.quote)
-        where = "FROM history WHERE source=? AND base=? AND quote=?"
+    def _extendable(self, source: str, quote: PrintedRate, now: float) -> int | None:
+        """The id of the series' newest row when a poll at `now` extends it: it is live and
+        prints the same value and effective date (history is keyed on the body's date, not
+        on the poll's time); else None, and the poll starts a new row. The newest row is the
+        newest live row, or an imported one started after it but by `now`; imported rows
+        dated after `now` (a feed file taking effect tomorrow) are not looked at."""
+        # Live: the last poll's row is the newest, even when the wall clock went back below
+        # the start of a row written before (a seek in the history_live index); the scalar
+        # subquery says whether the newest row by first_seen is an imported one instead: a
+        # poll never extends an imported row (imported rows are rebuilt from sightings).
+        where = "FROM history WHERE source=?1 AND base=?2 AND quote=?3"
         row = self._db.execute(
-            f"SELECT {columns} {where} AND (imported=0 OR first_seen<=?)"
-            " ORDER BY first_seen DESC, imported, id DESC LIMIT 1",
-            (*key, now),
+            f"SELECT id, rate, change_pct, coalesce(change_abs, ''), effective,"
+            f" (SELECT imported {where} AND (imported=0 OR first_seen<=?4)"
+            "  ORDER BY first_seen DESC, imported, id DESC LIMIT 1)"
+            f" {where} AND imported=0 ORDER BY id DESC LIMIT 1",
+            (source, quote.pair.base, quote.pair.quote, now),
         ).fetchone()
-        if row is not None and not row[5]:  # live: the last poll's row is the newest, even
-            # when the wall clock went back below the start of a row written before
-            row = self._db.execute(
-                f"SELECT {columns} {where} AND imported=0 ORDER BY id DESC LIMIT 1", key
-            ).fetchone()
-        # A poll never extends an imported row: imported rows are rebuilt from sightings.
-        if row is not None and not row[5] and tuple(row[1:5]) == quote.value:
-            self._db.execute(
-                "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?", (now, row[0])
-            )
-            return int(row[0])
-        pair = quote.pair
-        values = (source, pair.base, pair.quote, rate, pct, absolute or None, effective)
-        cursor = self._db.execute(
-            "INSERT INTO history (source, base, quote, rate, change_pct, change_abs, effective,"
-            " decimals, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (*values, quote.decimals, now, now),
-        )
-        return int(cursor.lastrowid or 0)
+        if row is None or row[5] or tuple(row[1:5]) != quote.value:
+            return None
+        return int(row[0])
+
+    def _insert(self, source: str, quotes: list[PrintedRate], now: float) -> dict[Pair, int]:
+        """New rows for `quotes`, one INSERT per 90 (SQLite's smallest limit of bound
+        parameters, 999, allows 99); their ids by pair."""
+        ids: dict[Pair, int] = {}
+        for i in range(0, len(quotes), _ROWS_PER_INSERT):
+            chunk = quotes[i : i + _ROWS_PER_INSERT]
+            values = []
+            for q in chunk:
+                rate, pct, absolute, effective = q.value
+                values += (source, q.pair.base, q.pair.quote, rate, pct, absolute or None,
+                           effective, q.decimals, now, now)  # fmt: skip
+            rows = self._db.execute(
+                "INSERT INTO history (source, base, quote, rate, change_pct, change_abs,"
+                " effective, decimals, first_seen, last_seen) VALUES "
+                + ",".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                + " RETURNING id, base, quote",
+                values,
+            ).fetchall()
+            ids.update((Pair(base, quote), int(row_id)) for row_id, base, quote in rows)
+        return ids
 
     def stats(
         self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
@@ -137,7 +159,13 @@ class HistoryDB(OutboxDB):
         return self._stats(source, pair, rate, now, windows)
 
     def _stats(
-        self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
+        self,
+        source: str,
+        pair: Pair,
+        rate: Decimal,
+        now: float,
+        windows: dict[str, float],
+        row_id: int = 0,
     ) -> SeriesStats:
         key = (source, pair.base, pair.quote)
         rows = self._db.execute(  # rows imported from pages dated after `now` do not count
@@ -153,18 +181,27 @@ class HistoryDB(OutboxDB):
                 break
             changed_at = seen
         rows.close()
-        window_rates = {
-            label: self._rate_at(key, now - seconds) for label, seconds in windows.items()
-        }
-        return SeriesStats(pair, changed_at, previous, window_rates)
+        return SeriesStats(pair, changed_at, previous, self._rates_at(key, now, windows), row_id)
 
-    def _rate_at(self, key: tuple[str, str, str], when: float) -> Decimal | None:
+    def _rates_at(
+        self, key: tuple[str, str, str], now: float, windows: dict[str, float]
+    ) -> dict[str, Decimal | None]:
+        """The series' rate at the start of each window (`now` - its seconds), None before
+        its first row; one statement for every window."""
+        if not windows:
+            return {}
+        rate_at = (
+            "(SELECT rate FROM history WHERE source=?1 AND base=?2 AND quote=?3"
+            " AND first_seen<=?{} ORDER BY first_seen DESC, id DESC LIMIT 1)"
+        )
+        columns = ", ".join(rate_at.format(i + 4) for i in range(len(windows)))
         row = self._db.execute(
-            "SELECT rate FROM history WHERE source=? AND base=? AND quote=? AND first_seen<=?"
-            " ORDER BY first_seen DESC, id DESC LIMIT 1",
-            (*key, when),
+            f"SELECT {columns}", (*key, *(now - seconds for seconds in windows.values()))
         ).fetchone()
-        return None if row is None else Decimal(row[0])
+        return {
+            label: None if rate is None else Decimal(rate)
+            for label, rate in zip(windows, row, strict=True)
+        }
 
     def latest(self, source: str) -> list[HistoryRow]:
         """The newest live row of every pair of `source`: what it showed in its last good
