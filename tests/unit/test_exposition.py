@@ -4,6 +4,7 @@ parsers; unchanged sources are not rendered again."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -15,6 +16,7 @@ from tickerwatch.core.model import Pair, PrintedRate
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import Rate, SourceState
 from tickerwatch.metrics.exposition import Exposition
+from tickerwatch.metrics.ratelines import Memo
 from tickerwatch.metrics.registry import Metrics
 
 KZT = Pair("KZT", "USD")
@@ -127,9 +129,9 @@ def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     names: list[str] = []
     original = exposition_module._render_source
 
-    def counting(st: SourceState, live: list[Rate]) -> list[str]:
+    def counting(st: SourceState, live: list[Rate], memo: Memo | None = None) -> list[str]:
         names.append(st.source.name)
-        return original(st, live)
+        return original(st, live, memo)
 
     monkeypatch.setattr(exposition_module, "_render_source", counting)
     return names
@@ -169,3 +171,40 @@ def test_a_source_refreshed_after_its_poll_is_only_copied_by_the_scrape(
 def test_sample_values_are_written_as_prometheus_reads_them(value: float, text: str) -> None:
     assert exposition_module._number(value) == text
     assert float(text) == value or value != value
+
+
+def test_pair_lines_kept_from_the_last_render_give_what_a_fresh_render_gives() -> None:
+    s, exposition = state(), Exposition()
+    kgs = Pair("KGS", "USD")
+    old = s.rates[KZT]
+    moved = PrintedRate(KZT, Decimal("0.00198"), Decimal("0.5"), 5, 8)
+    windows = old.window_changes  # the same dict: the other fields must tell the change
+    steps = [
+        lambda: old.seen(150.0),  # seen again: only the updated timestamp moves
+        lambda: Rate("timesca", moved, 160.0, 160.0, Decimal("0.00196"), windows),
+        lambda: Rate("timesca", moved, 170.0, 160.0, Decimal("0.00195"), windows),
+        lambda: Rate("timesca", moved, 180.0, 175.0, Decimal("0.00195"), windows),
+        lambda: Rate(
+            "timesca",
+            replace(moved, rate=Decimal("0.00199")),
+            185.0,
+            175.0,
+            Decimal("0.00195"),
+            windows,
+        ),
+        lambda: Rate("timesca", moved, 190.0, 175.0, Decimal("0.00195"), {"24h": 0.02}),
+    ]
+    for step in steps:
+        s.rates[KZT] = step()
+        s.changed()
+        assert exposition.render([s], [], 200.0, False) == Exposition().render(
+            [s], [], 200.0, False
+        )
+    s.rates[kgs] = Rate("timesca", PrintedRate(kgs, Decimal("0.01144"), None, 5, 1), 190.0, 1.0,
+                        None, {})  # fmt: skip
+    s.changed()
+    assert exposition.render([s], [], 200.0, False) == Exposition().render([s], [], 200.0, False)
+    del s.rates[kgs]
+    s.changed()
+    with_kgs = exposition.render([s], [], 200.0, False)
+    assert with_kgs == Exposition().render([s], [], 200.0, False) and "KGS" not in with_kgs

@@ -9,19 +9,20 @@ Sample lines are the same in both formats; only a counter's HELP/TYPE name diffe
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Final
 
 from prometheus_client.utils import floatToGoString as _untyped_go
 
 from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.errors import FAILURE_REASONS
+from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import POLL_BUCKETS, Rate, SourceState
+from tickerwatch.metrics.ratelines import NS, RATE, Memo, _cached, _labels, _number, rate_chunks
 
-NS: Final = "tickerwatch"
+__all__ = ["NS", "RATE", "REASONS", "Exposition"]
+
 floatToGoString: Callable[[float], str] = _untyped_go
 CACHED: Final = "Cached from the last good poll."
 
@@ -37,7 +38,6 @@ class Family:
         return f"# HELP {name} {self.help}\n# TYPE {name} {self.kind}\n"
 
 
-RATE = f"{NS}_exchange_rate"
 REASONS = (
     "timeout, connect, http_status, too_large, redirect, decode, no_ticker, too_many_pairs,"
     " internal"
@@ -142,53 +142,6 @@ DEVIATION: Final = (
 _BOUNDS: Final = [floatToGoString(b) for b in POLL_BUCKETS] + ["+Inf"]
 
 
-def _escape(value: str) -> str:
-    return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
-
-
-def _labels(pairs: Iterable[tuple[str, str]]) -> str:
-    """Label pairs sorted by name, as prometheus_client writes them."""
-    return ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(pairs))
-
-
-def _number(value: float | Decimal) -> str:
-    """A sample value: repr of the float (valid in both formats), +Inf/-Inf/NaN spelled out."""
-    text = repr(float(value))
-    return _SPECIAL.get(text, text)
-
-
-_SPECIAL: Final = {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}
-
-
-def _line(name: str, labels: str, value: float) -> str:
-    return f"{name}{{{labels}}} {_number(value)}\n"
-
-
-# Every series' `name{labels} ` is written once and remembered: a render only adds values.
-# Bounded: sources × pairs × (families + windows) stays far below this for 1,000 sources.
-_cached = functools.lru_cache(maxsize=100_000)
-
-
-@_cached
-def _pair_series(source: str, base: str, quote: str) -> tuple[str, ...]:
-    """Series prefixes of one pair: rate, source change, previous, resolution, updated,
-    changed, effective (FAMILIES order, without the windowed change ratio)."""
-    labels = _labels([("source", source), ("base", base), ("quote", quote)])
-    return tuple(f"{RATE}{n}{{{labels}}} " for n in _PAIR_SUFFIXES)
-
-
-_PAIR_SUFFIXES: Final = (
-    "", "_source_change_ratio", "_previous", "_resolution", "_updated_timestamp_seconds",
-    "_changed_timestamp_seconds", "_effective_timestamp_seconds",
-)  # fmt: skip
-
-
-@_cached
-def _window_series(source: str, base: str, quote: str, window: str) -> str:
-    labels = _labels([("source", source), ("base", base), ("quote", quote), ("window", window)])
-    return f"{RATE}_change_ratio{{{labels}}} "
-
-
 @dataclass(frozen=True, slots=True)
 class _SourceSeries:
     up: str
@@ -239,10 +192,13 @@ def _conflict_series(source: str, base: str, quote: str) -> str:
 
 
 class Exposition:
-    """Renders the per-source families; remembers each source's lines by its version."""
+    """Renders the per-source families; remembers each source's lines by its version, and
+    each pair's lines by what they show, so a poll that only saw its pairs again renders
+    their updated timestamps alone."""
 
     def __init__(self) -> None:
         self._cache: dict[str, tuple[tuple[int, int, tuple[object, ...]], list[str]]] = {}
+        self._pairs: dict[str, tuple[Source, Memo]] = {}
 
     def render(
         self, states: list[SourceState], alerts: Iterable[AlertState], now: float, openmetrics: bool
@@ -251,6 +207,8 @@ class Exposition:
         names = {s.source.name for s in states}
         if len(self._cache) > len(names):
             self._cache = {k: v for k, v in self._cache.items() if k in names}
+        if len(self._pairs) > len(names):
+            self._pairs = {k: v for k, v in self._pairs.items() if k in names}
         out = []
         for i, family in enumerate(FAMILIES):
             out.append(family.header(openmetrics))
@@ -271,43 +229,23 @@ class Exposition:
         cached = self._cache.get(state.source.name)
         if cached is not None and cached[0] == key:
             return cached[1]
-        chunks = _render_source(state, live)
-        self._cache[state.source.name] = (key, chunks)
+        source = state.source
+        kept = self._pairs.get(source.name)
+        memo: Memo = kept[1] if kept is not None and kept[0] is source else {}
+        chunks = _render_source(state, live, memo)
+        self._pairs[source.name] = (source, memo)
+        self._cache[source.name] = (key, chunks)
         return chunks
 
 
-def _render_source(state: SourceState, live: list[Rate]) -> list[str]:
-    """One chunk per family in FAMILIES order: the pair families, then the source ones."""
-    return _rate_chunks(state, live) + _status_chunks(state)
+def _render_source(state: SourceState, live: list[Rate], memo: Memo | None = None) -> list[str]:
+    """One chunk per family in FAMILIES order: the pair families, then the source ones;
+    `memo`: the source's pair lines, reused where they fit and kept up to date."""
+    return rate_chunks(state, live, {} if memo is None else memo) + _status_chunks(state)
 
 
-def _rate_chunks(state: SourceState, live: list[Rate]) -> list[str]:
-    """The eight tickerwatch_exchange_rate* families for the live pairs of one source."""
-    name = state.source.name
-    rate, printed, change, previous, resolution, updated, changed, effective = (
-        [] for _ in range(8)
-    )
-    for r in live:
-        base, quote = r.pair.base, r.pair.quote
-        s_rate, s_printed, s_previous, s_resolution, s_updated, s_changed, s_effective = (
-            _pair_series(name, base, quote)
-        )
-        q = r.printed
-        rate.append(f"{s_rate}{_number(q.rate)}\n")
-        if (ratio := q.change_ratio) is not None:
-            printed.append(f"{s_printed}{_number(ratio)}\n")
-        for window, value in r.window_changes.items():
-            if window in state.source.windows:
-                change.append(f"{_window_series(name, base, quote, window)}{_number(value)}\n")
-        if r.previous is not None:
-            previous.append(f"{s_previous}{_number(r.previous)}\n")
-        resolution.append(f"{s_resolution}{_number(q.resolution)}\n")
-        updated.append(f"{s_updated}{_number(r.updated_at)}\n")
-        changed.append(f"{s_changed}{_number(r.changed_at)}\n")
-        if q.effective is not None:
-            effective.append(f"{s_effective}{_number(q.effective)}\n")
-    families = (rate, printed, change, previous, resolution, updated, changed, effective)
-    return ["".join(lines) for lines in families]
+def _line(name: str, labels: str, value: float) -> str:
+    return f"{name}{{{labels}}} {_number(value)}\n"
 
 
 def _status_chunks(state: SourceState) -> list[str]:

@@ -93,7 +93,8 @@ class HistoryDB(OutboxDB):
                 "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?",
                 [(now, row_id) for row_id in found if row_id is not None],
             )
-            new = self._insert(source, [q for q, f in zip(quotes, found, strict=True) if f is None], now)
+            fresh = [q for q, f in zip(quotes, found, strict=True) if f is None]
+            new = self._insert(source, fresh, now)
         ids = [new[q.pair] if f is None else f for q, f in zip(quotes, found, strict=True)]
         return [
             self._stats(source, q.pair, q.rate, now, windows, row_id)
@@ -138,7 +139,7 @@ class HistoryDB(OutboxDB):
         ids: dict[Pair, int] = {}
         for i in range(0, len(quotes), _ROWS_PER_INSERT):
             chunk = quotes[i : i + _ROWS_PER_INSERT]
-            values = []
+            values: list[object] = []
             for q in chunk:
                 rate, pct, absolute, effective = q.value
                 values += (source, q.pair.base, q.pair.quote, rate, pct, absolute or None,
