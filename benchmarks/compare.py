@@ -235,8 +235,9 @@ async def side_by_side(
         results[f"{name}_tickerwatch_wall_ms"] = run.wall / run.polls * 1000
         results[f"{name}_readings_per_poll"] = run.readings / run.polls
         for style in STYLES:
-            p = probes.get(_key(SHAPES[name], style))
-            results[f"{name}_blackbox_{style}_ms"] = None if p is None else p.cpu / p.probes * 1000
+            probe = probes.get(_key(SHAPES[name], style))
+            ms = None if probe is None else probe.cpu / probe.probes * 1000
+            results[f"{name}_blackbox_{style}_ms"] = ms
     return results
 
 

@@ -181,8 +181,8 @@ def report(
         lines += ["", f"| top 15 by {kind}{left_out} | {kind} | library |", "|---|---|---|"]
         ranked = [(f, n) for f, n in counts[kind].most_common() if group(f) != "asyncio/threads"]
         for frame, n in counts[kind].most_common(15) if kind == "self" else ranked[:15]:
-            lib = group(frame)
-            lines.append(f"| `{frame}` | {pct(n)} | {lib or 'CPython'} |")
+            where = group(frame)
+            lines.append(f"| `{frame}` | {pct(n)} | {where or 'CPython'} |")
     return "\n".join(lines)
 
 

@@ -295,8 +295,8 @@ def main() -> None:
         bench_metrics(n)
     for key, value in auth_timing().items():
         report(key, round(value, 3))
-    for key, value in bench_import().items():  # tickerwatch import of 1,000 saved pages
-        report(key, value)
+    for key, imported in bench_import().items():  # tickerwatch import of 1,000 saved pages
+        report(key, imported)
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).parent / "pageserver.py")],
         stdout=subprocess.PIPE,
@@ -306,8 +306,8 @@ def main() -> None:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         side = compare(port, free_port())
-        for key, value in side.items():
-            report(key, None if value is None else round(value, 3))
+        for key, ms in side.items():
+            report(key, None if ms is None else round(ms, 3))
         for shape, row in ratios(side).items():  # per source shape, to both regex styles
             for style in ("literal", "class"):
                 ratio = row[f"ratio_{style}"]
@@ -333,15 +333,15 @@ def main() -> None:
                     rounded = round(value, 4) if isinstance(value, float) else value
                     report(f"scale_{sources}_sources_{rules}_rules_{key}", rounded)
             for n in (1, 2, 4):  # benchmarks/shards.py: sources per shard vs CPU and RSS
-                for row in sharded(port, n):
-                    report(f"shards_{n}_shard_{str(row['shard'])[0]}", row)
+                for shard in sharded(port, n):
+                    report(f"shards_{n}_shard_{str(shard['shard'])[0]}", shard)
     finally:
         server.terminate()
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(RESULTS, indent=2))
     print("\n| benchmark | result |\n|---|---|")
-    for name, value in RESULTS.items():
-        print(f"| {name} | {value} |")
+    for name, result in RESULTS.items():
+        print(f"| {name} | {result} |")
     print(f"\nPer source shape, side by side with blackbox_exporter:\n\n{shapes}")
 
 

@@ -51,7 +51,7 @@ def _ready(port: int, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 def sharded(
     page_port: int, shards: int, sources: int = 1000, interval: int = 30, rounds: int = 2
-) -> list[dict[str, float]]:
+) -> list[dict[str, object]]:
     """One row per shard: its sources, polls and failed polls measured, CPU share, RSS."""
     with tempfile.TemporaryDirectory() as tmp:
         procs = []
@@ -61,7 +61,7 @@ def sharded(
                 data.mkdir()
                 port = free_port()
                 cfg = data / "scale.yaml"
-                cfg.write_text(config(page_port, port, data, sources, interval))
+                cfg.write_text(config(page_port, port, data, sources, interval, 0))
                 log = data / "shard.log"
                 proc = _start(cfg, f"{i}/{shards}", log)
                 procs.append((proc, port, log))

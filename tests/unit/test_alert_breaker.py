@@ -648,6 +648,13 @@ def test_scoped_evaluation_with_keep_firing_for(
     [(TICK, [("a", ("ok", (Quote(KZT, "0.00190"),)))], None), (-600.0, [], None),
      (6 * TICK, [], None)],
 )  # fmt: skip
+@example(  # Dev fires, resolves and fires again in one millisecond: two idempotency keys
+    (POOL[0],),
+    [(TICK, [("a", ("reprint", False, -1)), ("ref", ("reprint", False, -1)),
+             ("b", ("ok", (Quote(KZT, "0.00193"),)))], (POOL[0],)),
+     (-600.0, [("a", ("same",))], None),
+     (6 * TICK, [("ref", ("ok", (Quote(KZT, "0.00193"),))), ("a", ("same",))], (POOL[14],))],
+)  # fmt: skip
 def test_scoped_evaluation_with_clock_steps(
     rules: tuple[AlertRule, ...], plan: list[tuple[float, Any, Any]]
 ) -> None:

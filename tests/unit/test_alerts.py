@@ -16,6 +16,7 @@ from tickerwatch.core.dedup import deduplicate
 from tickerwatch.core.model import Conflict, Pair, PrintedRate, TickerEntry, decimals_of
 from tickerwatch.core.settings import AlertRule, Source
 from tickerwatch.core.snapshot import Rate, SourceState
+from tickerwatch.notify.payloads import idempotency_key
 
 KZT, UZS, TMT = Pair("KZT", "USD"), Pair("UZS", "USD"), Pair("TMT", "USD")
 
@@ -230,6 +231,22 @@ def test_keep_firing_for_holds_the_alert_after_the_condition_clears() -> None:
     assert (next(iter(s.values())).state, out) == ("firing", [])
     s, out = run(r, "0.00196", 301, s)
     assert out == ["resolved@KZT/USD"]
+
+
+def test_episodes_starting_in_one_millisecond_have_their_own_idempotency_keys() -> None:
+    r = rule(**{**BELOW, "name": "Test", "for": "0s"})
+    keys: list[str] = []
+    s: dict[AlertKey, AlertState] = {}
+    for rate, now in [("0.00190", 470), ("0.00196", 470), ("0.00190", 470), ("0.00196", 1070),
+                      ("0.00190", 470)]:  # a wall clock stepped back 600 s  # fmt: skip
+        state = source_state((KZT, rate, "0"), now=now)
+        s, transitions = step([r], observe([r], [state], now), s, now)
+        keys += [idempotency_key(t) for t in transitions]
+    assert len(keys) == len(set(keys)) == 5
+    assert [k.split("-", 1)[1] for k in keys] == [
+        "firing-470000", "resolved-470000", "firing-470000-2", "resolved-470000-2",
+        "firing-470000-3",
+    ]  # fmt: skip
 
 
 def test_a_removed_rule_resolves_its_firing_alerts() -> None:

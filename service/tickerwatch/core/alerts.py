@@ -78,6 +78,7 @@ class AlertState:
     severity: str = "warning"
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
+    episode: int = 1  # counts the times it became active while remembered (idempotency keys)
 
     @property
     def started(self) -> float:
@@ -274,7 +275,8 @@ def _active(
     rule: AlertRule, before: AlertState | None, obs: Observation, now: float
 ) -> tuple[AlertState, Transition | None]:
     if before is None or before.state == "resolved":
-        before = AlertState(obs.key, "pending", active_since=now, last_active=now)
+        episode = 1 if before is None else before.episode + 1
+        before = AlertState(obs.key, "pending", active_since=now, last_active=now, episode=episode)
     labels, annotations = render(rule, obs)
     updated = replace(
         before,

@@ -21,10 +21,15 @@ def fingerprint(labels: dict[str, str]) -> str:
 
 
 def idempotency_key(t: Transition) -> str:
-    """Unique per transition, equal on every resend of it: receivers can drop repeats."""
+    """Unique per transition, equal on every resend of it: receivers can drop repeats.
+
+    `<fingerprint>-<status>-<start, Unix ms>`, then `-<episode>` from an alert's second
+    episode on (it fired, resolved, and became active again while remembered): two episodes
+    starting in one millisecond (polls in one millisecond, a wall clock stepped back) differ.
+    """
     a = t.alert
-    started = a.started
-    return f"{fingerprint(a.labels)}-{t.status}-{round(started * 1000)}"
+    key = f"{fingerprint(a.labels)}-{t.status}-{round(a.started * 1000)}"
+    return key if a.episode == 1 else f"{key}-{a.episode}"
 
 
 def webhook_payload(receiver: str, t: Transition, external_url: str) -> dict[str, Any]:
