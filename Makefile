@@ -32,14 +32,15 @@ run: $(RUNTIME)
 tools:
 	@sh tests/system-tools.sh
 
+# Two workers (pytest-xdist): most integration tests wait on real processes and timers.
 test: $(STAMP) tools
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 test-unit: $(STAMP)
 	$(PY) -m pytest -q tests/unit
 
 test-integration: $(STAMP) tools
-	$(PY) -m pytest -q tests/integration
+	$(PY) -m pytest -q -n 2 tests/integration
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check service tests benchmarks
