@@ -4,6 +4,7 @@ GET /page serves ≈SIZE bytes of HTML with the ticker in the header; the rest o
 changes on every request, as a live site's does. GET /moving changes the ticker's rates on
 every request as well; GET /menu has a static menu between the ticker and the stories.
 GET /etag serves a fixed page with an ETag and answers If-None-Match with 304.
+GET /gzip: /page gzip'd (Content-Encoding: gzip, whatever the request's Accept-Encoding).
 GET /text and /text-moving: the same idea as text/plain (ticker lines at the top, changing
 filler lines below). GET /feed serves the Central Bank of Uzbekistan's real JSON feed (a
 recorded response, tests/fixtures/feeds) as is; /feed-moving changes its rates (last
@@ -12,6 +13,7 @@ decimal) on every request.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import re
 import subprocess
@@ -130,6 +132,9 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/text"):  # /text: filler changes; /text-moving: ticker too
             moving = path.startswith("/text-moving")
             return text_page(self.size, next(COUNTER), moving), TEXT, {}
+        if path.startswith("/gzip"):  # /page, compressed
+            body = gzip.compress(news_page(self.size, next(COUNTER)), compresslevel=6)
+            return body, HTML, {"Content-Encoding": "gzip"}
         if path.startswith("/menu"):  # a static menu after the ticker
             return news_page(self.size, next(COUNTER), menu=True), HTML, {}
         if path.startswith("/moving"):  # the ticker changes too
