@@ -255,6 +255,10 @@ def test_a_removed_rule_resolves_its_firing_alerts() -> None:
     current, transitions = step([], [], s, 10)
     assert [t.status for t in transitions] == ["resolved"]
     assert next(iter(current.values())).state == "resolved"
+    current, _ = step([], [], current, 10 + 24 * 3600 - 1)
+    assert [a.state for a in current.values()] == ["resolved"]  # listed for a day
+    current, transitions = step([], [], current, 10 + 24 * 3600 + 1)
+    assert (current, transitions) == ({}, [])  # then forgotten, as a kept rule's
 
 
 def test_templates_show_value_threshold_and_window() -> None:

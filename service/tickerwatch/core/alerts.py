@@ -243,8 +243,13 @@ def _resolved(before: AlertState, obs: Observation | None, now: float) -> AlertS
 
 
 def _removed(before: AlertState | None, now: float) -> tuple[AlertState | None, Transition | None]:
+    """A removed rule's alert: a firing one resolves now, a pending one is dropped, a
+    resolved one is kept as a kept rule's is, until RESOLVED_RETENTION has passed."""
     if before is None or before.state != "firing":
-        return before if before and before.state == "resolved" else None, None
+        if before is None or before.state != "resolved":
+            return None, None
+        assert before.resolved_at is not None
+        return (None if now - before.resolved_at > RESOLVED_RETENTION else before), None
     resolved = _resolved(before, None, now)
     return resolved, Transition("resolved", resolved)
 
