@@ -87,12 +87,11 @@ def series_stats(
     stats = []
     for i, (pair, rate, row_id) in enumerate(current):
         rows = newest.get(i, [])
-        if len(rows) == 2 and all(Decimal(printed) == rate for printed, _ in rows):
+        changed_at, previous = _run(rows, rate, now)
+        if previous is None and len(rows) == 2:  # the run may go on past the two rows
             cursor = db.execute(_WHOLE_RUN, (source, pair.base, pair.quote, now))
             changed_at, previous = _run(cursor, rate, now)
             cursor.close()
-        else:
-            changed_at, previous = _run(rows, rate, now)
         stats.append(SeriesStats(pair, changed_at, previous, window_rates[i], row_id))
     return stats
 
