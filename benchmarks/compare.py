@@ -12,7 +12,9 @@ configures it, polled by a real `Poller` (fetch, read, de-duplicate, store, metr
   same page without `pairs:`; `pattern_*`: the same page read with a custom `pattern:`;
   `text_plain_*`: a ≈180 KB text/plain page, built-in format, with `pairs:`;
 - `feed`: the Central Bank of Uzbekistan's real JSON feed (format `cbu`), its rates changed
-  on every request; `not_modified`: a 304 (the page's ETag sent back).
+  on every request; `feed_unchanged`: the same feed as recorded, the same body every poll
+  (a real feed between its daily updates); `not_modified`: a 304 (the page's ETag sent
+  back).
 
 blackbox_exporter probes each shape's URL (for `not_modified` the same page, which it gets
 as a 200: it sends no conditional requests) with one module per regex style and body kind:
@@ -90,6 +92,7 @@ SHAPES: Final = {
     "builtin_nopairs_unchanged": Shape("page", "format: timesca", "html", None, 0.5),
     "pattern_unchanged": Shape("page", f"pattern: '{PATTERN}'", "html", None, 0.5),
     "text_plain_unchanged": Shape("text", f"pairs: {TICKER_PAIRS}", "text", None, 0.5),
+    "feed_unchanged": Shape("feed", f"format: cbu\n    pairs: {FEED_PAIRS}", "feed", None, 0.5),
     "not_modified": Shape("etag", f"pairs: {TICKER_PAIRS}", "html", False, 0.5),
 }
 

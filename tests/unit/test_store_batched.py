@@ -10,7 +10,7 @@ from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from tickerwatch.core.merge import Sighting
@@ -109,8 +109,12 @@ steps = st.lists(
 )
 
 
+_KZT = [PrintedRate(PAIRS[0], Decimal("0.00196"), Decimal("0"), 5, copies=2)]
+
+
 @settings(max_examples=60, deadline=None)
 @given(steps=steps)
+@example(steps=[("poll", 0, _KZT), ("import", 10, _KZT), ("poll", 10, _KZT)])  # not extended
 def test_batched_record_gives_what_the_per_pair_statements_gave(
     tmp_path_factory: object, steps: list[tuple[str, int, list[PrintedRate]]]
 ) -> None:

@@ -6,13 +6,15 @@ XML, JMESPath (the jmespath library) in JSON. The built-in feeds are Extracts wr
 other expression is evaluated on one entry, and gives a text: the first node it selects
 (an element's text, an attribute's value) or the value it computes; nothing, or empty
 text, is "absent". Compiled expressions are cached by their text (the config compiled
-each once already, to check it).
+each once already, to check it), each with its runner: an entry's fields are read without
+compiling or building anything per entry.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -28,6 +30,7 @@ from tickerwatch.core.settings import Extract, Fixed
 from tickerwatch.sources.documents import cut, refuse_error_object, shown
 
 Field = str | Fixed | None
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # JMESPath's unquoted identifier
 
 
 @functools.lru_cache(maxsize=512)
@@ -40,25 +43,35 @@ def _jmes(expression: str) -> ParsedResult:
     return jmespath.compile(expression)
 
 
+@functools.lru_cache(maxsize=512)
 def xpath(expression: str) -> Callable[[etree._Element], Any]:
     """The compiled expression; an error while it runs on a document is ParseError."""
+    compiled = _xpath(expression)
 
     def run(node: etree._Element) -> Any:
         try:
-            return _xpath(expression)(node)
+            return compiled(node)
         except etree.XPathError as exc:
             raise ParseError(f"the XPath expression {expression!r} failed here: {exc}") from None
 
     return run
 
 
+@functools.lru_cache(maxsize=512)
 def jmes(expression: str) -> Callable[[Any], Any]:
     """The compiled expression; an error while it runs on a document (a function given
-    the wrong type of value) is ParseError."""
+    the wrong type of value) is ParseError. A bare name (`Rate`) and `@` are read
+    directly, as JMESPath reads them (a name: the object's member, None on anything but an
+    object; `@`: the value itself), without an interpreter per call."""
+    if expression == "@":
+        return _itself
+    if _NAME.fullmatch(expression):
+        return functools.partial(_member, expression)
+    search = _jmes(expression).search
 
     def run(doc: Any) -> Any:
         try:
-            return _jmes(expression).search(doc)
+            return search(doc)
         except jmespath.exceptions.JMESPathError as exc:
             message = " ".join(str(exc).split())
             raise ParseError(
@@ -66,6 +79,14 @@ def jmes(expression: str) -> Callable[[Any], Any]:
             ) from None
 
     return run
+
+
+def _itself(doc: Any) -> Any:
+    return doc
+
+
+def _member(name: str, doc: Any) -> Any:
+    return doc.get(name) if isinstance(doc, dict) else None
 
 
 def xml_entries(root: etree._Element, extract: Extract) -> list[FeedEntry]:
@@ -76,7 +97,12 @@ def xml_entries(root: etree._Element, extract: Extract) -> list[FeedEntry]:
         raise ParseError(f"items {extract.items!r} selects no elements of the document")
     document_date = _xml_value(root, extract.date) if extract.date_from == "document" else None
     return [
-        _entry(functools.partial(_xml_value, item), _xml_shown(item), extract, document_date)
+        _entry(
+            functools.partial(_xml_value, item),
+            functools.partial(_xml_shown, item),
+            extract,
+            document_date,
+        )
         for item in found
         if isinstance(item, etree._Element)
     ]
@@ -91,14 +117,19 @@ def json_entries(doc: Any, extract: Extract) -> list[FeedEntry]:
         raise ParseError(f"items {extract.items!r} finds no list in the document: {shown(doc)}")
     document_date = _json_value(doc, extract.date) if extract.date_from == "document" else None
     return [
-        _entry(functools.partial(_json_value, item), cut(item), extract, document_date)
+        _entry(
+            functools.partial(_json_value, item),
+            functools.partial(cut, item),
+            extract,
+            document_date,
+        )
         for item in found
     ]
 
 
 def _entry(
     value: Callable[[Field], Printed | None],
-    text: str,
+    text: Callable[[], str],
     extract: Extract,
     document_date: Printed | None,
 ) -> FeedEntry:

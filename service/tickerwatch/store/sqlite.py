@@ -20,7 +20,7 @@ from typing import TypeVar
 from tickerwatch.core.errors import DatabaseCorrupt, StoreError
 from tickerwatch.core.merge import Sighting
 from tickerwatch.core.model import Pair, PrintedRate, SeriesStats
-from tickerwatch.store import files
+from tickerwatch.store import files, series
 from tickerwatch.store.files import FileWatch
 from tickerwatch.store.imports import Imported, import_sightings, origins
 from tickerwatch.store.outbox import OutboxDB, OutboxItem
@@ -80,15 +80,15 @@ class HistoryDB(OutboxDB):
         self, source: str, quotes: Iterable[PrintedRate], now: float, windows: dict[str, float]
     ) -> list[SeriesStats]:
         """Store one good poll's quotes (one per pair) in one transaction; return each
-        series' stats, in `quotes` order. The writes are batched: one UPDATE (executemany)
-        moves last_seen of the series whose newest row prints the same value, one INSERT
-        (per 90 pairs) starts a row for each of the others. ValueError for a pair given
-        twice."""
+        series' stats, in `quotes` order. Statements per poll, not per pair: one finds the
+        newest rows the poll extends (store.series), one UPDATE (executemany) moves their
+        last_seen, one INSERT (per 90 pairs) starts a row for each of the others, and two
+        read the statistics. ValueError for a pair given twice."""
         quotes = tuple(quotes)
         if len({q.pair for q in quotes}) != len(quotes):
             raise ValueError(f"{source}: a poll's quotes give some pair twice")
         with self._db:
-            found = [self._extendable(source, quote, now) for quote in quotes]
+            found = series.extendable(self._db, source, quotes, now)
             self._db.executemany(
                 "UPDATE history SET last_seen=max(last_seen, ?) WHERE id=?",
                 [(now, row_id) for row_id in found if row_id is not None],
@@ -96,10 +96,8 @@ class HistoryDB(OutboxDB):
             fresh = [q for q, f in zip(quotes, found, strict=True) if f is None]
             new = self._insert(source, fresh, now)
         ids = [new[q.pair] if f is None else f for q, f in zip(quotes, found, strict=True)]
-        return [
-            self._stats(source, q.pair, q.rate, now, windows, row_id)
-            for q, row_id in zip(quotes, ids, strict=True)
-        ]
+        current = [(q.pair, q.rate, row_id) for q, row_id in zip(quotes, ids, strict=True)]
+        return series.series_stats(self._db, source, current, now, windows)
 
     def touch(self, row_ids: Iterable[int], now: float) -> None:
         """Quotes as printed last time: move their rows' last_seen forward, nothing else."""
@@ -110,28 +108,6 @@ class HistoryDB(OutboxDB):
                 f" WHERE id IN ({','.join('?' * len(ids))})",
                 (now, *ids),
             )
-
-    def _extendable(self, source: str, quote: PrintedRate, now: float) -> int | None:
-        """The id of the series' newest row when a poll at `now` extends it: it is live and
-        prints the same value and effective date (history is keyed on the body's date, not
-        on the poll's time); else None, and the poll starts a new row. The newest row is the
-        newest live row, or an imported one started after it but by `now`; imported rows
-        dated after `now` (a feed file taking effect tomorrow) are not looked at."""
-        # Live: the last poll's row is the newest, even when the wall clock went back below
-        # the start of a row written before (a seek in the history_live index); the scalar
-        # subquery says whether the newest row by first_seen is an imported one instead: a
-        # poll never extends an imported row (imported rows are rebuilt from sightings).
-        where = "FROM history WHERE source=?1 AND base=?2 AND quote=?3"
-        row = self._db.execute(
-            f"SELECT id, rate, change_pct, coalesce(change_abs, ''), effective,"
-            f" (SELECT imported {where} AND (imported=0 OR first_seen<=?4)"
-            "  ORDER BY first_seen DESC, imported, id DESC LIMIT 1)"
-            f" {where} AND imported=0 ORDER BY id DESC LIMIT 1",
-            (source, quote.pair.base, quote.pair.quote, now),
-        ).fetchone()
-        if row is None or row[5] or tuple(row[1:5]) != quote.value:
-            return None
-        return int(row[0])
 
     def _insert(self, source: str, quotes: list[PrintedRate], now: float) -> dict[Pair, int]:
         """New rows for `quotes`, one INSERT per 90 (SQLite's smallest limit of bound
@@ -157,52 +133,8 @@ class HistoryDB(OutboxDB):
     def stats(
         self, source: str, pair: Pair, rate: Decimal, now: float, windows: dict[str, float]
     ) -> SeriesStats:
-        return self._stats(source, pair, rate, now, windows)
-
-    def _stats(
-        self,
-        source: str,
-        pair: Pair,
-        rate: Decimal,
-        now: float,
-        windows: dict[str, float],
-        row_id: int = 0,
-    ) -> SeriesStats:
-        key = (source, pair.base, pair.quote)
-        rows = self._db.execute(  # rows imported from pages dated after `now` do not count
-            "SELECT rate, first_seen FROM history WHERE source=? AND base=? AND quote=?"
-            " AND first_seen<=? ORDER BY first_seen DESC, id DESC",
-            (*key, now),
-        )
-        changed_at = now
-        previous: Decimal | None = None
-        for printed, seen in rows:
-            if Decimal(printed) != rate:
-                previous = Decimal(printed)
-                break
-            changed_at = seen
-        rows.close()
-        return SeriesStats(pair, changed_at, previous, self._rates_at(key, now, windows), row_id)
-
-    def _rates_at(
-        self, key: tuple[str, str, str], now: float, windows: dict[str, float]
-    ) -> dict[str, Decimal | None]:
-        """The series' rate at the start of each window (`now` - its seconds), None before
-        its first row; one statement for every window."""
-        if not windows:
-            return {}
-        rate_at = (
-            "(SELECT rate FROM history WHERE source=?1 AND base=?2 AND quote=?3"
-            " AND first_seen<=?{} ORDER BY first_seen DESC, id DESC LIMIT 1)"
-        )
-        columns = ", ".join(rate_at.format(i + 4) for i in range(len(windows)))
-        row = self._db.execute(
-            f"SELECT {columns}", (*key, *(now - seconds for seconds in windows.values()))
-        ).fetchone()
-        return {
-            label: None if rate is None else Decimal(rate)
-            for label, rate in zip(windows, row, strict=True)
-        }
+        """A series' statistics (store.series.series_stats) for `rate`."""
+        return series.series_stats(self._db, source, [(pair, rate, 0)], now, windows)[0]
 
     def latest(self, source: str) -> list[HistoryRow]:
         """The newest live row of every pair of `source`: what it showed in its last good

@@ -15,7 +15,9 @@ none readable, is ParseError (no_ticker).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final, NamedTuple
@@ -35,15 +37,18 @@ Printed = str | Decimal
 # broken feed, refused as bad_date, so that it never becomes the date later bodies are
 # compared with.
 FUTURE_DAYS: Final = 7
+_PLAIN: Final = re.compile(r"-?([0-9]+)(?:\.([0-9]+))?")
 
 
 @dataclass(frozen=True, slots=True)
 class FeedEntry:
-    """One entry as the document prints it: `text` shows it (for messages), the rest are
-    the values found, None when absent. `rate` is quote units per `nominal` base units;
-    `change` an absolute change in the same units, `change_pct` a percent change."""
+    """One entry as the document prints it: `text` shows it (for messages; or a function
+    giving that text, called only for an entry that cannot be read: showing an entry costs
+    more than reading it), the rest are the values found, None when absent. `rate` is
+    quote units per `nominal` base units; `change` an absolute change in the same units,
+    `change_pct` a percent change."""
 
-    text: str
+    text: str | Callable[[], str]
     base: str | None
     quote: str | None
     rate: Printed | None
@@ -84,7 +89,8 @@ def feed_ticker(entries: Sequence[FeedEntry], reading: FeedReading) -> Ticker:
     for entry in entries:
         result = _read_entry(entry, reading)
         if isinstance(result, _Refusal):
-            unreadable.append(Unreadable(entry.text, *result))
+            text = entry.text if isinstance(entry.text, str) else entry.text()
+            unreadable.append(Unreadable(text, *result))
         else:
             read.append(result)
     if not read:
@@ -128,7 +134,14 @@ def _read_entry(entry: FeedEntry, reading: FeedReading) -> TickerEntry | _Refusa
 
 
 def _pair(entry: FeedEntry) -> Pair | _Refusal:
-    base, quote = (entry.base or "").strip(), (entry.quote or "").strip()
+    return _pair_of(entry.base or "", entry.quote or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _pair_of(base: str, quote: str) -> Pair | _Refusal:
+    """A pair's codes read once, not at every entry of every poll (both results are
+    immutable)."""
+    base, quote = base.strip(), quote.strip()
     if not base or not quote:
         return _Refusal(None, "incomplete", "no currency code")
     try:
@@ -148,6 +161,18 @@ def _nominal_scale(printed: Printed | None) -> int:
     """k for a nominal of 10**k; _BadNominal for anything else (NumberError as numbers)."""
     if printed is None:
         return 0
+    if isinstance(printed, str):
+        return _printed_nominal_scale(printed)
+    return _scale_of(printed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _printed_nominal_scale(printed: str) -> int:
+    """_scale_of a printed nominal, read once (a feed prints a handful, poll after poll)."""
+    return _scale_of(printed)
+
+
+def _scale_of(printed: Printed) -> int:
     nominal = _number(printed, ".")
     whole = int(nominal) if nominal == nominal.to_integral_value() else 0
     digits = str(whole)
@@ -171,8 +196,16 @@ def _optional(printed: Printed | None, mark: DecimalMark | None) -> Decimal | No
 
 def _number(printed: Printed, mark: DecimalMark | None) -> Decimal:
     """A printed number read by the number reader, or a JSON number as it is (an exponent
-    such as 1.5E+3 written out: its resolution is 1)."""
+    such as 1.5E+3 written out: its resolution is 1). A plain number (`12194.21`,
+    `-35.61`: ASCII digits, at most one `.`, not before exactly three digits unless the
+    mark is `.` or the whole part is 0) is what the number reader would read, without its
+    general rules: Decimal reads it as printed."""
     if isinstance(printed, str):
+        plain = _PLAIN.fullmatch(printed)
+        if plain is not None and (
+            mark == "." or plain[2] is None or len(plain[2]) != 3 or plain[1] == "0"
+        ):
+            return Decimal(printed)
         return read_number(printed, mark)
     if not printed.is_finite():
         raise NumberError("not_a_number", f"{printed} is not a number")
