@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 from decimal import Decimal
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_exposition import KZT, state
@@ -67,12 +66,6 @@ def test_kept_lines_equal_a_fresh_render_whatever_happens_between_scrapes(
         assert exposition.render([s], [], now, openmetrics) == fresh(s, now, openmetrics)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reload puts the new Source in the kept SourceState (service._swap:"
-    " state.source = source) without state.changed(): Exposition's per-source cache, keyed"
-    " on (id(state), version, pairs), serves the old windows' lines until the next poll",
-)
 def test_a_reload_that_changes_a_sources_windows_shows_at_the_next_scrape() -> None:
     s, exposition = state(), Exposition()
     assert 'window="24h"' in exposition.render([s], [], 200.0, False)

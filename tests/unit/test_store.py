@@ -102,6 +102,17 @@ def test_a_database_from_a_newer_tickerwatch_is_refused(tmp_path: Path) -> None:
         HistoryDB(path)
 
 
+def test_an_sqlite_library_too_old_for_the_queries_is_refused_at_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    monkeypatch.setattr(sqlite3, "sqlite_version_info", (3, 34, 1))  # RHEL 9's
+    monkeypatch.setattr(sqlite3, "sqlite_version", "3.34.1")
+    with pytest.raises(StoreError, match=r"SQLite 3\.34\.1 is too old: tickerwatch needs 3\.38\.0"):
+        HistoryDB(tmp_path / "h.db")
+
+
 def test_an_unwritable_place_is_a_store_error(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(StoreError, match="cannot open"):

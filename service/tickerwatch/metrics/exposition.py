@@ -197,7 +197,7 @@ class Exposition:
     their updated timestamps alone."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, tuple[tuple[int, int, tuple[object, ...]], list[str]]] = {}
+        self._cache: dict[str, tuple[tuple[int, Source, int, tuple[object, ...]], list[str]]] = {}
         self._pairs: dict[str, tuple[Source, Memo]] = {}
 
     def render(
@@ -225,7 +225,8 @@ class Exposition:
 
     def _source_chunks(self, state: SourceState, now: float) -> list[str]:
         live = state.live_rates(now)
-        key = (id(state), state.version, tuple(r.pair for r in live))
+        # the Source itself: a reload replaces it (new windows, …) without a poll
+        key = (id(state), state.source, state.version, tuple(r.pair for r in live))
         cached = self._cache.get(state.source.name)
         if cached is not None and cached[0] == key:
             return cached[1]

@@ -95,9 +95,19 @@ _MIGRATIONS: Final[dict[int, str]] = {
 }
 
 
+# JSON `->>` (store.series) needs 3.38, `INSERT … RETURNING` (store.sqlite) 3.35.
+SQLITE_MINIMUM: Final = (3, 38, 0)
+
+
 def migrate(db: sqlite3.Connection, path: Path) -> None:
     """Bring the database to SCHEMA_VERSION, one transaction per step; StoreError for a
-    database newer than this tickerwatch."""
+    database newer than this tickerwatch, or an SQLite library older than SQLITE_MINIMUM."""
+    if sqlite3.sqlite_version_info < SQLITE_MINIMUM:
+        raise StoreError(
+            f"SQLite {sqlite3.sqlite_version} is too old: tickerwatch needs"
+            f" {'.'.join(map(str, SQLITE_MINIMUM))} or later (the library Python's sqlite3"
+            " module is linked with)"
+        )
     (version,) = db.execute("PRAGMA user_version").fetchone()
     if version > SCHEMA_VERSION:
         raise StoreError(

@@ -36,10 +36,18 @@ _NEWEST_TWO = (
     f" (SELECT id {_SERIES} AND first_seen<=?3 ORDER BY first_seen DESC, id DESC LIMIT 2)"
     " ORDER BY q.i, h.first_seen DESC, h.id DESC"
 )
-_WHOLE_RUN = (  # a series whose two newest rows print the same rate: read further
-    "SELECT rate, first_seen FROM history WHERE source=? AND base=? AND quote=?"
-    " AND first_seen<=? ORDER BY first_seen DESC, id DESC"
+# A series whose two newest rows print the same rate: the run may go back far (a pegged
+# rate, dated anew every day). SQLite skips the rows printing the same text; a row printing
+# other text is compared here as a number (`3.50` and `3.5` are one run).
+_SERIES_UNTIL = "FROM history WHERE source=?1 AND base=?2 AND quote=?3 AND first_seen<=?4"
+_OTHER_TEXT = (
+    f"SELECT rate, first_seen, id {_SERIES_UNTIL} AND rate!=?5 ORDER BY first_seen DESC, id DESC"
 )
+_NEXT_ROW = (  # the row after (first_seen, id) = (?5, ?6)
+    f"SELECT first_seen {_SERIES_UNTIL} AND (first_seen>?5 OR (first_seen=?5 AND id>?6))"
+    " ORDER BY first_seen, id LIMIT 1"
+)
+_FIRST_ROW = f"SELECT first_seen {_SERIES_UNTIL} ORDER BY first_seen, id LIMIT 1"
 _RATE_AT = "(SELECT rate {series} AND first_seen<=?{n} ORDER BY first_seen DESC, id DESC LIMIT 1)"
 
 
@@ -89,9 +97,8 @@ def series_stats(
         rows = newest.get(i, [])
         changed_at, previous = _run(rows, rate, now)
         if previous is None and len(rows) == 2:  # the run may go on past the two rows
-            cursor = db.execute(_WHOLE_RUN, (source, pair.base, pair.quote, now))
-            changed_at, previous = _run(cursor, rate, now)
-            cursor.close()
+            changed_at, previous = _long_run(db, (source, pair.base, pair.quote, now), rate,
+                                             rows[0][0])  # fmt: skip
         stats.append(SeriesStats(pair, changed_at, previous, window_rates[i], row_id))
     return stats
 
@@ -107,6 +114,22 @@ def _run(
             return changed_at, Decimal(printed)
         changed_at = seen
     return changed_at, None
+
+
+def _long_run(
+    db: sqlite3.Connection, series: tuple[str, str, str, float], rate: Decimal, text: str
+) -> tuple[float, Decimal | None]:
+    """`_run` over a series' whole history (`series`: source, base, quote, now), whose
+    newest rows print `rate` as `text`: the newest row printing another number, and the
+    first_seen of the row after it; else the first row's, and no rate before."""
+    cursor = db.execute(_OTHER_TEXT, (*series, text))
+    for printed, seen, row_id in cursor:
+        if Decimal(printed) != rate:
+            cursor.close()
+            (after,) = db.execute(_NEXT_ROW, (*series, seen, row_id)).fetchone()
+            return float(after), Decimal(printed)
+    (first,) = db.execute(_FIRST_ROW, series).fetchone()
+    return float(first), None
 
 
 def _rates_at(
