@@ -115,9 +115,13 @@ def feed_app() -> Starlette:
         """A stand-in for a team's webhook receiver: prints what it is sent."""
         body = json.loads(await request.body())
         for alert in body.get("alerts", []):
+            notes = alert["annotations"]
+            said = notes.get("summary")
+            if body.get("status") == "resolved":  # the summary it last fired with, and now
+                said = f"{said} — resolved: {notes.get('resolved', '?')}"
             print(
                 f"  [webhook sink] {body.get('status', '?').upper():8} "
-                f"{alert['labels'].get('alertname')}: {alert['annotations'].get('summary')}",
+                f"{alert['labels'].get('alertname')}: {said}",
                 flush=True,
             )
         return Response(status_code=200)

@@ -103,10 +103,10 @@ class Metrics:
     def _alert_instruments(self, r: CollectorRegistry) -> None:
         self.alert_evaluation = Histogram(
             f"{NS}_alert_evaluation_seconds",
-            "Time the event loop spent evaluating alert rules (observations, state machine,"
-            " what to write; not the wait for the write), by trigger: poll (the rules of the"
-            " source just polled), timer (every 10 s: what the clock alone changes), all"
-            " (every rule over every source, after a reload).",
+            "CPU time of the event loop's thread spent evaluating alert rules"
+            " (observations, state machine, what to write; not the wait for the write), by"
+            " trigger: poll (the rules of the source just polled), timer (every 10 s: what"
+            " the clock alone changes), all (every rule over every source, after a reload).",
             ["trigger"], registry=r,
             buckets=(0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                      0.25, 0.5, 1.0, 2.5),
