@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tickerwatch import __version__, scaleout
-from tickerwatch.config import default_config_path, load_settings
+from tickerwatch.config import default_config_path, load_settings, source_named
 from tickerwatch.core.errors import ConfigError, ListenError, PollError, StoreError
 from tickerwatch.core.settings import FEED_FORMATS, TICKER_FORMATS, Settings, Source
 
@@ -126,10 +126,7 @@ def _history_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _configured_source(args: argparse.Namespace) -> tuple[Settings, Source]:
     path = args.config or default_config_path()
     settings = load_settings(path)
-    found = {s.name: s for s in settings.sources}
-    if args.source not in found:
-        raise ConfigError([f"{path}: no source named {args.source!r}"])
-    return settings, found[args.source]
+    return settings, source_named(settings, args.source, path)
 
 
 def _import(args: argparse.Namespace) -> int:

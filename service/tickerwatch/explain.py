@@ -13,9 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tickerwatch.config import default_config_path, load_settings
+from tickerwatch.config import default_config_path, load_settings, source_named
 from tickerwatch.core.dedup import deduplicate
-from tickerwatch.core.errors import ConfigError
 from tickerwatch.core.model import Conflict, Page, PrintedRate, Ticker
 from tickerwatch.core.parse import BUILTIN, Widget, compile_pattern
 from tickerwatch.core.parse.formats import EntryPattern
@@ -31,10 +30,7 @@ def source_for(args: argparse.Namespace) -> Source:
     Raises ValueError (a bad pattern) or ConfigError."""
     if args.source:
         path: Path = args.config or default_config_path()
-        found = {s.name: s for s in load_settings(path).sources}
-        if args.source not in found:
-            raise ConfigError([f"{path}: no source named {args.source!r}"])
-        source = found[args.source]
+        source = source_named(load_settings(path), args.source, path)
     elif args.pattern:
         for flag, code in (("--base", args.base), ("--quote", args.quote)):
             if code is not None and not re.fullmatch("[A-Z]{3}", code):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tickerwatch.config import load_settings
+from tickerwatch.config import load_settings, source_named
 from tickerwatch.core.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -378,3 +378,24 @@ def test_references_name_other_sources(tmp_path: Path) -> None:
         f"{path}:2: sources[0].references[2]: no source is named nowhere (the sources: a, b)",
         f"{path}:5: alerts[0].deviation.references[0]: no source is named gone (the sources: a, b)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("timesca", None),
+        ("timsca", "no source named 'timsca'; did you mean timesca?"),
+        ("nope", "no source named 'nope'; the sources are: "),
+    ],
+)
+def test_a_source_asked_for_by_name_is_found_or_the_error_says_which_there_are(
+    name: str, said: str | None
+) -> None:
+    path = CONFIG_DIR / "tickerwatch.yaml"
+    settings = load_settings(path, environ={})
+    if said is None:
+        assert source_named(settings, name, path).name == name
+        return
+    with pytest.raises(ConfigError) as raised:
+        source_named(settings, name, path)
+    assert said in str(raised.value) and "timesca" in str(raised.value)

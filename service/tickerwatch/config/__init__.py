@@ -17,14 +17,16 @@ from typing import Final
 from tickerwatch.config import build, checks
 from tickerwatch.config.schema import SettingsSchema
 from tickerwatch.config.webfile import load_web_file
+from tickerwatch.config.wording import did_you_mean
 from tickerwatch.config.yamlfile import load_checked
-from tickerwatch.core.settings import Placement, Settings
+from tickerwatch.core.errors import ConfigError
+from tickerwatch.core.settings import Placement, Settings, Source
 from tickerwatch.core.shard import place
 
 DEFAULT_CONFIG: Final = Path("config/tickerwatch.yaml")
 CONFIG_ENV: Final = "TICKERWATCH_CONFIG"
 
-__all__ = ["CONFIG_ENV", "DEFAULT_CONFIG", "default_config_path", "load_settings"]
+__all__ = ["CONFIG_ENV", "DEFAULT_CONFIG", "default_config_path", "load_settings", "source_named"]
 
 
 def default_config_path() -> Path:
@@ -45,3 +47,13 @@ def load_settings(
             web_file = path.parent / web_file
         load_web_file(web_file)
     return place(build.settings(schema, web_file, tuple(warnings)), placement or Placement())
+
+
+def source_named(settings: Settings, name: str, path: Path) -> Source:
+    """The source of `settings` (read from `path`) called `name`; ConfigError saying the
+    closest name, or the names there are, when there is none."""
+    found = {s.name: s for s in settings.sources}
+    if name in found:
+        return found[name]
+    hint = did_you_mean(name, found) or f"; the sources are: {', '.join(sorted(found))}"
+    raise ConfigError([f"{path}: no source named {name!r}{hint}"])
