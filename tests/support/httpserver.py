@@ -63,6 +63,9 @@ class PageServer:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 body = self.rfile.read(length)
+                if len(body) < length:  # the client died mid-request (a SIGKILL test): a
+                    self.close_connection = True  # server acts on no cut request
+                    return
                 server.posts.append(Post(self.path, dict(self.headers.items()), body, time.time()))
                 route = server.post_routes.get(self.path.split("?")[0])
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
