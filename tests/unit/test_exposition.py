@@ -169,7 +169,7 @@ def test_a_source_refreshed_after_its_poll_is_only_copied_by_the_scrape(
      (float("nan"), "NaN")],
 )  # fmt: skip
 def test_sample_values_are_written_as_prometheus_reads_them(value: float, text: str) -> None:
-    assert exposition_module._number(value) == text
+    assert exposition_module.sample_text(value) == text
     assert float(text) == value or value != value
 
 

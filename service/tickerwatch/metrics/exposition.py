@@ -19,7 +19,15 @@ from tickerwatch.core.alerts import AlertState
 from tickerwatch.core.errors import FAILURE_REASONS
 from tickerwatch.core.settings import Source
 from tickerwatch.core.snapshot import POLL_BUCKETS, Rate, SourceState
-from tickerwatch.metrics.ratelines import NS, RATE, Memo, _cached, _labels, _number, rate_chunks
+from tickerwatch.metrics.ratelines import (
+    NS,
+    RATE,
+    Memo,
+    label_text,
+    rate_chunks,
+    remembered,
+    sample_text,
+)
 
 __all__ = ["NS", "RATE", "REASONS", "Exposition"]
 
@@ -159,10 +167,11 @@ class _SourceSeries:
     decode_errors: str
 
 
-@_cached
+@remembered
 def _source_series(source: str) -> _SourceSeries:
-    src = _labels([("source", source)])
+    src = label_text([("source", source)])
     family = f"{NS}_source_poll_duration_seconds"
+    failure = {r: label_text([("reason", r), ("source", source)]) for r in FAILURE_REASONS}
     return _SourceSeries(
         up=f"{NS}_source_up{{{src}}} ",
         last_success=f"{NS}_source_last_success_timestamp_seconds{{{src}}} ",
@@ -170,11 +179,10 @@ def _source_series(source: str) -> _SourceSeries:
         stale_polls=f"{NS}_source_stale_polls_total{{{src}}} ",
         skipped=f"{NS}_source_polls_skipped_total{{{src}}} ",
         failures={
-            r: f"{NS}_source_poll_failures_total{{{_labels([('reason', r), ('source', source)])}}} "
-            for r in FAILURE_REASONS
+            r: f"{NS}_source_poll_failures_total{{{labels}}} " for r, labels in failure.items()
         },
         buckets=tuple(
-            f"{family}_bucket{{{_labels([('le', le), ('source', source)])}}} " for le in _BOUNDS
+            f"{family}_bucket{{{label_text([('le', le), ('source', source)])}}} " for le in _BOUNDS
         ),
         count=f"{family}_count{{{src}}} ",
         total=f"{family}_sum{{{src}}} ",
@@ -185,9 +193,9 @@ def _source_series(source: str) -> _SourceSeries:
     )
 
 
-@_cached
+@remembered
 def _conflict_series(source: str, base: str, quote: str) -> str:
-    labels = _labels([("source", source), ("base", base), ("quote", quote)])
+    labels = label_text([("source", source), ("base", base), ("quote", quote)])
     return f"{NS}_ticker_conflicts_total{{{labels}}} "
 
 
@@ -246,7 +254,7 @@ def _render_source(state: SourceState, live: list[Rate], memo: Memo | None = Non
 
 
 def _line(name: str, labels: str, value: float) -> str:
-    return f"{name}{{{labels}}} {_number(value)}\n"
+    return f"{name}{{{labels}}} {sample_text(value)}\n"
 
 
 def _status_chunks(state: SourceState) -> list[str]:
@@ -259,24 +267,24 @@ def _status_chunks(state: SourceState) -> list[str]:
     d = state.durations
     return [
         f"{series.up}{1.0 if state.up else 0.0}\n",
-        "" if success is None else f"{series.last_success}{_number(success)}\n",
-        f"{series.polls}{_number(state.polls)}\n",
-        f"{series.stale_polls}{_number(state.stale_polls)}\n",
-        f"{series.skipped}{_number(state.skipped_polls)}\n",
-        "".join(f"{series.failures[r]}{_number(n)}\n" for r, n in state.failures.items()),
+        "" if success is None else f"{series.last_success}{sample_text(success)}\n",
+        f"{series.polls}{sample_text(state.polls)}\n",
+        f"{series.stale_polls}{sample_text(state.stale_polls)}\n",
+        f"{series.skipped}{sample_text(state.skipped_polls)}\n",
+        "".join(f"{series.failures[r]}{sample_text(n)}\n" for r, n in state.failures.items()),
         "".join(
-            f"{prefix}{_number(n)}\n"
+            f"{prefix}{sample_text(n)}\n"
             for prefix, n in zip(series.buckets, [*d.buckets, d.count], strict=True)
         )
-        + f"{series.count}{_number(d.count)}\n{series.total}{_number(d.total)}\n",
-        f"{series.entries}{_number(state.entries)}\n" if parsed else "",
-        f"{series.pairs}{_number(state.pairs)}\n" if parsed else "",
+        + f"{series.count}{sample_text(d.count)}\n{series.total}{sample_text(d.total)}\n",
+        f"{series.entries}{sample_text(state.entries)}\n" if parsed else "",
+        f"{series.pairs}{sample_text(state.pairs)}\n" if parsed else "",
         "".join(
-            f"{_conflict_series(name, p.base, p.quote)}{_number(n)}\n"
+            f"{_conflict_series(name, p.base, p.quote)}{sample_text(n)}\n"
             for p, n in state.conflict_counts.items()
         ),
-        f"{series.unreadable}{_number(state.unreadable_entries)}\n" if parsed else "",
-        f"{series.decode_errors}{_number(state.decode_errors)}\n",
+        f"{series.unreadable}{sample_text(state.unreadable_entries)}\n" if parsed else "",
+        f"{series.decode_errors}{sample_text(state.decode_errors)}\n",
     ]
 
 
@@ -288,7 +296,7 @@ def _deviation_chunks(states: list[SourceState], now: float, openmetrics: bool) 
         return []
     lines: list[list[str]] = [[], [], []]
     for d in found:
-        labels = _labels(
+        labels = label_text(
             [("source", d.source), ("reference", d.reference), ("base", d.pair.base),
              ("quote", d.pair.quote)]
         )  # fmt: skip
@@ -302,7 +310,7 @@ def _alert_lines(alerts: Iterable[AlertState]) -> list[str]:
     for a in alerts:
         if a.state in ("pending", "firing"):
             k = a.key
-            labels = _labels(
+            labels = label_text(
                 [("alertname", k.alertname), ("state", a.state), ("severity", a.severity),
                  ("source", k.source), ("base", k.base), ("quote", k.quote)]
             )  # fmt: skip

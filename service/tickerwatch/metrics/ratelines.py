@@ -22,12 +22,12 @@ def _escape(value: str) -> str:
     return value.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
 
 
-def _labels(pairs: Iterable[tuple[str, str]]) -> str:
+def label_text(pairs: Iterable[tuple[str, str]]) -> str:
     """Label pairs sorted by name, as prometheus_client writes them."""
     return ",".join(f'{k}="{_escape(v)}"' for k, v in sorted(pairs))
 
 
-def _number(value: float | Decimal) -> str:
+def sample_text(value: float | Decimal) -> str:
     """A sample value: repr of the float (valid in both formats), +Inf/-Inf/NaN spelled out."""
     text = repr(float(value))
     return _SPECIAL.get(text, text)
@@ -38,14 +38,14 @@ _SPECIAL: Final = {"nan": "NaN", "inf": "+Inf", "-inf": "-Inf"}
 
 # Every series' `name{labels} ` is written once and remembered: a render only adds values.
 # Bounded: sources × pairs × (families + windows) stays far below this for 1,000 sources.
-_cached = functools.lru_cache(maxsize=100_000)
+remembered = functools.lru_cache(maxsize=100_000)
 
 
-@_cached
+@remembered
 def _pair_series(source: str, base: str, quote: str) -> tuple[str, ...]:
     """Series prefixes of one pair: rate, source change, previous, resolution, updated,
     changed, effective (FAMILIES order, without the windowed change ratio)."""
-    labels = _labels([("source", source), ("base", base), ("quote", quote)])
+    labels = label_text([("source", source), ("base", base), ("quote", quote)])
     return tuple(f"{RATE}{n}{{{labels}}} " for n in _PAIR_SUFFIXES)
 
 
@@ -55,9 +55,9 @@ _PAIR_SUFFIXES: Final = (
 )  # fmt: skip
 
 
-@_cached
+@remembered
 def _window_series(source: str, base: str, quote: str, window: str) -> str:
-    labels = _labels([("source", source), ("base", base), ("quote", quote), ("window", window)])
+    labels = label_text([("source", source), ("base", base), ("quote", quote), ("window", window)])
     return f"{RATE}_change_ratio{{{labels}}} "
 
 
@@ -105,7 +105,7 @@ def rate_chunks(state: SourceState, live: list[Rate], memo: Memo) -> list[str]:
         ):
             family.append(line)
         updated_prefix = _pair_series(name, r.pair.base, r.pair.quote)[4]
-        updated.append(f"{updated_prefix}{_number(r.updated_at)}\n")
+        updated.append(f"{updated_prefix}{sample_text(r.updated_at)}\n")
     if len(memo) > len(live):
         shown = {r.pair for r in live}
         for pair in [p for p in memo if p not in shown]:
@@ -122,15 +122,15 @@ def _pair_lines(state: SourceState, r: Rate) -> tuple[str, ...]:
     )
     ratio = q.change_ratio
     return (
-        f"{s_rate}{_number(q.rate)}\n",
-        "" if ratio is None else f"{s_printed}{_number(ratio)}\n",
+        f"{s_rate}{sample_text(q.rate)}\n",
+        "" if ratio is None else f"{s_printed}{sample_text(ratio)}\n",
         "".join(
-            f"{_window_series(name, base, quote, window)}{_number(value)}\n"
+            f"{_window_series(name, base, quote, window)}{sample_text(value)}\n"
             for window, value in r.window_changes.items()
             if window in state.source.windows
         ),
-        "" if r.previous is None else f"{s_previous}{_number(r.previous)}\n",
-        f"{s_resolution}{_number(q.resolution)}\n",
-        f"{s_changed}{_number(r.changed_at)}\n",
-        "" if q.effective is None else f"{s_effective}{_number(q.effective)}\n",
+        "" if r.previous is None else f"{s_previous}{sample_text(r.previous)}\n",
+        f"{s_resolution}{sample_text(q.resolution)}\n",
+        f"{s_changed}{sample_text(r.changed_at)}\n",
+        "" if q.effective is None else f"{s_effective}{sample_text(q.effective)}\n",
     )
