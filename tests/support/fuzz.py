@@ -1,4 +1,7 @@
-"""How hard to fuzz: TICKERWATCH_FUZZ_EXAMPLES examples per surface (10,000 in `make fuzz`)."""
+"""How hard to fuzz: TICKERWATCH_FUZZ_EXAMPLES examples per surface (10,000 in `make fuzz`).
+
+Whether examples are random comes from the profile tests/conftest.py loads (fixed in `make
+test`, random in `make fuzz`); `fuzz` must not set it, or it would override the profile."""
 
 from __future__ import annotations
 
@@ -12,5 +15,4 @@ fuzz = settings(
     max_examples=EXAMPLES,
     deadline=2000,
     suppress_health_check=[HealthCheck.too_slow],
-    derandomize=False,
 )
