@@ -58,13 +58,15 @@ soak: $(STAMP) tools
 		tests/integration/test_faults.py
 
 # 10,000 hypothesis examples per surface: parser, feed readers, number reader, config loader,
-# API parameters.
+# API parameters, alert evaluation — every file with an @fuzz property
+# (tests/unit/test_fuzz_surfaces.py checks that none is left out).
 fuzz: $(STAMP)
 	TICKERWATCH_FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/unit/test_parse_properties.py \
 		tests/unit/test_feed_properties.py tests/unit/test_number_properties.py \
 		tests/unit/test_fuzz_config.py tests/unit/test_fuzz_api.py \
 		tests/unit/test_parse_locate.py tests/unit/test_parse_changed.py \
-		tests/unit/test_parse_literals.py tests/unit/test_alert_breaker.py
+		tests/unit/test_parse_literals.py tests/unit/test_alert_breaker.py \
+		tests/unit/test_feed_fast_paths.py tests/unit/test_config_schedule.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis
