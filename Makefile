@@ -58,7 +58,7 @@ soak: $(STAMP) tools
 		tests/integration/test_faults.py
 
 # 10,000 hypothesis examples per surface: parser, feed readers, number reader, config loader,
-# API parameters, alert evaluation — every file with an @fuzz property
+# API parameters, alert evaluation — every test file that imports support.fuzz
 # (tests/unit/test_fuzz_surfaces.py checks that none is left out).
 fuzz: $(STAMP)
 	TICKERWATCH_FUZZ_EXAMPLES=10000 $(PY) -m pytest -q tests/unit/test_parse_properties.py \
